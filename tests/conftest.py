@@ -1,0 +1,143 @@
+"""Shared fixtures: isolated settings, and migrated databases on SQLite and PostgreSQL.
+
+Database tests take the ``database`` fixture and run twice, once per engine. PostgreSQL runs
+when ``PIMMS_TEST_POSTGRES_URL`` names a server (CI sets it); each test gets its own database,
+cloned from a template migrated once per session, and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from pimms_tui.db.engine import Database
+from pimms_tui.domain.clock import FixedClock
+from pimms_tui.domain.offices import OfficeInfo, create_office
+from pimms_tui.domain.setup import prepare_database
+
+POSTGRES_URL = os.environ.get("PIMMS_TEST_POSTGRES_URL")
+POSTGRES_SKIP_REASON = "PIMMS_TEST_POSTGRES_URL is not set: PostgreSQL cases skipped"
+ENGINES = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgres",
+        id="postgres",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(POSTGRES_URL is None, reason=POSTGRES_SKIP_REASON),
+        ],
+    ),
+]
+# A Monday morning in March, 10:00 in Paris.
+FIXED_NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's data, settings, locale or database."""
+    monkeypatch.setenv("PIMMS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PIMMS_CONFIG_DIR", str(tmp_path / "config"))
+    for name in ("PIMMS_DATABASE_URL", "PIMMS_LANG", "PIMMS_DESK", "LANGUAGE", "LC_ALL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
+def _admin_engine(url: str):  # type: ignore[no-untyped-def]
+    return create_engine(
+        make_url(url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+
+
+def create_postgres_database(template: str | None = None) -> str:
+    """Create a fresh PostgreSQL database on the test server and return its URL."""
+    assert POSTGRES_URL is not None
+    name = f"pimms_test_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine(POSTGRES_URL)
+    with admin.connect() as connection:
+        clause = f" TEMPLATE {template}" if template else ""
+        connection.execute(text(f"CREATE DATABASE {name}{clause}"))
+    admin.dispose()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    """Drop a test database, closing any connection left open to it."""
+    assert POSTGRES_URL is not None
+    name = make_url(url).database
+    admin = _admin_engine(POSTGRES_URL)
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated and seeded once; tests get copies."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    database = Database.from_url(f"sqlite:///{path}")
+    prepare_database(database)
+    with database.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A PostgreSQL database migrated and seeded once; tests get clones."""
+    url = create_postgres_database()
+    database = Database.from_url(url)
+    prepare_database(database)
+    database.dispose()
+    yield url
+    drop_postgres_database(url)
+
+
+@pytest.fixture(params=ENGINES)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated, seeded database, once on SQLite and once on PostgreSQL."""
+    url = _database_url_for(request, request.param, tmp_path)
+    database = Database.from_url(url)
+    yield database
+    database.dispose()
+
+
+def _database_url_for(request: pytest.FixtureRequest, engine: str, tmp_path: Path) -> str:
+    if engine == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "pimms.sqlite3"
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+    template_url: str = request.getfixturevalue("postgres_template")
+    url = create_postgres_database(template=make_url(template_url).database)
+    request.addfinalizer(lambda: drop_postgres_database(url))
+    return url
+
+
+@pytest.fixture
+def sqlite_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated, seeded SQLite database only (UI tests)."""
+    database = Database.from_url(_database_url_for(request, "sqlite", tmp_path))
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A clock fixed on a Monday morning, moved by the test."""
+    return FixedClock(FIXED_NOW)
+
+
+@pytest.fixture
+def office(database: Database, clock: FixedClock) -> OfficeInfo:
+    """An office with its default desks and partners."""
+    with database.write() as session:
+        return create_office(session, name="PIMMS Test", code="TEST", now=clock.now())
