@@ -1,0 +1,18 @@
+"""Who performs an operation: the staff member and the desk, passed to every domain call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pimms_tui.db.enums import Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person at a desk; ``staff_id`` is None only before staff accounts exist."""
+
+    office_id: int
+    desk_id: int | None
+    staff_id: int | None = None
+    role: Role = Role.MANAGER
+    desk_name: str = ""
