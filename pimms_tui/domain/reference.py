@@ -208,7 +208,9 @@ PARTNERS: tuple[PartnerSpec, ...] = (
         "carsat",
         "Assurance retraite (CARSAT)",
         None,
-        (Thematique.DIFFICULTES_ADMINISTRATIVES_OU_JURIDIQUES__ACCOMPAGNEMENT_POUR_LACCES_AUX_DROITS,),
+        (
+            Thematique.DIFFICULTES_ADMINISTRATIVES_OU_JURIDIQUES__ACCOMPAGNEMENT_POUR_LACCES_AUX_DROITS,
+        ),
         f"{_ID}, relevé de carrière, derniers bulletins de salaire",
     ),
     PartnerSpec(
@@ -229,21 +231,27 @@ PARTNERS: tuple[PartnerSpec, ...] = (
         "dgfip",
         "Finances publiques (centre des impôts)",
         None,
-        (Thematique.DIFFICULTES_ADMINISTRATIVES_OU_JURIDIQUES__ACCOMPAGNEMENT_AUX_DEMARCHES_ADMINISTRATIVES,),
+        (
+            Thematique.DIFFICULTES_ADMINISTRATIVES_OU_JURIDIQUES__ACCOMPAGNEMENT_AUX_DEMARCHES_ADMINISTRATIVES,
+        ),
         f"{_ID}, dernier avis d’imposition, numéro fiscal",
     ),
     PartnerSpec(
         "ants",
         "France Titres (ANTS)",
         None,
-        (Thematique.DIFFICULTES_ADMINISTRATIVES_OU_JURIDIQUES__ACCOMPAGNEMENT_AUX_DEMARCHES_ADMINISTRATIVES,),
+        (
+            Thematique.DIFFICULTES_ADMINISTRATIVES_OU_JURIDIQUES__ACCOMPAGNEMENT_AUX_DEMARCHES_ADMINISTRATIVES,
+        ),
         "Ancien titre, justificatif de domicile, photo d’identité",
     ),
     PartnerSpec(
         "la_poste",
         "La Poste",
         ReseauPorteur.LA_POSTE,
-        (Thematique.DIFFICULTES_ADMINISTRATIVES_OU_JURIDIQUES__ACCOMPAGNEMENT_AUX_DEMARCHES_ADMINISTRATIVES,),
+        (
+            Thematique.DIFFICULTES_ADMINISTRATIVES_OU_JURIDIQUES__ACCOMPAGNEMENT_AUX_DEMARCHES_ADMINISTRATIVES,
+        ),
         f"{_ID}, avis de passage",
     ),
     PartnerSpec(
@@ -299,7 +307,9 @@ PARTNERS: tuple[PartnerSpec, ...] = (
         "point_justice",
         "Point justice",
         ReseauPorteur.POINTS_JUSTICE,
-        (Thematique.DIFFICULTES_ADMINISTRATIVES_OU_JURIDIQUES__ACCOMPAGNEMENT_POUR_LACCES_AUX_DROITS,),
+        (
+            Thematique.DIFFICULTES_ADMINISTRATIVES_OU_JURIDIQUES__ACCOMPAGNEMENT_POUR_LACCES_AUX_DROITS,
+        ),
         f"{_ID}, courriers reçus",
     ),
     PartnerSpec(
@@ -338,7 +348,9 @@ def seed_reference_data(session: Session) -> SeedReport:
     """Add the national and default reference rows that are missing (idempotent)."""
     existing = set(session.scalars(select(ThematiqueRow.code)))
     categories = [c for c in Categorie if c.value not in existing]
-    session.add_all(ThematiqueRow(code=c.value, category_code=None, label=c.label) for c in categories)
+    session.add_all(
+        ThematiqueRow(code=c.value, category_code=None, label=c.label) for c in categories
+    )
     session.flush()
     subcategories = [t for t in Thematique if t.value not in existing]
     session.add_all(
