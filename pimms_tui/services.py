@@ -1,0 +1,182 @@
+"""What one terminal works with: the database, the clock, its office and desk, the services.
+
+Built by ``open_services`` from the settings (never at import), so that tests and other front
+ends build their own. Startup failures become a ``StartupError`` with a msgid to translate.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+from pimms_tui.db.engine import Database
+from pimms_tui.domain.actors import Actor
+from pimms_tui.domain.clock import Clock, SystemClock
+from pimms_tui.domain.messages import N_
+from pimms_tui.domain.offices import (
+    DeskInfo,
+    OfficeInfo,
+    create_office,
+    ensure_desk,
+    find_office,
+    list_desks,
+)
+from pimms_tui.domain.catalog import (
+    MotifInfo,
+    PartnerInfo,
+    RegisterInfo,
+    list_motifs,
+    list_partners,
+    list_registers,
+)
+from pimms_tui.domain.queue import QueueService
+from pimms_tui.domain.visitors import VisitorService
+from pimms_tui.domain.setup import prepare_database
+from pimms_tui.settings import Settings
+
+
+class StartupError(Exception):
+    """The application cannot start; ``message`` is a msgid, one line for the user."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message.format(**params))
+        self.message = message
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The reference lists the screens offer."""
+
+    motifs: list[MotifInfo]
+    registers: list[RegisterInfo]
+    partners: list[PartnerInfo]
+
+
+@dataclass
+class Services:
+    """The database and the office this terminal serves, with the domain services over them."""
+
+    settings: Settings
+    database: Database
+    clock: Clock = field(default_factory=SystemClock)
+    office: OfficeInfo | None = None
+    desk: DeskInfo | None = None
+    _queue: QueueService | None = field(default=None, init=False, repr=False)
+    _catalog: Catalog | None = field(default=None, init=False, repr=False)
+
+    def setup_office(self, name: str) -> OfficeInfo:
+        """Create the office on first run and take this terminal's desk in it."""
+        with self.database.write() as session:
+            self.office = create_office(session, name=name, now=self.clock.now())
+        self._take_desk()
+        return self.office
+
+    def _take_desk(self) -> None:
+        assert self.office is not None
+        with self.database.write() as session:
+            self.desk = ensure_desk(session, self.office.id, self.settings.desk)
+
+    @property
+    def actor(self) -> Actor:
+        """Who acts from this terminal (staff accounts come with sign-in)."""
+        assert self.office is not None
+        desk = self.desk
+        return Actor(
+            office_id=self.office.id,
+            desk_id=desk.id if desk else None,
+            desk_name=desk.name if desk else "",
+        )
+
+    @property
+    def queue(self) -> QueueService:
+        """The office's queue."""
+        assert self.office is not None
+        if self._queue is None or self._queue.office.id != self.office.id:
+            self._queue = QueueService(self.database, self.clock, self.office)
+        return self._queue
+
+    @property
+    def visitors(self) -> VisitorService:
+        """Finding the office's visitors."""
+        assert self.office is not None
+        return VisitorService(self.database, self.office.id)
+
+    def catalog(self) -> Catalog:
+        """Motifs, registers and partners, read once (they change rarely)."""
+        assert self.office is not None
+        if self._catalog is None:
+            with self.database.read() as session:
+                self._catalog = Catalog(
+                    motifs=list_motifs(session),
+                    registers=list_registers(session),
+                    partners=list_partners(session, self.office.id),
+                )
+        return self._catalog
+
+    def desks(self) -> list[DeskInfo]:
+        """The office's active desks."""
+        assert self.office is not None
+        with self.database.read() as session:
+            return list_desks(session, self.office.id)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.database.dispose()
+
+
+def open_database(settings: Settings) -> Database:
+    """Open and migrate the configured database, turning failures into one-line errors."""
+    url = settings.resolved_database_url
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise StartupError(N_("The database address is not valid: {url}"), url=url) from error
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        _check_writable(Path(parsed.database).parent)
+    try:
+        database = Database.from_url(parsed)
+        prepare_database(database)
+    except NoSuchModuleError as error:
+        raise StartupError(
+            N_("This kind of database is not supported: {url}"), url=parsed.drivername
+        ) from error
+    except DBAPIError as error:
+        raise StartupError(
+            N_("The database cannot be reached ({url}): {reason}"),
+            url=parsed.render_as_string(hide_password=True),
+            reason=str(error.orig).strip().splitlines()[0] if error.orig else "?",
+        ) from error
+    return database
+
+
+def _check_writable(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StartupError(
+            N_("The data folder {path} cannot be created: {reason}"),
+            path=folder,
+            reason=error.strerror or error,
+        ) from error
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise StartupError(N_("The data folder {path} is read-only."), path=folder)
+
+
+def open_services(settings: Settings, clock: Clock | None = None) -> Services:
+    """Open the database and find this terminal's office and desk (none yet on first run)."""
+    database = open_database(settings)
+    services = Services(settings=settings, database=database, clock=clock or SystemClock())
+    with database.read() as session:
+        services.office = find_office(session, settings.office_code)
+    if services.office is None and settings.office_code is not None:
+        database.dispose()
+        raise StartupError(N_("There is no office with code {code}."), code=settings.office_code)
+    if services.office is not None:
+        services._take_desk()
+    return services
