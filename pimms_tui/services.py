@@ -16,6 +16,17 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from pimms_tui.db.engine import Database
 from pimms_tui.domain.actors import Actor
+from pimms_tui.domain.appointments import AppointmentService
+from pimms_tui.domain.catalog import (
+    MotifInfo,
+    PartnerInfo,
+    RegisterInfo,
+    StaffInfo,
+    list_bookable_staff,
+    list_motifs,
+    list_partners,
+    list_registers,
+)
 from pimms_tui.domain.clock import Clock, SystemClock
 from pimms_tui.domain.messages import N_
 from pimms_tui.domain.offices import (
@@ -26,18 +37,12 @@ from pimms_tui.domain.offices import (
     find_office,
     list_desks,
 )
-from pimms_tui.domain.catalog import (
-    MotifInfo,
-    PartnerInfo,
-    RegisterInfo,
-    list_motifs,
-    list_partners,
-    list_registers,
-)
+from pimms_tui.domain.orientation import OrientationService
 from pimms_tui.domain.queue import QueueService
-from pimms_tui.domain.visitors import VisitorService
 from pimms_tui.domain.setup import prepare_database
-from pimms_tui.settings import Settings
+from pimms_tui.domain.slips import SlipService
+from pimms_tui.domain.visitors import VisitorService
+from pimms_tui.settings import Settings, data_dir
 
 
 class StartupError(Exception):
@@ -56,6 +61,7 @@ class Catalog:
     motifs: list[MotifInfo]
     registers: list[RegisterInfo]
     partners: list[PartnerInfo]
+    staff: list[StaffInfo]
 
 
 @dataclass
@@ -116,8 +122,34 @@ class Services:
                     motifs=list_motifs(session),
                     registers=list_registers(session),
                     partners=list_partners(session, self.office.id),
+                    staff=list_bookable_staff(session, self.office.id),
                 )
         return self._catalog
+
+    @property
+    def orientation(self) -> OrientationService:
+        """Listening and orientation rules of the office."""
+        assert self.office is not None
+        return OrientationService(self.database, self.clock, self.office)
+
+    @property
+    def appointments(self) -> AppointmentService:
+        """The office's agenda."""
+        assert self.office is not None
+        return AppointmentService(self.database, self.clock, self.office)
+
+    @property
+    def slips(self) -> SlipService:
+        """Printable slips and cards."""
+        assert self.office is not None
+        return SlipService(self.database, self.clock, self.office)
+
+    @property
+    def documents_dir(self) -> Path:
+        """Where printable files are written (created on demand)."""
+        folder = data_dir() / "documents"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
 
     def desks(self) -> list[DeskInfo]:
         """The office's active desks."""

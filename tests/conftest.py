@@ -36,6 +36,9 @@ ENGINES = [
         ],
     ),
 ]
+if os.environ.get("PIMMS_REQUIRE_POSTGRES") and POSTGRES_URL is None:
+    raise pytest.UsageError("PIMMS_REQUIRE_POSTGRES is set but PIMMS_TEST_POSTGRES_URL is not")
+
 # A Monday morning in March, 10:00 in Paris.
 FIXED_NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -140,4 +143,11 @@ def clock() -> FixedClock:
 def office(database: Database, clock: FixedClock) -> OfficeInfo:
     """An office with its default desks and partners."""
     with database.write() as session:
+        return create_office(session, name="PIMMS Test", code="TEST", now=clock.now())
+
+
+@pytest.fixture
+def sqlite_office(sqlite_database: Database, clock: FixedClock) -> OfficeInfo:
+    """An office in the SQLite-only database (UI tests)."""
+    with sqlite_database.write() as session:
         return create_office(session, name="PIMMS Test", code="TEST", now=clock.now())

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pimms_tui.db.models import Motif, Partner, Register
+from pimms_tui.db.enums import Role
+from pimms_tui.db.models import Motif, Partner, Register, Staff
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,32 @@ def list_registers(session: Session) -> list[RegisterInfo]:
 def list_partners(session: Session, office_id: int) -> list[PartnerInfo]:
     """The office's active partners, by name."""
     rows = session.scalars(
-        select(Partner)
-        .where(Partner.office_id == office_id, Partner.active)
-        .order_by(Partner.name)
+        select(Partner).where(Partner.office_id == office_id, Partner.active).order_by(Partner.name)
     )
     return [
         PartnerInfo(p.id, p.code, p.name, p.phone, p.address, p.opening_hours, p.what_to_bring)
         for p in rows
     ]
+
+
+@dataclass(frozen=True)
+class StaffInfo:
+    """A member of staff who can receive appointments."""
+
+    id: int
+    display_name: str
+    role: str
+
+
+def list_bookable_staff(session: Session, office_id: int) -> list[StaffInfo]:
+    """Active mediators and managers of the office, by name."""
+    rows = session.scalars(
+        select(Staff)
+        .where(
+            Staff.office_id == office_id,
+            Staff.active,
+            Staff.role.in_([Role.MEDIATOR.value, Role.MANAGER.value]),
+        )
+        .order_by(Staff.display_name)
+    )
+    return [StaffInfo(s.id, s.display_name, s.role) for s in rows]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from pimms_tui.db.engine import Database
 from pimms_tui.db.models import Visit, Visitor
@@ -27,7 +27,7 @@ class VisitorMatch:
     last_visit_on: date | None
 
 
-def search_query(text: str, office_id: int | None, limit: int) -> Select[tuple[Visitor]] | None:
+def search_query(text: str, office_id: int | None, limit: int) -> Select[Visitor] | None:
     """The query for a fragment: every name token as a word prefix, or phone digits."""
     digits = phone_digits(text)
     letters = fold("".join(c for c in text if not c.isdigit()))
@@ -50,7 +50,7 @@ def search_query(text: str, office_id: int | None, limit: int) -> Select[tuple[V
                 or_(Visitor.birth_year == int(digits[:4]), Visitor.phone_digits.like(f"%{digits}%"))
             )
     elif len(digits) >= MIN_PHONE_DIGITS:
-        conditions = [Visitor.phone_digits.like(f"{digits}%")]
+        conditions: list[ColumnElement[bool]] = [Visitor.phone_digits.like(f"{digits}%")]
         if len(digits) == 4:
             conditions.append(Visitor.birth_year == int(digits))
         query = query.where(or_(*conditions))

@@ -1,0 +1,96 @@
+"""The Textual application shell: wires services, screens and global keys; nothing else.
+
+Screens run domain calls in thread workers; a worker's failure lands here, in one place:
+a refused rule becomes a short notice, a lost database a banner with automatic retries,
+anything else a logged error and an apology — never a traceback on screen.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import ClassVar
+
+from sqlalchemy.exc import DBAPIError
+from textual import on
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.worker import Worker, WorkerState
+
+from pimms_tui import screens
+from pimms_tui.domain.errors import DomainError
+from pimms_tui.i18n import N_, _, translate
+from pimms_tui.screens.base import translate_bindings
+from pimms_tui.services import Services
+
+log = logging.getLogger("pimms")
+# screens/ is installed as pimms_tui.screens: find its stylesheet wherever that is.
+STYLESHEET = Path(screens.__file__).resolve().parent / "app.tcss"
+
+
+class PimmsApp(App[None]):
+    """The front desk of one terminal."""
+
+    CSS_PATH = STYLESHEET
+    TITLE = "PIMMS"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", N_("Quit"), id="quit", priority=True),
+        Binding("f1,question_mark", "help", N_("Help"), id="help"),
+    ]
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.services = services
+        self.database_down = False
+
+    def on_mount(self) -> None:
+        """Open the queue, or the first-run setup when the database has no office yet."""
+        from pimms_tui.screens.queue import QueueScreen
+        from pimms_tui.screens.setup import OfficeSetupScreen
+
+        self.title = _("PIMMS — front desk")
+        if self.services.office is None:
+            self.push_screen(OfficeSetupScreen())
+        else:
+            self.push_screen(QueueScreen())
+
+    def action_help(self) -> None:
+        """Show every key of the current screen."""
+        from pimms_tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    @on(Worker.StateChanged)
+    def handle_worker_failure(self, event: Worker.StateChanged) -> None:
+        """The one place where a failed background call is turned into something readable."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, DomainError):
+            self.notify(translate(error.message, error.params), severity="warning")
+        elif isinstance(error, DBAPIError):
+            log.warning("database unavailable: %s", error)
+            self.set_database_down(True)
+        else:
+            log.error("unexpected error in %s", event.worker.name, exc_info=error)
+            self.notify(
+                _("Sorry, something went wrong. Nothing was saved; try again."),
+                severity="error",
+            )
+
+    def set_database_down(self, down: bool) -> None:
+        """Show or hide the 'database unreachable' banner on every screen."""
+        if down == self.database_down:
+            return
+        self.database_down = down
+        for screen in self.screen_stack:
+            screen.set_class(down, "-database-down")
+        if not down:
+            self.notify(_("The database is back."), severity="information")
+
+
+def make_app(services: Services) -> PimmsApp:
+    """Build the application over ready services (tests call this with their own)."""
+    return PimmsApp(services)

@@ -1,0 +1,284 @@
+"""Accueil: register an arrival in a few keys — a known visitor or anonymous — and give a ticket.
+
+Anonymous walk-in: ``a`` (from the queue), ``Enter`` (nobody typed: anonymous), a motif digit:
+three keys to a ticket. Known visitor: ``a``, the name fragment, ``↓``, ``Enter``, a digit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.events import Key
+from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from pimms_tui.db.enums import Need, Priority, VisitSource
+from pimms_tui.domain.catalog import MotifInfo
+from pimms_tui.domain.queue import ArrivalRequest, Ticket
+from pimms_tui.domain.visitors import VisitorMatch
+from pimms_tui.i18n import N_, _, format_date, label
+
+from .base import DeskScreen
+from .bigtext import big_text
+from .labels import NEED_LABELS, PRIORITY_LABELS
+from .literal import clean, literal
+
+SEARCH_DELAY_SECONDS = 0.12
+
+
+def match_label(match: VisitorMatch) -> Text:
+    """One search result: name, birth year, commune, last visit — and nothing more."""
+    name = " ".join(p for p in (match.first_name, match.last_name) if p)
+    details = [str(match.birth_year) if match.birth_year else ""]
+    details.append(clean(match.commune, 30))
+    if match.last_visit_on:
+        details.append(_("last visit {day}").format(day=format_date(match.last_visit_on)))
+    text = literal(name, 40, style="bold")
+    text.append("  " + " · ".join(d for d in details if d), style="dim")
+    return text
+
+
+class ArrivalScreen(DeskScreen):
+    """The arrival form."""
+
+    BINDINGS = [
+        Binding("escape", "back", N_("Back"), id="arrival_back"),
+        Binding("f2", "anonymous", N_("Anonymous"), id="arrival_anonymous"),
+        Binding("f3", "focus_options", N_("Priority, needs"), id="arrival_options"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.visitor: VisitorMatch | None = None
+        self.matches: list[VisitorMatch] = []
+        self.motifs: list[MotifInfo] = []
+        self._leave_armed = False
+        self._search_generation = 0
+
+    def compose(self) -> ComposeResult:
+        """Who, the matches, priority and needs, then the motifs."""
+        yield from self.compose_banner()
+        with Vertical(id="arrival"):
+            yield Static(_("Arrival"), classes="title")
+            yield Label(_("Name or phone of a known visitor — Enter with nothing typed: anonymous"))
+            yield Input(id="who", max_length=80)
+            yield Static("", id="chosen-visitor", markup=False)
+            yield OptionList(id="matches")
+            with Horizontal(id="options"):
+                yield Select(
+                    [
+                        (_(text) if text else _("no priority"), p.value)
+                        for p, text in PRIORITY_LABELS.items()
+                    ],
+                    value=Priority.NONE.value,
+                    allow_blank=False,
+                    id="priority",
+                )
+                for need in Need:
+                    yield Checkbox(_(NEED_LABELS[need.value]), id=f"need-{need.value}")
+                yield Input(placeholder=_("language"), id="interpreter-language", max_length=35)
+            yield Label(_("Reason for coming — press its number, or Enter"))
+            yield OptionList(id="motifs")
+            yield Static("", id="arrival-error", classes="field-error", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Load the motifs and put the cursor in the search field."""
+        self.query_one("#matches").display = False
+        self.query_one("#who", Input).focus()
+        self.load_motifs()
+
+    @work(thread=True, exit_on_error=False)
+    def load_motifs(self) -> None:
+        """Read the motif list off the UI thread."""
+        motifs = self.services.catalog().motifs
+        self.app.call_from_thread(self.show_motifs, motifs)
+
+    def show_motifs(self, motifs: list[MotifInfo]) -> None:
+        """Number the motifs 1–9 for one-key choice."""
+        self.motifs = motifs
+        options = self.query_one("#motifs", OptionList)
+        options.clear_options()
+        for index, motif in enumerate(motifs, start=1):
+            prefix = f"{index} · " if index <= 9 else "    "
+            options.add_option(
+                Option(Text(prefix + label(motif.label_fr, motif.label_en)), id=str(motif.id))
+            )
+        options.highlighted = 0
+
+    # Search as you type -----------------------------------------------------------------
+
+    @on(Input.Changed, "#who")
+    def who_changed(self, event: Input.Changed) -> None:
+        """Search known visitors as the name or phone is typed."""
+        self._leave_armed = False
+        self._search_generation += 1
+        text = event.value.strip()
+        if not text:
+            self.show_matches([], self._search_generation)
+            return
+        self.search(text, self._search_generation)
+
+    @work(thread=True, exclusive=True, group="visitor-search", exit_on_error=False)
+    def search(self, text: str, generation: int) -> None:
+        """Run the search off the UI thread; a newer keystroke supersedes this one."""
+        matches = self.services.visitors.search(text)
+        self.app.call_from_thread(self.show_matches, matches, generation)
+
+    def show_matches(self, matches: list[VisitorMatch], generation: int) -> None:
+        """Show the results of the latest search only."""
+        if generation != self._search_generation:
+            return
+        self.matches = matches
+        options = self.query_one("#matches", OptionList)
+        options.clear_options()
+        for match in matches:
+            options.add_option(Option(match_label(match), id=str(match.id)))
+        options.display = bool(matches)
+        if matches:
+            options.highlighted = 0
+
+    def on_key(self, event: Key) -> None:
+        """↓ from the search field goes to the results; a digit on the motif list issues."""
+        focused = self.focused
+        if event.key == "down" and isinstance(focused, Input) and focused.id == "who":
+            if self.matches:
+                self.query_one("#matches", OptionList).focus()
+                event.stop()
+        elif (
+            event.character
+            and event.character in "123456789"
+            and isinstance(focused, OptionList)
+            and focused.id == "motifs"
+        ):
+            index = int(event.character) - 1
+            if index < len(self.motifs):
+                event.stop()
+                self.issue(self.motifs[index])
+
+    @on(Input.Submitted, "#who")
+    def who_submitted(self, event: Input.Submitted) -> None:
+        """Enter with nothing typed: anonymous; with results: take the first."""
+        if not event.value.strip():
+            self.action_anonymous()
+        elif self.matches:
+            self.choose_visitor(self.matches[0])
+        else:
+            self.show_error(_("Nobody found. Check the spelling, or press F2 for anonymous."))
+
+    @on(OptionList.OptionSelected, "#matches")
+    def match_selected(self, event: OptionList.OptionSelected) -> None:
+        """Link the visit to the chosen visitor."""
+        chosen = next((m for m in self.matches if str(m.id) == event.option.id), None)
+        if chosen is not None:
+            self.choose_visitor(chosen)
+
+    def choose_visitor(self, match: VisitorMatch) -> None:
+        """Remember who arrives and go to the motifs."""
+        self.visitor = match
+        name = clean(" ".join(p for p in (match.first_name, match.last_name) if p), 60)
+        self.query_one("#chosen-visitor", Static).update(_("Visitor: {name}").format(name=name))
+        self.query_one("#matches").display = False
+        self.query_one("#motifs", OptionList).focus()
+
+    def action_anonymous(self) -> None:
+        """Register without identity: straight to the motifs."""
+        self.visitor = None
+        self.query_one("#chosen-visitor", Static).update(_("Anonymous visit"))
+        self.query_one("#motifs", OptionList).focus()
+
+    def action_focus_options(self) -> None:
+        """Go to priority and needs."""
+        self.query_one("#priority", Select).focus()
+
+    # Issuing the ticket ---------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#motifs")
+    def motif_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a motif issues the ticket."""
+        motif = next((m for m in self.motifs if str(m.id) == event.option.id), None)
+        if motif is not None:
+            self.issue(motif)
+
+    def request(self, motif: MotifInfo) -> ArrivalRequest:
+        """The arrival as typed on the form."""
+        priority = self.query_one("#priority", Select).value
+        needs = tuple(n for n in Need if self.query_one(f"#need-{n.value}", Checkbox).value)
+        language = self.query_one("#interpreter-language", Input).value.strip() or None
+        request = ArrivalRequest(
+            visitor_id=self.visitor.id if self.visitor else None,
+            motif_id=motif.id,
+            priority=Priority(priority) if isinstance(priority, str) else Priority.NONE,
+            needs=needs,
+            source=VisitSource.WALK_IN,
+        )
+        if language and Need.INTERPRETER not in needs:
+            needs = (*needs, Need.INTERPRETER)
+        return replace(request, needs=needs, interpreter_language=language)
+
+    def issue(self, motif: MotifInfo) -> None:
+        """Register the arrival and show the ticket."""
+        self.show_error("")
+        self.register(self.request(motif))
+
+    @work(thread=True, exclusive=True, group="arrival", exit_on_error=False)
+    def register(self, request: ArrivalRequest) -> None:
+        """Write the visit off the UI thread."""
+        ticket = self.services.queue.register_arrival(request, self.services.actor)
+        self.app.call_from_thread(self.show_ticket, ticket)
+
+    def show_ticket(self, ticket: Ticket) -> None:
+        """Replace the form by the ticket, large."""
+        self.app.switch_screen(TicketScreen(ticket))
+
+    def show_error(self, text: str) -> None:
+        """A message under the form."""
+        self.query_one("#arrival-error", Static).update(text)
+
+    def has_content(self) -> bool:
+        """Whether leaving would lose something typed or chosen."""
+        return bool(self.query_one("#who", Input).value.strip() or self.visitor)
+
+    def action_back(self) -> None:
+        """Back to the queue; a second Esc is needed when something was typed."""
+        if self.has_content() and not self._leave_armed:
+            self._leave_armed = True
+            self.show_error(_("Press Esc again to leave this arrival (what you typed is dropped)."))
+            return
+        self.app.pop_screen()
+
+
+class TicketScreen(DeskScreen):
+    """The ticket just issued, large; any key returns to the queue."""
+
+    BINDINGS = [Binding("escape,enter,space", "close", N_("Back to the queue"), id="ticket_close")]
+
+    def __init__(self, ticket: Ticket) -> None:
+        super().__init__()
+        self.ticket = ticket
+
+    def compose(self) -> ComposeResult:
+        """The code in block letters, and the place in the queue."""
+        with Vertical(id="ticket"):
+            yield Static(_("Ticket"), classes="title")
+            yield Static(big_text(self.ticket.ticket_code), id="ticket-big", markup=False)
+            yield Static(self.ticket.ticket_code, id="ticket-code", markup=False)
+            position = self.ticket.position or 0
+            yield Static(
+                _("Place in the queue: {position}").format(position=position), markup=False
+            )
+        yield Footer()
+
+    def action_close(self) -> None:
+        """Back to the queue."""
+        self.app.pop_screen()
+
+    def on_key(self, event: Key) -> None:
+        """Any other key also returns to the queue, and is not lost on the way."""
+        if event.key not in ("escape", "enter", "space"):
+            self.app.pop_screen()

@@ -1,0 +1,81 @@
+"""What every screen of the desk shares: translated key bindings and the database banner."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+from pimms_tui.i18n import _
+
+if TYPE_CHECKING:
+    from pimms_tui.app import PimmsApp
+    from pimms_tui.services import Services
+
+
+def translate_bindings(node: DOMNode) -> None:
+    """Show binding descriptions (English msgids in BINDINGS) in the active language."""
+    for key, bindings in node._bindings.key_to_bindings.items():
+        node._bindings.key_to_bindings[key] = [
+            replace(b, description=_(b.description) if b.description else "") for b in bindings
+        ]
+
+
+class DatabaseBanner(Static):
+    """A line shown on top while the database cannot be reached."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("The database cannot be reached: retrying. What you type is kept."),
+            id="database-banner",
+            markup=False,
+        )
+
+
+class DeskScreen(Screen[Any]):
+    """A full screen of the desk."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        translate_bindings(self)
+
+    @property
+    def desk_app(self) -> PimmsApp:
+        """The application, typed."""
+        from pimms_tui.app import PimmsApp
+
+        assert isinstance(self.app, PimmsApp)
+        return self.app
+
+    @property
+    def services(self) -> Services:
+        """The terminal's services."""
+        return self.desk_app.services
+
+    def compose_banner(self) -> ComposeResult:
+        """The database banner, hidden unless the screen has the -database-down class."""
+        yield DatabaseBanner()
+
+    def on_screen_resume(self) -> None:
+        """Pick up the database state that changed while another screen was on top."""
+        self.set_class(self.desk_app.database_down, "-database-down")
+
+
+class DeskModal(ModalScreen[Any]):
+    """A dialog over a screen of the desk."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        translate_bindings(self)
+
+    @property
+    def services(self) -> Services:
+        """The terminal's services."""
+        from pimms_tui.app import PimmsApp
+
+        assert isinstance(self.app, PimmsApp)
+        return self.app.services

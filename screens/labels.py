@@ -1,0 +1,82 @@
+"""Words shown for the stored codes (statuses, priorities, outcomes…), as msgids."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pimms_tui.db.enums import (
+    AppointmentStatus,
+    HelpLevel,
+    Outcome,
+    Priority,
+    RelayMode,
+    RelayStatus,
+    VisitStatus,
+)
+from pimms_tui.i18n import N_, _
+
+STATUS_LABELS = {
+    VisitStatus.WAITING: N_("waiting"),
+    VisitStatus.CALLED: N_("called"),
+    VisitStatus.IN_PROGRESS: N_("being seen"),
+    VisitStatus.DONE: N_("done"),
+    VisitStatus.LEFT: N_("left"),
+    VisitStatus.NO_SHOW: N_("absent"),
+}
+PRIORITY_LABELS = {
+    Priority.NONE: "",
+    Priority.ELDERLY: N_("elderly"),
+    Priority.DISABILITY: N_("disability"),
+    Priority.PREGNANCY: N_("pregnancy"),
+    Priority.URGENCY: N_("urgency"),
+    Priority.APPOINTMENT: N_("appointment"),
+}
+NEED_LABELS = {
+    "interpreter": N_("interpreter"),
+    "reduced_mobility": N_("reduced mobility"),
+    "hearing": N_("hearing"),
+    "sight": N_("sight"),
+}
+LEVEL_LABELS = {
+    HelpLevel.INFORM: N_("inform"),
+    HelpLevel.ACCOMPANY: N_("accompany"),
+    HelpLevel.ON_BEHALF: N_("do on behalf"),
+}
+OUTCOME_LABELS = {
+    Outcome.RESOLVED: N_("resolved on site"),
+    Outcome.FINISH_ALONE: N_("to finish alone"),
+    Outcome.COME_BACK: N_("must come back"),
+    Outcome.RELAY: N_("relay to a partner"),
+    Outcome.APPOINTMENT: N_("appointment"),
+}
+RELAY_MODE_LABELS = {
+    RelayMode.PHONE_TOGETHER: N_("phone call made together"),
+    RelayMode.EMAIL: N_("e-mail"),
+    RelayMode.LETTER: N_("letter"),
+    RelayMode.ACCOMPANIED: N_("accompanied in person"),
+    RelayMode.REFERRAL_SLIP: N_("referral slip"),
+}
+RELAY_STATUS_LABELS = {
+    RelayStatus.OPEN: N_("open"),
+    RelayStatus.CONFIRMED: N_("confirmed"),
+    RelayStatus.REFUSED: N_("refused"),
+    RelayStatus.UNREACHABLE: N_("unreachable"),
+    RelayStatus.EXPIRED: N_("expired"),
+}
+APPOINTMENT_STATUS_LABELS = {
+    AppointmentStatus.BOOKED: N_("booked"),
+    AppointmentStatus.ARRIVED: N_("arrived"),
+    AppointmentStatus.SEEN: N_("seen"),
+    AppointmentStatus.NO_SHOW: N_("no-show"),
+    AppointmentStatus.EXCUSED: N_("excused"),
+    AppointmentStatus.CANCELLED: N_("cancelled"),
+}
+
+
+def word(labels: Mapping[Any, str], code: str | None) -> str:
+    """The translated word for a stored code (the code itself if unknown)."""
+    if code is None:
+        return ""
+    text = labels.get(code, code)
+    return _(text) if text else ""

@@ -1,0 +1,253 @@
+"""Écoute: the visitor's header, their prior orientations, and the demands of this visit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+from pimms_tui.domain.orientation import ListeningView
+from pimms_tui.i18n import N_, _, format_date, format_datetime, label
+
+from .base import DeskScreen
+from .errors import refusal_text
+from .labels import (
+    APPOINTMENT_STATUS_LABELS,
+    LEVEL_LABELS,
+    NEED_LABELS,
+    OUTCOME_LABELS,
+    RELAY_STATUS_LABELS,
+    word,
+)
+from .literal import clean, literal
+
+
+class ListeningLoaded(Message):
+    """A fresh view of the visit being listened to."""
+
+    def __init__(self, view: ListeningView) -> None:
+        super().__init__()
+        self.view = view
+
+
+class ListeningScreen(DeskScreen):
+    """Listening and orientation of one visit."""
+
+    BINDINGS = [
+        Binding("d", "add_demand", N_("Add demand"), id="add_demand"),
+        Binding("o,enter", "orient", N_("Orientation"), id="orient"),
+        Binding("delete", "remove_demand", N_("Remove demand"), id="remove_demand"),
+        Binding("c", "close_visit", N_("Close visit"), id="close_visit"),
+        Binding("escape", "back", N_("Back to the queue"), id="listening_back"),
+    ]
+
+    def __init__(self, visit_id: int) -> None:
+        super().__init__()
+        self.visit_id = visit_id
+        self.view: ListeningView | None = None
+
+    def compose(self) -> ComposeResult:
+        """Header line, demands on the left, history on the right."""
+        yield Header()
+        yield from self.compose_banner()
+        yield Static("", id="visit-header")
+        with Horizontal(id="listening"):
+            with Vertical(id="demands-pane"):
+                yield Static(_("Demands of this visit"), classes="title")
+                table: DataTable[Any] = DataTable(id="demands", cursor_type="row")
+                yield table
+                yield Static("", id="listening-error", classes="field-error", markup=False)
+            with VerticalScroll(id="prior-pane"):
+                yield Static(_("Prior orientations"), classes="title")
+                yield Static("", id="prior")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Columns, then the data."""
+        table = self.query_one("#demands", DataTable)
+        table.add_column("#", key="position")
+        table.add_column(_("Reason"), key="motif")
+        table.add_column(_("Partner"), key="partner")
+        table.add_column(_("Level"), key="level")
+        table.add_column(_("Orientation"), key="outcome")
+        table.add_column(_("Note"), key="note")
+        table.focus()
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="listening", exit_on_error=False)
+    def reload(self) -> None:
+        """Read the visit off the UI thread."""
+        self.post_message(ListeningLoaded(self.services.orientation.listening(self.visit_id)))
+
+    @on(ListeningLoaded)
+    def show(self, message: ListeningLoaded) -> None:
+        """Draw the header, the demands and the history."""
+        self.view = view = message.view
+        header = view.header
+        name = (
+            literal(" ".join(p for p in (header.first_name, header.last_name) if p), 60)
+            if not header.anonymous
+            else Text(_("anonymous"), style="italic")
+        )
+        line = Text.assemble((header.ticket_code + "  ", "bold"), name)
+        needs = [word(NEED_LABELS, n) for n in header.needs]
+        if header.interpreter_language:
+            needs.append(clean(header.interpreter_language, 20))
+        if needs:
+            line.append("  · " + ", ".join(needs))
+        if not header.anonymous:
+            consent = (
+                _("file kept with consent")
+                if header.keep_file_consent
+                else _("no consent recorded")
+            )
+            line.append("  · " + consent, style="dim")
+        self.query_one("#visit-header", Static).update(line)
+
+        table = self.query_one("#demands", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for demand in view.demands:
+            outcome = word(OUTCOME_LABELS, demand.outcome) if demand.outcome else _("— to orient —")
+            table.add_row(
+                Text(str(demand.position)),
+                literal(label(demand.motif_label_fr, demand.motif_label_en), 30),
+                literal(demand.partner_name or "", 25),
+                Text(word(LEVEL_LABELS, demand.level)),
+                Text(outcome, style="" if demand.outcome else "bold yellow"),
+                literal(demand.note or "", 40),
+                key=str(demand.id),
+            )
+        if view.demands:
+            table.move_cursor(row=min(max(row, 0), len(view.demands) - 1))
+        self.query_one("#prior", Static).update(self.prior_text(view))
+
+    def prior_text(self, view: ListeningView) -> Text:
+        """The visitor's history: open relays, upcoming appointments, latest demands."""
+        prior = view.prior
+        text = Text()
+        if view.header.anonymous:
+            text.append(_("Anonymous visit: no history."), style="dim")
+            return text
+        if prior.open_relays:
+            text.append(_("Open relays") + "\n", style="bold")
+            for relay in prior.open_relays:
+                text.append("• ")
+                text.append_text(literal(relay.partner_name, 30))
+                text.append(
+                    " — "
+                    + word(RELAY_STATUS_LABELS, relay.status)
+                    + " — "
+                    + _("follow-up {day}").format(day=format_date(relay.follow_up_on))
+                    + "\n"
+                )
+        if prior.upcoming_appointments:
+            text.append(_("Upcoming appointments") + "\n", style="bold")
+            for appointment in prior.upcoming_appointments:
+                who = appointment.staff_name or appointment.partner_name or ""
+                text.append("• " + format_datetime(appointment.starts_at, self.timezone) + " ")
+                text.append_text(literal(who, 30))
+                text.append(" — " + word(APPOINTMENT_STATUS_LABELS, appointment.status) + "\n")
+        if prior.demands:
+            text.append(_("Latest demands") + "\n", style="bold")
+            for demand in prior.demands:
+                text.append("• " + format_date(demand.day, "short") + " ")
+                text.append_text(literal(label(demand.motif_label_fr, demand.motif_label_en), 30))
+                if demand.partner_name:
+                    text.append(" · ")
+                    text.append_text(literal(demand.partner_name, 25))
+                text.append(" → " + word(OUTCOME_LABELS, demand.outcome) + "\n")
+        if not text.plain:
+            text.append(_("First visit: no history yet."), style="dim")
+        return text
+
+    @property
+    def timezone(self) -> str:
+        """The office's timezone."""
+        return self.services.office.timezone if self.services.office else "Europe/Paris"
+
+    def selected_demand_id(self) -> int | None:
+        """The demand under the cursor."""
+        if self.view is None or not self.view.demands:
+            return None
+        row = self.query_one("#demands", DataTable).cursor_row
+        if 0 <= row < len(self.view.demands):
+            return self.view.demands[row].id
+        return None
+
+    def say(self, text: str) -> None:
+        """A message under the demands."""
+        self.query_one("#listening-error", Static).update(text)
+
+    # Actions ---------------------------------------------------------------------------------
+
+    def action_add_demand(self) -> None:
+        """Open the demand form."""
+        from .orientation import DemandForm
+
+        self.say("")
+        self.app.push_screen(DemandForm(self.visit_id), self.after_form)
+
+    def action_orient(self) -> None:
+        """Choose the orientation of the selected demand."""
+        from .orientation import OutcomeChooser
+
+        demand_id = self.selected_demand_id()
+        if demand_id is None:
+            self.say(_("Add a demand first (key d)."))
+            return
+        self.say("")
+        self.app.push_screen(OutcomeChooser(demand_id), self.after_form)
+
+    def after_form(self, _result: object) -> None:
+        """A form closed: show what it saved."""
+        self.reload()
+
+    def action_remove_demand(self) -> None:
+        """Remove the selected demand (only while it has no orientation)."""
+        demand_id = self.selected_demand_id()
+        if demand_id is not None:
+            self.run_and_reload("remove", demand_id)
+
+    def action_close_visit(self) -> None:
+        """Close the visit; refused while a demand has no orientation."""
+        self.run_and_reload("close", self.visit_id)
+
+    @work(thread=True, group="listening-write", exit_on_error=False)
+    def run_and_reload(self, what: str, target: int) -> str:
+        """Run a write off the UI thread."""
+        orientation = self.services.orientation
+        actor = self.services.actor
+        if what == "remove":
+            orientation.remove_demand(target, actor)
+        else:
+            orientation.close_visit(target, actor)
+        return what
+
+    @on(Worker.StateChanged)
+    def write_finished(self, event: Worker.StateChanged) -> None:
+        """After a write: back to the queue when closed; refusals shown here, not as popups."""
+        if event.worker.group != "listening-write":
+            return
+        if event.state == WorkerState.SUCCESS:
+            if event.worker.result == "close":
+                self.notify(_("Visit closed."))
+                self.app.pop_screen()
+            else:
+                self.reload()
+        elif event.state == WorkerState.ERROR and event.worker.error is not None:
+            text = refusal_text(event.worker.error)
+            if text is not None:
+                event.stop()
+                self.say(text)
+
+    def action_back(self) -> None:
+        """Back to the queue; the visit stays in progress at this desk."""
+        self.app.pop_screen()

@@ -1,0 +1,313 @@
+"""The home screen: the office's live queue, shared by every desk, and the keys to move it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from rich.text import Text
+from sqlalchemy.exc import DBAPIError
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Static
+
+from pimms_tui.db.enums import Priority, VisitStatus
+from pimms_tui.domain.queue import QueueEntry
+from pimms_tui.i18n import N_, _, format_duration, label
+
+from .base import DeskScreen
+from .labels import NEED_LABELS, PRIORITY_LABELS, STATUS_LABELS
+from .literal import clean, literal
+
+MAX_BACKOFF_SECONDS = 5.0
+
+
+def display_name(entry: QueueEntry, public: bool) -> Text:
+    """The visitor's name, initials only on a public screen, "anonyme" when there is none."""
+    if entry.visitor_id is None or not (entry.first_name or entry.last_name):
+        return Text(_("anonymous"), style="italic")
+    if public:
+        initials = "".join(
+            clean(part, 40)[:1].upper() for part in (entry.first_name, entry.last_name) if part
+        )
+        return Text(". ".join(initials) + ".")
+    name = " ".join(part for part in (entry.first_name, entry.last_name) if part)
+    return literal(name, 40)
+
+
+def needs_text(entry: QueueEntry) -> str:
+    """Priority and needs in a few words."""
+    parts = (
+        [_(PRIORITY_LABELS[Priority(entry.priority)])] if entry.priority != Priority.NONE else []
+    )
+    for need in entry.needs:
+        text = _(NEED_LABELS.get(need, need))
+        if need == "interpreter" and entry.interpreter_language:
+            text = f"{text} ({clean(entry.interpreter_language, 20)})"
+        parts.append(text)
+    return ", ".join(parts)
+
+
+@dataclass
+class QueueLoaded(Message):
+    """A fresh view of the queue, read in a worker."""
+
+    revision: int
+    entries: list[QueueEntry]
+
+
+class QueueScreen(DeskScreen):
+    """The live queue of the day."""
+
+    BINDINGS = [
+        Binding("a", "arrival", N_("Arrival"), id="arrival"),
+        Binding("n", "call_next", N_("Call next"), id="call_next"),
+        Binding("enter", "open_selected", N_("Call / open"), id="open_selected"),
+        Binding("s", "start", N_("Listen"), id="start"),
+        Binding("r", "recall", N_("Recall"), id="recall"),
+        Binding("b", "put_back", N_("Back in queue"), id="put_back"),
+        Binding("x", "no_show", N_("Absent"), id="no_show"),
+        Binding("l", "left", N_("Left"), id="left"),
+        Binding("t", "transfer", N_("Transfer"), id="transfer"),
+        Binding("p", "toggle_public", N_("Public screen"), id="toggle_public"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.revision: int | None = None
+        self.entries: list[QueueEntry] = []
+        self._polling = False
+        self._retry_at = 0.0
+        self._backoff = 0.0
+
+    def compose(self) -> ComposeResult:
+        """Header, banner, the table, a status line and the footer."""
+        yield Header()
+        yield from self.compose_banner()
+        yield Static("", id="queue-summary", markup=False)
+        table: DataTable[Any] = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Set up the columns and start watching the queue."""
+        table = self.query_one("#queue", DataTable)
+        for key, title in (
+            ("ticket", _("Ticket")),
+            ("name", _("Name")),
+            ("wait", _("Waiting")),
+            ("motif", _("Reason")),
+            ("needs", _("Priority, needs")),
+            ("status", _("Status")),
+            ("desk", _("Desk")),
+        ):
+            table.add_column(title, key=key)
+        self.set_interval(self.services.settings.queue_poll_seconds, self.poll)
+        self.set_interval(15, self.render_queue)
+        self.poll(force=True)
+
+    # Watching -----------------------------------------------------------------------------
+
+    def poll(self, force: bool = False) -> None:
+        """Look at the queue's revision; reload only when another desk changed something."""
+        if self._polling or time.monotonic() < self._retry_at:
+            return
+        self._polling = True
+        self.load_queue(force)
+
+    @work(thread=True, group="poll", exit_on_error=False)
+    def load_queue(self, force: bool) -> None:
+        """Read the revision marker, and the whole queue only if it moved."""
+        try:
+            queue = self.services.queue
+            revision = queue.revision()
+            if force or revision != self.revision:
+                self.post_message(QueueLoaded(revision, queue.today()))
+            self.app.call_from_thread(self._poll_succeeded)
+        except DBAPIError:
+            self.app.call_from_thread(self._poll_failed)
+            raise
+        finally:
+            self._polling = False
+
+    def _poll_succeeded(self) -> None:
+        self._backoff = 0.0
+        self._retry_at = 0.0
+        self.desk_app.set_database_down(False)
+
+    def _poll_failed(self) -> None:
+        self._backoff = min(MAX_BACKOFF_SECONDS, max(0.5, self._backoff * 2))
+        self._retry_at = time.monotonic() + self._backoff
+
+    @on(QueueLoaded)
+    def show_queue(self, message: QueueLoaded) -> None:
+        """Keep the new view and draw it."""
+        self.revision = message.revision
+        self.entries = message.entries
+        self.render_queue()
+
+    def render_queue(self) -> None:
+        """Draw the table from the last view, keeping the cursor on the same visit."""
+        table = self.query_one("#queue", DataTable)
+        selected = self.selected_visit_id()
+        table.clear()
+        now = self.services.clock.now()
+        public = self.public_screen
+        for entry in self.entries:
+            table.add_row(*self.row(entry, now, public), key=str(entry.visit_id))
+        if selected is not None:
+            for index, entry in enumerate(self.entries):
+                if entry.visit_id == selected:
+                    table.move_cursor(row=index)
+        waiting = sum(1 for e in self.entries if e.status == VisitStatus.WAITING)
+        desk = self.services.desk.name if self.services.desk else ""
+        office = self.services.office.name if self.services.office else ""
+        self.query_one("#queue-summary", Static).update(
+            _("{office} — {desk} — {count} waiting").format(
+                office=clean(office), desk=clean(desk), count=waiting
+            )
+        )
+
+    def row(self, entry: QueueEntry, now: Any, public: bool) -> list[Any]:
+        """The cells of one visit."""
+        waited = (entry.called_at or now) - entry.arrived_at
+        finished = entry.status in (VisitStatus.DONE, VisitStatus.LEFT, VisitStatus.NO_SHOW)
+        motif = (
+            label(entry.motif_label_fr, entry.motif_label_en)
+            if entry.motif_label_fr and entry.motif_label_en
+            else ""
+        )
+        style = "dim" if finished else ("bold" if entry.status == VisitStatus.CALLED else "")
+        return [
+            Text(entry.ticket_code, style=f"bold {style}".strip()),
+            display_name(entry, public),
+            Text("" if finished else format_duration(max(waited, timedelta(0)))),
+            literal(motif, 30),
+            Text(needs_text(entry)),
+            Text(_(STATUS_LABELS[VisitStatus(entry.status)]), style=style),
+            literal(entry.desk_name or "", 20),
+        ]
+
+    @property
+    def public_screen(self) -> bool:
+        """Whether names are hidden on this desk."""
+        return self.has_class("-public")
+
+    def selected_visit_id(self) -> int | None:
+        """The visit under the cursor."""
+        table = self.query_one("#queue", DataTable)
+        if not self.entries or table.cursor_row < 0 or table.cursor_row >= len(self.entries):
+            return None
+        return self.entries[table.cursor_row].visit_id
+
+    def selected_entry(self) -> QueueEntry | None:
+        """The entry under the cursor."""
+        visit_id = self.selected_visit_id()
+        return next((e for e in self.entries if e.visit_id == visit_id), None)
+
+    # Actions -------------------------------------------------------------------------------
+
+    def action_toggle_public(self) -> None:
+        """Hide or show names (public-facing screen)."""
+        self.toggle_class("-public")
+        self.render_queue()
+
+    def action_arrival(self) -> None:
+        """Open the arrival form."""
+        from .arrival import ArrivalScreen
+
+        self.app.push_screen(ArrivalScreen())
+
+    def action_call_next(self) -> None:
+        """Call the next visitor to this desk."""
+        self.run_queue_action("call_next")
+
+    def action_open_selected(self) -> None:
+        """Call the selected visitor, start listening, or reopen their listening screen."""
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        if entry.status == VisitStatus.WAITING:
+            self.run_queue_action("call", entry.visit_id)
+        elif entry.status == VisitStatus.CALLED:
+            self.run_queue_action("start", entry.visit_id)
+        elif entry.status == VisitStatus.IN_PROGRESS:
+            self.open_listening(entry.visit_id)
+
+    def action_start(self) -> None:
+        """Start listening to the selected (called) visitor."""
+        entry = self.selected_entry()
+        if entry is not None:
+            self.run_queue_action("start", entry.visit_id)
+
+    def action_recall(self) -> None:
+        """Call the selected visitor again."""
+        self._on_selected("recall")
+
+    def action_put_back(self) -> None:
+        """Put the selected visitor back in the queue at their place."""
+        self._on_selected("put_back")
+
+    def action_no_show(self) -> None:
+        """Mark the selected visitor absent after being called."""
+        self._on_selected("mark_no_show")
+
+    def action_left(self) -> None:
+        """Mark the selected visitor as gone without being seen."""
+        self._on_selected("mark_left")
+
+    def action_transfer(self) -> None:
+        """Send the selected visitor to another desk, same ticket."""
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        from .transfer import TransferScreen
+
+        def chosen(desk_id: int | None) -> None:
+            if desk_id is not None:
+                self.run_queue_action("transfer", entry.visit_id, desk_id)
+
+        self.app.push_screen(TransferScreen(entry.ticket_code), chosen)
+
+    def _on_selected(self, action: str) -> None:
+        entry = self.selected_entry()
+        if entry is not None:
+            self.run_queue_action(action, entry.visit_id)
+
+    @work(thread=True, group="queue-action", exit_on_error=False)
+    def run_queue_action(self, action: str, *args: int) -> None:
+        """Run one queue operation off the UI thread, then say what happened."""
+        queue = self.services.queue
+        actor = self.services.actor
+        try:
+            if action == "call_next":
+                entry = queue.call_next(actor)
+                text = (
+                    _("Ticket {ticket} is called to {desk}.").format(
+                        ticket=entry.ticket_code, desk=clean(actor.desk_name)
+                    )
+                    if entry
+                    else _("Nobody is waiting.")
+                )
+            elif action == "transfer":
+                queue.transfer(args[0], args[1], None, actor)
+                text = _("Transferred.")
+            else:
+                getattr(queue, action)(args[0], actor)
+                text = ""
+                if action == "start":
+                    self.app.call_from_thread(self.open_listening, args[0])
+        finally:
+            self.app.call_from_thread(self.poll, True)
+        if text:
+            self.app.call_from_thread(self.notify, text)
+
+    def open_listening(self, visit_id: int) -> None:
+        """Open the listening screen of a visit being seen."""
+        from .listening import ListeningScreen
+
+        self.app.push_screen(ListeningScreen(visit_id))
