@@ -330,9 +330,7 @@ class Appointment(Base):
         Index("ix_appointment_staff_starts", "staff_id", "starts_at"),
         one_of("status", AppointmentStatus),
         CheckConstraint("duration_minutes > 0", name="duration_positive"),
-        CheckConstraint(
-            "staff_id IS NOT NULL OR partner_id IS NOT NULL", name="with_someone"
-        ),
+        CheckConstraint("staff_id IS NOT NULL OR partner_id IS NOT NULL", name="with_someone"),
     )
 
 

@@ -2,103 +2,173 @@
 
 Every failure the user can cause (an unknown option, an unreachable database, a read-only
 folder) ends with one translated line on stderr and a non-zero exit code, never a traceback.
+Anything unexpected is written with its traceback to ``pimms.log`` in the data folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import NoReturn
+from pathlib import Path
+from typing import Any, NoReturn
 
 from pimms_tui import __version__, i18n
 from pimms_tui.i18n import _, translate
 from pimms_tui.services import StartupError, open_database, open_services
-from pimms_tui.settings import SUPPORTED_LANGUAGES, Settings, SettingsError, load_settings
+from pimms_tui.settings import (
+    SUPPORTED_LANGUAGES,
+    Settings,
+    SettingsError,
+    data_dir,
+    language_from_locale,
+    load_settings,
+)
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
+EXIT_INTERRUPTED = 130
+LOG_FILE = "pimms.log"
+
+log = logging.getLogger("pimms")
 
 
 class UsageError(Exception):
     """The command line is wrong; the text is already translated."""
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's help layout, with the usage prefix in the active language."""
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
+        """Add the usage line; its continuation lines line up with the translated prefix."""
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+
 class Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one translated line instead of usage + English."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["add_help"] = False
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = _("commands")
+        self._optionals.title = _("options")
+        self.add_argument("-h", "--help", action="help", help=_("show this help and exit"))
+
     def error(self, message: str) -> NoReturn:
         """Raise a translated usage error (argparse's own texts are English only)."""
-        raise UsageError(_translate_argparse(message))
+        raise UsageError(_translate_argparse(message, self.prog))
 
 
-def _translate_argparse(message: str) -> str:
+def _translate_argparse(message: str, prog: str = "pimms") -> str:
+    """One translated sentence for an argparse error message."""
+    command = _("COMMAND")
+    match = re.search(r"argument (\S+): invalid choice: '?(.*?)'? \(choose from", message)
+    if match and match.group(1) == command:
+        return _("Unknown command: {value}. See {prog} --help.").format(
+            value=match.group(2), prog=prog
+        )
+    if match:
+        return _("Invalid value {value2} for {value}. See {prog} --help.").format(
+            value=match.group(1), value2=match.group(2), prog=prog
+        )
+    match = re.search(r"unrecognized arguments: (.*)", message)
+    if match and not match.group(1).startswith("-"):
+        return _("Unexpected argument: {value}. See {prog} --help.").format(
+            value=match.group(1), prog=prog
+        )
+    match = re.search(r"the following arguments are required: (.*)", message)
+    if match and match.group(1) == command:
+        return _("A command is missing. See {prog} --help.").format(prog=prog)
     patterns = (
-        (r"unrecognized arguments: (.*)", _("Unknown option: {value}. See pimms --help.")),
-        (
-            r"argument (\S+): invalid choice: '?([^' ]*)'?",
-            _("Invalid value {value2} for {value}. See pimms --help."),
-        ),
+        (r"unrecognized arguments: (.*)", _("Unknown option: {value}. See {prog} --help.")),
         (
             r"argument (\S+): expected one argument",
-            _("The option {value} needs a value. See pimms --help."),
+            _("The option {value} needs a value. See {prog} --help."),
         ),
         (
-            r"argument (\S+): invalid int value: '?([^' ]*)'?",
+            r"argument (\S+): invalid int value: '?(.*?)'?$",
             _("The option {value} needs a whole number, not {value2}."),
         ),
         (
-            r"the following arguments are required: (.*)",
-            _("Missing: {value}. See pimms --help."),
+            r"ambiguous option: (\S+) could match (.*)",
+            _("The option {value} is ambiguous: {value2}. See {prog} --help."),
         ),
+        (r"the following arguments are required: (.*)", _("Missing: {value}. See {prog} --help.")),
     )
     for pattern, text in patterns:
         match = re.search(pattern, message)
         if match:
             groups = match.groups()
-            return text.format(value=groups[0], value2=groups[-1])
-    return _("Invalid command line: {detail}. See pimms --help.").format(detail=message)
+            return text.format(value=groups[0], value2=groups[-1], prog=prog)
+    return _("Invalid command line: {detail}. See {prog} --help.").format(detail=message, prog=prog)
 
 
 def build_parser() -> Parser:
     """The command line, with help in the active language."""
-    parser = Parser(prog="pimms", description=_("Front desk of a PIMMS office."))
-    parser.add_argument("--version", action="version", version=f"pimms {__version__}")
+    parser = Parser(
+        prog="pimms",
+        description=_("Front desk of a PIMMS office. Without a command, starts the desk."),
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"pimms {__version__}",
+        help=_("show the version and exit"),
+    )
     parser.add_argument(
         "--db",
         metavar="URL",
-        help=_("database address (else PIMMS_DATABASE_URL, else the embedded SQLite file)"),
+        help=_("database URL (default: PIMMS_DATABASE_URL, else the local SQLite file)"),
     )
     parser.add_argument("--lang", choices=SUPPORTED_LANGUAGES, help=_("interface language"))
-    parser.add_argument("--desk", metavar=_("NAME"), help=_("the desk this terminal is"))
+    parser.add_argument("--desk", metavar=_("NAME"), help=_("name of this desk"))
+    parser.add_argument("--office", metavar=_("CODE"), help=_("office code, on a shared database"))
     parser.add_argument(
-        "--office", metavar=_("CODE"), help=_("the office code, on a shared database")
-    )
-    parser.add_argument(
-        "--demo", action="store_true", help=_("start on a separate database full of demo data")
+        "--demo", action="store_true", help=_("start on the separate demo database")
     )
     commands = parser.add_subparsers(dest="command", metavar=_("COMMAND"), parser_class=Parser)
 
     db = commands.add_parser("db", help=_("database maintenance"))
-    db_commands = db.add_subparsers(dest="db_command", required=True, parser_class=Parser)
-    db_commands.add_parser("upgrade", help=_("bring the database to the current schema"))
+    db_commands = db.add_subparsers(
+        dest="db_command", metavar=_("COMMAND"), required=True, parser_class=Parser
+    )
+    db_commands.add_parser("upgrade", help=_("migrate the database to the current schema"))
 
     demo = commands.add_parser("demo", help=_("demo data"))
-    demo_commands = demo.add_subparsers(dest="demo_command", required=True, parser_class=Parser)
-    seed = demo_commands.add_parser("seed", help=_("fill a database with realistic demo data"))
-    seed.add_argument("--visitors", type=int, default=2000, help=_("number of visitors"))
-    seed.add_argument("--days", type=int, default=90, help=_("number of past days"))
-    seed.add_argument("--seed", type=int, default=1, help=_("random seed (same seed, same data)"))
-    seed.add_argument("--offices", type=int, default=2, help=_("number of offices"))
-    seed.add_argument(
-        "--visits",
-        type=int,
-        default=None,
-        help=_("number of visits (default: about 2.5 per visitor)"),
+    demo_commands = demo.add_subparsers(
+        dest="demo_command", metavar=_("COMMAND"), required=True, parser_class=Parser
     )
-    seed.add_argument("--db", dest="seed_db", metavar="URL", help=_("database address"))
+    seed = demo_commands.add_parser("seed", help=_("fill the demo database with realistic data"))
+    seed.add_argument(
+        "--visitors", type=int, default=2000, metavar="N", help=_("number of visitors")
+    )
+    seed.add_argument("--days", type=int, default=90, metavar="N", help=_("number of past days"))
+    seed.add_argument(
+        "--seed", type=int, default=1, metavar="N", help=_("random seed (same seed, same data)")
+    )
+    seed.add_argument("--offices", type=int, default=2, metavar="N", help=_("number of offices"))
+    seed.add_argument(
+        "--visits", type=int, metavar="N", help=_("number of visits (default: 2.5 per visitor)")
+    )
+    seed.add_argument(
+        "--db",
+        dest="seed_db",
+        metavar="URL",
+        help=_("database URL (default: the demo database)"),
+    )
     return parser
 
 
@@ -113,43 +183,104 @@ def _early_language(argv: Sequence[str]) -> None:
     try:
         settings = load_settings(language=language if language in SUPPORTED_LANGUAGES else None)
     except SettingsError:
-        settings = Settings()
+        # The error is reported after parsing; meanwhile the best language at hand.
+        fallback = os.environ.get("PIMMS_LANG", "").strip()
+        if fallback not in SUPPORTED_LANGUAGES:
+            fallback = language_from_locale(os.environ) or Settings().language
+        settings = Settings(language=language if language in SUPPORTED_LANGUAGES else fallback)
     i18n.activate(settings.language)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pimms`` command; returns the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    _early_language(args_list)
-    try:
-        args = build_parser().parse_args(args_list)
-        settings = load_settings(
-            database_url=args.db,
-            language=args.lang,
-            desk=args.desk,
-            office_code=args.office,
-            demo=args.demo or None,
-        )
-        i18n.activate(settings.language)
-        return _dispatch(args, settings)
-    except UsageError as error:
-        return _fail(str(error), EXIT_USAGE)
-    except (StartupError, SettingsError) as error:
-        return _fail(translate(error.message, error.params), EXIT_FAILURE)
-    except KeyboardInterrupt:
-        return 130
+    with _log_to_file():
+        try:
+            _early_language(args_list)
+            try:
+                args = build_parser().parse_args(args_list)
+            except SystemExit as done:  # --help and --version
+                return done.code if isinstance(done.code, int) else 0
+            settings = load_settings(
+                database_url=args.db,
+                language=args.lang,
+                desk=args.desk,
+                office_code=args.office,
+                demo=args.demo or args.command == "demo" or None,
+            )
+            i18n.activate(settings.language)
+            return _dispatch(args, settings)
+        except UsageError as error:
+            return _fail(str(error), EXIT_USAGE)
+        except (StartupError, SettingsError) as error:
+            return _fail(translate(error.message, error.params), EXIT_FAILURE)
+        except KeyboardInterrupt:
+            return EXIT_INTERRUPTED
+        except Exception as error:
+            log.exception("the pimms command failed")  # not its arguments: --db holds secrets
+            return _fail(
+                _("Sorry, something went wrong ({error}). Details are in {path}.").format(
+                    error=f"{type(error).__name__}: {error}", path=_log_path()
+                ),
+                EXIT_FAILURE,
+            )
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"pimms: {message}", file=sys.stderr)
+    """Print one line on stderr, whatever the message holds, and return the exit code."""
+    printable = "".join(char if char.isprintable() else " " for char in message)
+    line = " ".join(printable.split())
+    if len(line) > 500:
+        line = line[:499] + "…"
+    print(f"pimms: {line}", file=sys.stderr)
     return code
 
 
+def _log_path() -> Path:
+    """Where unexpected errors are written."""
+    return data_dir() / LOG_FILE
+
+
+class _LogFile(logging.FileHandler):
+    """``pimms.log`` in the data folder, opened on the first record; never raises."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write the record, creating the folder first; drop it if the disk refuses."""
+        try:
+            Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+            super().emit(record)
+        except Exception:
+            self.handleError(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """Say nothing: a log that cannot be written must not become a traceback on screen."""
+
+
+@contextmanager
+def _log_to_file() -> Iterator[None]:
+    """Send the ``pimms`` loggers to the log file while the command runs."""
+    handler = _LogFile(_log_path(), encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    previous_level = log.level
+    log.addHandler(handler)
+    if log.level == logging.NOTSET or log.level > logging.INFO:
+        log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(previous_level)
+        handler.close()
+
+
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the command asked for; without one, start the desk."""
     if args.command == "db":
         database = open_database(settings)
+        url = database.engine.url.render_as_string(hide_password=True)
         database.dispose()
-        print(_("The database is up to date."))
+        print(_("The database is up to date: {url}").format(url=url))
         return 0
     if args.command == "demo":
         return _seed_demo(args, settings)
@@ -157,6 +288,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """``pimms demo seed``: the demo database unless --db names another."""
     from pimms_tui.domain.demo import seed_demo
 
     if args.seed_db:
@@ -188,6 +320,7 @@ def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_app(settings: Settings) -> int:
+    """Open the database and run the desk until it is closed."""
     from pimms_tui.app import make_app
 
     services = open_services(settings)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import gettext
 import io
+import logging
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from functools import cache
 from importlib.resources import files
+from importlib.resources.abc import Traversable
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -27,26 +30,38 @@ DOMAIN = "pimms"
 LANGUAGES = ("fr", "en")
 _BABEL_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 
+log = logging.getLogger("pimms.i18n")
 _active_language = "fr"
+
+
+def _catalogue(language: str) -> Traversable:
+    """The ``.po`` file of a language, as a package resource."""
+    return files("pimms_tui.locales") / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 def catalogue_path(language: str) -> str:
     """Where the ``.po`` catalogue of a language is, inside the installed package."""
-    return str(files("pimms_tui.locales") / language / "LC_MESSAGES" / f"{DOMAIN}.po")
+    return str(_catalogue(language))
 
 
 @cache
 def translations(language: str) -> gettext.NullTranslations:
-    """The compiled translations of a language (English falls back to the msgids)."""
-    path = files("pimms_tui.locales") / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    """The compiled translations of a language (a missing catalogue falls back to the msgids)."""
+    path = _catalogue(language)
     if not path.is_file():
         return gettext.NullTranslations()
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=language, domain=DOMAIN)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    try:
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=language, domain=DOMAIN, abort_invalid=True)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog, use_fuzzy=False)
+        buffer.seek(0)
+        return gettext.GNUTranslations(buffer)
+    except Exception:
+        # A broken catalogue must not stop the desk (nor print over the screen, as Babel's
+        # lenient reader does): show the English msgids instead.
+        log.exception("the %s catalogue %s cannot be read", language, path)
+        return gettext.NullTranslations()
 
 
 def activate(language: str) -> None:
@@ -65,7 +80,13 @@ def active_language() -> str:
 
 def babel_locale() -> Locale:
     """The Babel locale of the active language."""
-    return Locale.parse(_BABEL_LOCALES[_active_language])
+    return _locale(_active_language)
+
+
+@cache
+def _locale(language: str) -> Locale:
+    """The Babel locale of a language, parsed once."""
+    return Locale.parse(_BABEL_LOCALES[language])
 
 
 def _(message: str) -> str:
@@ -83,10 +104,17 @@ def N_(message: str) -> str:
     return message
 
 
-def translate(message: str, params: dict[str, object] | None = None) -> str:
+def translate(message: str, params: Mapping[str, object] | None = None) -> str:
     """Translate a domain msgid and fill in its parameters."""
     text = _(message)
-    return text.format(**params) if params else text
+    if not params:
+        return text
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError, ValueError):
+        # A translation with a wrong placeholder: the English text is better than a crash.
+        log.error("bad placeholders in the translation of %r: %r", message, text)
+        return message.format(**params)
 
 
 def label(label_fr: str, label_en: str) -> str:
@@ -110,7 +138,7 @@ def format_date(day: date, style: str = "medium") -> str:
 
 
 def format_duration(delta: timedelta) -> str:
-    """A duration, short, to the minute ("12 min", "1 h 05 min")."""
+    """A duration, short, to the minute ("12 min", "1 h 5 min"); negative counts as zero."""
     minutes = max(0, int(delta.total_seconds() // 60))
     hours, minutes = divmod(minutes, 60)
 
@@ -127,7 +155,9 @@ def format_duration(delta: timedelta) -> str:
 
 
 def format_ago(delta: timedelta) -> str:
-    """How long ago, in words ("il y a 12 minutes")."""
+    """How long ago, in words ("il y a 12 minutes"; under a minute, "à l'instant")."""
+    if timedelta(0) <= delta < timedelta(minutes=1):
+        return _("just now")
     return format_timedelta(
         -delta, add_direction=True, threshold=1.0, locale=babel_locale(), granularity="minute"
     )

@@ -9,16 +9,29 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
+from pimms_tui.domain.messages import N_
+
 APP_NAME = "pimms-tui"
 SUPPORTED_LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 DEFAULT_DESK = "Accueil"
+SETTINGS_FILE = "settings.toml"
+DATABASE_FILE = "pimms.sqlite3"
+DEMO_DATABASE_FILE = "pimms-demo.sqlite3"
+# Keys of settings.toml and the Settings field each one sets.
+FILE_KEYS = {
+    "database_url": "database_url",
+    "language": "language",
+    "desk": "desk",
+    "office": "office_code",
+}
 
 
 class SettingsError(ValueError):
@@ -42,14 +55,24 @@ def config_dir() -> Path:
     return Path(override) if override else platformdirs.user_config_path(APP_NAME)
 
 
-def language_from_locale(environ: dict[str, str]) -> str | None:
+def _language_code(locale_name: str) -> str | None:
+    """The supported language of one locale name ("en_GB.UTF-8@euro" → "en"), if any."""
+    code = locale_name.split(".")[0].split("@")[0].split("_")[0].split("-")[0].strip().lower()
+    return code if code in SUPPORTED_LANGUAGES else None
+
+
+def language_from_locale(environ: Mapping[str, str]) -> str | None:
     """The interface language the environment's locale asks for, if it is one we have."""
-    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+    # As gettext does: LANGUAGE is a list of preferences; otherwise the first locale variable
+    # that is set decides alone (LC_ALL=de_DE with LANG=en_GB means German, not English).
+    for candidate in environ.get("LANGUAGE", "").split(":"):
+        language = _language_code(candidate)
+        if language:
+            return language
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = environ.get(name, "")
-        for candidate in value.split(":"):
-            code = candidate.split(".")[0].split("_")[0].lower()
-            if code in SUPPORTED_LANGUAGES:
-                return code
+        if value:
+            return _language_code(value)
     return None
 
 
@@ -70,13 +93,13 @@ class Settings:
         """The URL to open: the one given, else the embedded SQLite file (demo has its own)."""
         if self.database_url:
             return self.database_url
-        name = "pimms-demo.sqlite3" if self.demo else "pimms.sqlite3"
+        name = DEMO_DATABASE_FILE if self.demo else DATABASE_FILE
         return f"sqlite:///{data_dir() / name}"
 
     @property
     def is_embedded(self) -> bool:
         """Whether the database is the SQLite file in the data folder."""
-        return self.database_url is None
+        return not self.database_url
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with the given non-None values replaced."""
@@ -84,36 +107,68 @@ class Settings:
 
 
 def _read_file(path: Path) -> dict[str, Any]:
+    """The values of ``settings.toml``, checked; an empty dict when there is no file."""
     if not path.is_file():
         return {}
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as error:
+            content = tomllib.load(handle)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        reason = getattr(error, "strerror", None) or error
         raise SettingsError(
-            "The settings file {path} cannot be read: {error}", path=path, error=error
+            N_("The settings file {path} cannot be read: {error}"), path=path, error=reason
         ) from error
+    values: dict[str, Any] = {}
+    for key, value in content.items():
+        if key not in FILE_KEYS:
+            raise SettingsError(
+                N_("Unknown setting {key} in {path}: use {keys}."),
+                key=key,
+                path=path,
+                keys=", ".join(FILE_KEYS),
+            )
+        if not isinstance(value, str):
+            raise SettingsError(
+                N_("The setting {key} in {path} must be text in quotes."), key=key, path=path
+            )
+        values[FILE_KEYS[key]] = _clean(value)
+    return values
 
 
-def load_settings(environ: dict[str, str] | None = None, **cli: Any) -> Settings:
+def _clean(value: str | None) -> str | None:
+    """A text setting without surrounding spaces; None when nothing is left."""
+    if value is None:
+        return None
+    return value.strip() or None
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **cli: Any) -> Settings:
     """Build the settings from the file, the environment and command-line values."""
-    env = dict(os.environ if environ is None else environ)
-    file = _read_file(config_dir() / "settings.toml")
-    settings = Settings().with_overrides(
-        database_url=file.get("database_url"),
-        language=file.get("language") or language_from_locale(env),
-        desk=file.get("desk"),
-        office_code=file.get("office"),
-    )
+    env = os.environ if environ is None else environ
+    path = config_dir() / SETTINGS_FILE
+    file = _read_file(path)
+    if file.get("language") not in (None, *SUPPORTED_LANGUAGES):
+        raise SettingsError(
+            N_("Unknown language {language} in {path}: choose fr or en."),
+            language=file["language"],
+            path=path,
+        )
+    settings = Settings(language=language_from_locale(env) or DEFAULT_LANGUAGE)
+    settings = settings.with_overrides(**file)
     settings = settings.with_overrides(
-        database_url=env.get("PIMMS_DATABASE_URL") or None,
-        language=env.get("PIMMS_LANG") or None,
-        desk=env.get("PIMMS_DESK") or None,
-        office_code=env.get("PIMMS_OFFICE") or None,
+        database_url=_clean(env.get("PIMMS_DATABASE_URL")),
+        language=_clean(env.get("PIMMS_LANG")),
+        desk=_clean(env.get("PIMMS_DESK")),
+        office_code=_clean(env.get("PIMMS_OFFICE")),
     )
+    cli = {key: _clean(value) if isinstance(value, str) else value for key, value in cli.items()}
     settings = settings.with_overrides(**cli)
+    if settings.demo and cli.get("database_url") is None:
+        # The demo never writes into the configured database: it has its own file, unless
+        # a database is named on this very command line.
+        settings = replace(settings, database_url=None)
     if settings.language not in SUPPORTED_LANGUAGES:
         raise SettingsError(
-            "Unknown language {language}: choose fr or en.", language=settings.language
+            N_("Unknown language {language}: choose fr or en."), language=settings.language
         )
     return settings

@@ -48,7 +48,15 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     """No test reads the developer's data, settings, locale or database."""
     monkeypatch.setenv("PIMMS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PIMMS_CONFIG_DIR", str(tmp_path / "config"))
-    for name in ("PIMMS_DATABASE_URL", "PIMMS_LANG", "PIMMS_DESK", "LANGUAGE", "LC_ALL"):
+    for name in (
+        "PIMMS_DATABASE_URL",
+        "PIMMS_LANG",
+        "PIMMS_DESK",
+        "PIMMS_OFFICE",
+        "LANGUAGE",
+        "LC_ALL",
+        "LC_MESSAGES",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
 

@@ -37,9 +37,7 @@ def test_reference_data_is_complete(database: Database) -> None:
     """8 registers, the national taxonomy (16 + 69) and every motif mapped to a thématique."""
     with database.read() as session:
         assert session.scalar(select(func.count()).select_from(Register)) == 8
-        categories = session.scalar(
-            select(func.count()).where(Thematique.category_code.is_(None))
-        )
+        categories = session.scalar(select(func.count()).where(Thematique.category_code.is_(None)))
         subcategories = session.scalar(
             select(func.count()).where(Thematique.category_code.is_not(None))
         )
