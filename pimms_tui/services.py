@@ -167,8 +167,12 @@ def open_database(settings: Settings) -> Database:
     url = settings.resolved_database_url
     try:
         parsed = make_url(url)
-    except ArgumentError as error:
-        raise StartupError(N_("The database address is not valid: {url}"), url=url) from error
+    except (ArgumentError, ValueError) as error:
+        # The address may hold a password: show only its scheme.
+        scheme = url.split("://", 1)[0] if "://" in url else "?"
+        raise StartupError(
+            N_("The database address is not valid (it starts with {url})."), url=scheme
+        ) from error
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         _check_writable(Path(parsed.database).parent)
     try:

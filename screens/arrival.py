@@ -50,6 +50,7 @@ class ArrivalScreen(DeskScreen):
         Binding("escape", "back", N_("Back"), id="arrival_back"),
         Binding("f2", "anonymous", N_("Anonymous"), id="arrival_anonymous"),
         Binding("f3", "focus_options", N_("Priority, needs"), id="arrival_options"),
+        Binding("f4", "new_visitor", N_("New visitor"), id="arrival_new_visitor"),
     ]
 
     def __init__(self) -> None:
@@ -169,7 +170,9 @@ class ArrivalScreen(DeskScreen):
         elif self.matches:
             self.choose_visitor(self.matches[0])
         else:
-            self.show_error(_("Nobody found. Check the spelling, or press F2 for anonymous."))
+            self.show_error(
+                _("Nobody found. Check the spelling, F4 opens a new file, F2 is anonymous.")
+            )
 
     @on(OptionList.OptionSelected, "#matches")
     def match_selected(self, event: OptionList.OptionSelected) -> None:
@@ -191,6 +194,17 @@ class ArrivalScreen(DeskScreen):
         self.visitor = None
         self.query_one("#chosen-visitor", Static).update(_("Anonymous visit"))
         self.query_one("#motifs", OptionList).focus()
+
+    def action_new_visitor(self) -> None:
+        """Open a named file (with consent), then continue the arrival with it."""
+        from .visitor_form import NewVisitorForm
+
+        def created(match: VisitorMatch | None) -> None:
+            if match is not None:
+                self.choose_visitor(match)
+
+        typed = self.query_one("#who", Input).value
+        self.app.push_screen(NewVisitorForm(typed), created)
 
     def action_focus_options(self) -> None:
         """Go to priority and needs."""

@@ -30,7 +30,7 @@ from pimms_tui.domain.reference import DEFAULT_REGISTER
 from pimms_tui.i18n import N_, _, active_language, format_date, format_time, label
 
 from .base import DeskModal
-from .errors import refusal_text
+from .errors import refusal_field, refusal_text
 from .labels import LEVEL_LABELS, OUTCOME_LABELS, RELAY_MODE_LABELS, word
 from .literal import literal
 
@@ -93,6 +93,9 @@ class FormModal(DeskModal):
             if text is not None:
                 event.stop()
                 self.say(text)
+                field = refusal_field(event.worker.error)
+                for widget in self.query(f"#{field.replace('_', '-')}") if field else ():
+                    widget.focus()
 
     def saved(self, result: Any) -> None:
         """What happens after a successful save (close by default)."""
