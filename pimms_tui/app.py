@@ -64,7 +64,10 @@ class PimmsApp(App[None]):
 
     @on(Worker.StateChanged)
     def handle_worker_failure(self, event: Worker.StateChanged) -> None:
-        """The one place where a failed background call is turned into something readable."""
+        """The one place where a failed background call is turned into something readable.
+
+        Screens forward their workers' state changes here (those messages do not bubble).
+        """
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error

@@ -36,6 +36,7 @@ from pimms_tui.domain.offices import (
     ensure_desk,
     find_office,
     list_desks,
+    set_public_screen,
 )
 from pimms_tui.domain.orientation import OrientationService
 from pimms_tui.domain.queue import QueueService
@@ -150,6 +151,12 @@ class Services:
         folder = data_dir() / "documents"
         folder.mkdir(parents=True, exist_ok=True)
         return folder
+
+    def set_public_screen(self, public: bool) -> None:
+        """Remember, for this desk, whether names are hidden on the queue."""
+        assert self.desk is not None
+        with self.database.write() as session:
+            self.desk = set_public_screen(session, self.desk.id, public)
 
     def desks(self) -> list[DeskInfo]:
         """The office's active desks."""

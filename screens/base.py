@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
+from textual.worker import Worker
 
 from pimms_tui.i18n import _
 
@@ -56,6 +57,10 @@ class DeskScreen(Screen[Any]):
         """The terminal's services."""
         return self.desk_app.services
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Worker messages do not bubble: hand failures to the app's one handler."""
+        self.desk_app.handle_worker_failure(event)
+
     def compose_banner(self) -> ComposeResult:
         """The database banner, hidden unless the screen has the -database-down class."""
         yield DatabaseBanner()
@@ -71,6 +76,13 @@ class DeskModal(ModalScreen[Any]):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         translate_bindings(self)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Worker messages do not bubble: hand failures to the app's one handler."""
+        from pimms_tui.app import PimmsApp
+
+        assert isinstance(self.app, PimmsApp)
+        self.app.handle_worker_failure(event)
 
     @property
     def services(self) -> Services:

@@ -245,7 +245,7 @@ class ListeningScreen(DeskScreen):
         elif event.state == WorkerState.ERROR and event.worker.error is not None:
             text = refusal_text(event.worker.error)
             if text is not None:
-                event.stop()
+                event.prevent_default()  # shown here rather than as a notice
                 self.say(text)
 
     def action_back(self) -> None:

@@ -91,7 +91,7 @@ class FormModal(DeskModal):
         elif event.state == WorkerState.ERROR and event.worker.error is not None:
             text = refusal_text(event.worker.error)
             if text is not None:
-                event.stop()
+                event.prevent_default()  # shown here rather than as a notice
                 self.say(text)
                 field = refusal_field(event.worker.error)
                 for widget in self.query(f"#{field.replace('_', '-')}") if field else ():

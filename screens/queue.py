@@ -106,6 +106,8 @@ class QueueScreen(DeskScreen):
             ("desk", _("Desk")),
         ):
             table.add_column(title, key=key)
+        desk = self.services.desk
+        self.set_class(bool(desk and desk.public_screen), "-public")
         self.set_interval(self.services.settings.queue_poll_seconds, self.poll)
         self.set_interval(15, self.render_queue)
         self.poll(force=True)
@@ -212,9 +214,16 @@ class QueueScreen(DeskScreen):
     # Actions -------------------------------------------------------------------------------
 
     def action_toggle_public(self) -> None:
-        """Hide or show names (public-facing screen)."""
+        """Hide or show names (public-facing screen); the desk remembers the choice."""
         self.toggle_class("-public")
         self.render_queue()
+        self.remember_public_screen(self.public_screen)
+
+    @work(thread=True, group="desk-setting", exit_on_error=False)
+    def remember_public_screen(self, public: bool) -> None:
+        """Store the choice for this desk off the UI thread."""
+        if self.services.desk is not None:
+            self.services.set_public_screen(public)
 
     def action_arrival(self) -> None:
         """Open the arrival form."""
@@ -225,6 +234,11 @@ class QueueScreen(DeskScreen):
     def action_call_next(self) -> None:
         """Call the next visitor to this desk."""
         self.run_queue_action("call_next")
+
+    @on(DataTable.RowSelected, "#queue")
+    def row_chosen(self) -> None:
+        """Enter on a row (the table takes the key before the screen's binding)."""
+        self.action_open_selected()
 
     def action_open_selected(self) -> None:
         """Call the selected visitor, start listening, or reopen their listening screen."""

@@ -136,3 +136,13 @@ def ensure_desk(session: Session, office_id: int, name: str) -> DeskInfo:
         session.add(desk)
         session.flush()
     return desk_info(desk)
+
+
+def set_public_screen(session: Session, desk_id: int, public: bool) -> DeskInfo:
+    """Remember whether this desk hides names on the queue (its screen faces the public)."""
+    desk = session.get(Desk, desk_id)
+    if desk is None:
+        raise ValueError(f"no desk {desk_id}")
+    desk.public_screen = public
+    session.flush()
+    return desk_info(desk)
