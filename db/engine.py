@@ -8,11 +8,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_BEGIN_ATTEMPTS = 4
 _WRITE_OPTION = "pimms_write"
 
 
@@ -87,15 +89,35 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A unit of work committed at the end, or rolled back whole if anything fails."""
-        with self.engine.connect() as connection:
-            connection = connection.execution_options(**{_WRITE_OPTION: True})
-            with Session(bind=connection, expire_on_commit=False) as session:
-                try:
-                    yield session
-                    session.commit()
-                except BaseException:
-                    session.rollback()
+        connection, session = self._begin_write()
+        with connection, session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def _begin_write(self) -> tuple[Connection, Session]:
+        """Open a write transaction now, trying again while SQLite is locked at BEGIN.
+
+        SQLite hands its write lock out unfairly: with many desks writing back to back, one
+        may wait past the busy timeout. Nothing was done yet, so trying again is safe.
+        """
+        attempt = 1
+        while True:
+            connection = self.engine.connect().execution_options(**{_WRITE_OPTION: True})
+            session = Session(bind=connection, expire_on_commit=False)
+            try:
+                session.connection()  # BEGIN (IMMEDIATE on SQLite) before any work
+                return connection, session
+            except OperationalError as error:
+                session.close()
+                connection.close()
+                locked = self.is_sqlite and "locked" in str(error.orig)
+                if not locked or attempt >= SQLITE_BEGIN_ATTEMPTS:
                     raise
+                attempt += 1
 
     def dispose(self) -> None:
         """Close every pooled connection."""

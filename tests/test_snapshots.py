@@ -35,7 +35,9 @@ def busy_office(sqlite_database: Database, clock: FixedClock, sqlite_office: Off
     other = Actor(office_id=sqlite_office.id, desk_id=guichet_2.id, desk_name=guichet_2.name)
     named = create_visitor(
         sqlite_database,
-        NewVisitor("Hélène", "Dupont-Moreau", "0612345678", birth_year="1958", keep_file_consent=True),
+        NewVisitor(
+            "Hélène", "Dupont-Moreau", "0612345678", birth_year="1958", keep_file_consent=True
+        ),
         reception,
         clock.now(),
     )
@@ -43,9 +45,7 @@ def busy_office(sqlite_database: Database, clock: FixedClock, sqlite_office: Off
         ArrivalRequest(visitor_id=named.id, motif_id=1),
         ArrivalRequest(motif_id=7),
         ArrivalRequest(motif_id=2, priority=Priority.ELDERLY),
-        ArrivalRequest(
-            motif_id=12, needs=(Need.INTERPRETER,), interpreter_language="arabe"
-        ),
+        ArrivalRequest(motif_id=12, needs=(Need.INTERPRETER,), interpreter_language="arabe"),
         ArrivalRequest(motif_id=3),
     ]
     for request in arrivals:
@@ -93,7 +93,9 @@ def test_listening_screen(snap_compare: Any, busy_office: Any) -> None:
         await _settled(pilot)
         await pilot.press("d")
         await _settled(pilot)
-        await pilot.press("enter", "down", "enter", "tab", "tab", "tab", "tab", *"Échéancier", "ctrl+s")
+        await pilot.press(
+            "enter", "down", "enter", "tab", "tab", "tab", "tab", *"Échéancier", "ctrl+s"
+        )
         await _settled(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=listen)

@@ -42,7 +42,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy import BindParameter, Row, Select, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
 from pimms_tui.db.engine import Database
@@ -76,8 +75,6 @@ from .visits import bump_queue_revision, refusal, transition_visit
 
 # An appointment arrival goes first from this long before its start.
 APPOINTMENT_DUE_WINDOW = timedelta(minutes=10)
-# Tries of a write transaction when SQLite stays locked past its busy timeout at BEGIN.
-BUSY_ATTEMPTS = 4
 WALK_IN_SERIES = "A"
 APPOINTMENT_SERIES = "R"
 
@@ -796,28 +793,14 @@ class QueueService:
     # Helpers
 
     def _write(self, work: Callable[[Session], _T]) -> _T:
-        """Run ``work`` in one write transaction, again if SQLite was too busy to begin it.
+        """Run ``work`` in one write transaction that locks the office row first.
 
-        SQLite hands its write lock out unfairly: with many desks writing back to back, one
-        may wait past the busy timeout at BEGIN. Nothing was done then, so trying again is
-        safe; any other error, or a lock still busy after a few tries, goes to the caller.
+        Every queue write takes its locks in one order, office then visit, so desks never
+        deadlock on PostgreSQL, and calls are serialised per office (the streak stays exact).
         """
-        attempt = 1
-        while True:
-            try:
-                with self._database.write() as session:
-                    # Every queue write locks the office row first (PostgreSQL), so they
-                    # all take their locks in one order: office, then visit.
-                    session.execute(_LOCK_OFFICE, {"office_id": self._office.id})
-                    return work(session)
-            except OperationalError as error:
-                if attempt >= BUSY_ATTEMPTS or not self._busy_at_begin(error):
-                    raise
-                attempt += 1
-
-    def _busy_at_begin(self, error: OperationalError) -> bool:
-        statement = (error.statement or "").lstrip().upper()
-        return self._database.is_sqlite and statement.startswith("BEGIN")
+        with self._database.write() as session:
+            session.execute(_LOCK_OFFICE, {"office_id": self._office.id})
+            return work(session)
 
     def _change(
         self,

@@ -53,6 +53,9 @@ def transition_visit(
     values: dict[str, Any] | None = None,
 ) -> None:
     """Move a visit to ``to`` if it is still in one of ``expected``; refuse clearly otherwise."""
+    # The office row first (the revision bump locks it on PostgreSQL): every writer takes
+    # office then visit, in that order, so two desks never deadlock.
+    bump_queue_revision(session, actor.office_id)
     current = session.execute(
         select(Visit.status).where(Visit.id == visit_id, Visit.office_id == actor.office_id)
     ).scalar_one_or_none()
@@ -81,7 +84,6 @@ def transition_visit(
             to_status=to.value,
         )
     )
-    bump_queue_revision(session, actor.office_id)
 
 
 def refusal(session: Session, visit_id: int) -> TransitionRefused:
