@@ -52,3 +52,32 @@ class HelpScreen(DeskModal):
     async def action_dismiss(self, result: Any = None) -> None:
         """Close the help."""
         self.dismiss(result)
+
+
+def keys_markdown() -> str:
+    """The README's table of keys, from the same bindings the footer and help use (English)."""
+    from pimms_tui.app import PimmsApp
+
+    from .arrival import ArrivalScreen
+    from .listening import ListeningScreen
+    from .orientation import FormModal
+    from .queue import QueueScreen
+
+    sections: list[tuple[str, type[Any]]] = [
+        ("Queue", QueueScreen),
+        ("Arrival", ArrivalScreen),
+        ("Listening", ListeningScreen),
+        ("Forms", FormModal),
+        ("Everywhere", PimmsApp),
+    ]
+    lines = ["| screen | key | action |", "|---|---|---|"]
+    for title, node in sections:
+        for binding in node.BINDINGS:
+            if isinstance(binding, Binding) and binding.description:
+                keys = " / ".join(f"`{k.strip()}`" for k in binding.key.split(","))
+                lines.append(f"| {title} | {keys} | {binding.description} |")
+    lines.append("| Arrival | `1`…`9` | on the reason list: issue the ticket with that reason |")
+    lines.append(
+        "| Orientation | `1`…`5` | resolved, finish alone, come back, relay, appointment |"
+    )
+    return "\n".join(lines)

@@ -42,7 +42,7 @@ class ListeningScreen(DeskScreen):
 
     BINDINGS = [
         Binding("d", "add_demand", N_("Add demand"), id="add_demand"),
-        Binding("o,enter", "orient", N_("Orientation"), id="orient"),
+        Binding("o", "orient", N_("Orientation"), id="orient"),
         Binding("delete", "remove_demand", N_("Remove demand"), id="remove_demand"),
         Binding("c", "close_visit", N_("Close visit"), id="close_visit"),
         Binding("escape", "back", N_("Back to the queue"), id="listening_back"),
@@ -187,6 +187,11 @@ class ListeningScreen(DeskScreen):
         self.query_one("#listening-error", Static).update(text)
 
     # Actions ---------------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#demands")
+    def row_chosen(self) -> None:
+        """Enter on a demand (the table takes the key before the screen's binding)."""
+        self.action_orient()
 
     def action_add_demand(self) -> None:
         """Open the demand form."""

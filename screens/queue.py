@@ -69,9 +69,9 @@ class QueueScreen(DeskScreen):
         Binding("enter", "open_selected", N_("Call / open"), id="open_selected"),
         Binding("s", "start", N_("Listen"), id="start"),
         Binding("r", "recall", N_("Recall"), id="recall"),
-        Binding("b", "put_back", N_("Back in queue"), id="put_back"),
-        Binding("x", "no_show", N_("Absent"), id="no_show"),
-        Binding("l", "left", N_("Left"), id="left"),
+        Binding("b", "put_back", N_("Put back in queue"), id="put_back"),
+        Binding("x", "no_show", N_("Mark absent"), id="no_show"),
+        Binding("l", "left", N_("Mark left"), id="left"),
         Binding("t", "transfer", N_("Transfer"), id="transfer"),
         Binding("p", "toggle_public", N_("Public screen"), id="toggle_public"),
     ]

@@ -137,3 +137,13 @@ async def test_visitor_text_is_never_markup(
         await settle(pilot)
         assert app.is_running
         assert "PIMMS" in screen_text(pilot)
+
+
+def test_readme_lists_the_keys_of_the_bindings() -> None:
+    """The README's key table is the one generated from the bindings (keep it current)."""
+    from pathlib import Path
+
+    from pimms_tui.screens.help import keys_markdown
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert keys_markdown() in readme, "regenerate it with pimms_tui.screens.help.keys_markdown()"
