@@ -277,7 +277,7 @@ def _log_to_file() -> Iterator[None]:
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     """Run the command asked for; without one, start the desk."""
     if args.command == "db":
-        database = open_database(settings)
+        database = open_database(settings, always_seed=True)
         url = database.engine.url.render_as_string(hide_password=True)
         database.dispose()
         print(_("The database is up to date: {url}").format(url=url))

@@ -169,22 +169,20 @@ class Services:
         self.database.dispose()
 
 
-def open_database(settings: Settings) -> Database:
+def open_database(settings: Settings, *, always_seed: bool = False) -> Database:
     """Open and migrate the configured database, turning failures into one-line errors."""
     url = settings.resolved_database_url
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError) as error:
-        # The address may hold a password: show only its scheme.
-        scheme = url.split("://", 1)[0] if "://" in url else "?"
-        raise StartupError(
-            N_("The database address is not valid (it starts with {url})."), url=scheme
-        ) from error
+        # An address with credentials may hold a password: then show only its scheme.
+        shown = url.split("://", 1)[0] + "://…" if "@" in url else url[:60]
+        raise StartupError(N_("The database address is not valid: {url}"), url=shown) from error
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         _check_writable(Path(parsed.database).parent)
     try:
         database = Database.from_url(parsed)
-        prepare_database(database)
+        prepare_database(database, always_seed=always_seed)
     except NoSuchModuleError as error:
         raise StartupError(
             N_("This kind of database is not supported: {url}"), url=parsed.drivername

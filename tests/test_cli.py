@@ -347,7 +347,7 @@ def test_unexpected_error_is_an_apology_and_a_log(
 ) -> None:
     """A bug gives one line pointing at the log, and the log holds the traceback."""
 
-    def broken(settings: object) -> None:
+    def broken(settings: object, **options: object) -> None:
         raise RuntimeError("boom\nsecond line")
 
     monkeypatch.setattr(cli, "open_database", broken)
@@ -363,7 +363,7 @@ def test_unexpected_error_is_an_apology_and_a_log(
 def test_interrupted(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl+C during a command ends quietly with 130."""
 
-    def interrupted(settings: object) -> None:
+    def interrupted(settings: object, **options: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli, "open_database", interrupted)

@@ -27,6 +27,11 @@ def test_migrations_match_the_models(database: Database) -> None:
     assert migrate.current_revision(database.engine) == migrate.head_revision()
 
 
+def test_head_constant_is_alembics_head() -> None:
+    """The revision a desk compares against at start is the newest migration shipped."""
+    assert migrate.head_revision() == migrate.HEAD_REVISION
+
+
 def test_upgrade_is_idempotent(database: Database) -> None:
     """Upgrading a database already at head changes nothing and does not fail."""
     migrate.upgrade(database.engine)

@@ -15,8 +15,6 @@ from sqlalchemy.orm import Session
 from pimms_tui.db.enums import DeskKind
 from pimms_tui.db.models import Desk, Office
 
-from .reference import seed_default_partners
-
 # Monday = "0". A usual PIMMS week: open on weekdays with a lunch break, Saturday morning.
 DEFAULT_OPENING_HOURS: dict[str, Any] = {
     **{str(day): [["09:00", "12:30"], ["13:30", "17:30"]] for day in range(5)},
@@ -103,6 +101,8 @@ def create_office(
     session.add(office)
     session.flush()
     session.add_all(Desk(office_id=office.id, name=n, kind=kind) for n, kind in desks)
+    from .reference import seed_default_partners  # the taxonomy package loads only here
+
     seed_default_partners(session, office.id)
     session.flush()
     return office_info(office)

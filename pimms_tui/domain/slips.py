@@ -26,13 +26,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from fpdf import FPDF
-from fpdf.fonts import TTFFont
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import AppointmentStatus
@@ -367,6 +369,8 @@ class _Writer:
                 with contextlib.suppress(Exception):
                     pdf.set_text_shaping(True)
             font = pdf.fonts[_UNICODE_FAMILY]
+            from fpdf.fonts import TTFFont
+
             if isinstance(font, TTFFont):
                 self.glyphs = frozenset(c for c, g in font.cmap.items() if g != ".notdef")
 
@@ -405,6 +409,8 @@ def render_pdf(
     content: SlipContent, *, font_path: Path | None = None, created_at: datetime | None = None
 ) -> bytes:
     """The document as PDF bytes (A4); ``font_path`` None looks for a system Unicode font."""
+    from fpdf import FPDF  # loaded when a slip is printed, not at every start (~250 ms)
+
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_margins(20, 20, 20)
     pdf.set_auto_page_break(auto=True, margin=20)
