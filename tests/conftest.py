@@ -23,7 +23,7 @@ from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo, create_office
 from pimms_tui.domain.setup import prepare_database
 
-POSTGRES_URL = os.environ.get("PIMMS_TEST_POSTGRES_URL")
+POSTGRES_URL = os.environ.get("PIMMS_TEST_POSTGRES_URL") or None
 POSTGRES_SKIP_REASON = "PIMMS_TEST_POSTGRES_URL is not set: PostgreSQL cases skipped"
 ENGINES = [
     pytest.param("sqlite", id="sqlite"),
