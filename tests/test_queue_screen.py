@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from pimms_tui.db.engine import Database
 from pimms_tui.db.models import Desk, Visit
@@ -147,3 +149,37 @@ def test_readme_lists_the_keys_of_the_bindings() -> None:
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert keys_markdown() in readme, "regenerate it with pimms_tui.screens.help.keys_markdown()"
+
+
+async def test_lost_database_shows_a_banner_and_recovers(
+    sqlite_database: Database,
+    clock: FixedClock,
+    sqlite_office: OfficeInfo,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While the database cannot be reached the queue stays, under a banner; then it clears."""
+    app = build_app(sqlite_database, clock, sqlite_office)
+    queue = QueueService(sqlite_database, clock, sqlite_office)
+    queue.register_arrival(ArrivalRequest(), other_desk(sqlite_database, sqlite_office))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert table_text(pilot, "#queue")[0][0] == "A-001"
+
+        def unreachable(self: QueueService) -> int:
+            raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+        monkeypatch.setattr(QueueService, "revision", unreachable)
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if app.screen.has_class("-database-down"):
+                break
+        assert app.screen.has_class("-database-down")
+        assert app.screen.query_one("#database-banner").display
+        assert table_text(pilot, "#queue")[0][0] == "A-001"  # the last queue stays visible
+        monkeypatch.undo()
+        for _ in range(120):
+            await pilot.pause(0.05)
+            if not app.screen.has_class("-database-down"):
+                break
+        assert not app.screen.has_class("-database-down")
+        assert app.is_running
