@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 from pimms_tui import __version__, i18n
 from pimms_tui.i18n import _, translate
-from pimms_tui.services import StartupError, open_database, open_services
+from pimms_tui.services import Services, StartupError, open_database, open_services
 from pimms_tui.settings import (
     SUPPORTED_LANGUAGES,
     Settings,
@@ -319,17 +319,33 @@ def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _open_demo(settings: Settings) -> Services:
+    """The demo: a living office on a working morning, reseeded when its day has passed."""
+    from pimms_tui.domain.clock import ShiftedClock
+    from pimms_tui.domain.demo import demo_is_current, demo_morning, ensure_demo_data
+
+    clock = ShiftedClock(demo_morning(datetime.now(UTC)))
+    services = open_services(settings, clock)
+    if (
+        settings.is_embedded
+        and services.office
+        and not demo_is_current(services.database, clock.now())
+    ):
+        # Only the embedded demo file is ever thrown away, never a database given by --db.
+        services.close()
+        Path(settings.resolved_database_url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        services = open_services(settings, clock)
+    if ensure_demo_data(services.database, clock.now()):
+        services.close()
+        services = open_services(settings, clock)
+    return services
+
+
 def _run_app(settings: Settings) -> int:
     """Open the database and run the desk until it is closed."""
     from pimms_tui.app import make_app
 
-    services = open_services(settings)
-    if settings.demo:
-        from pimms_tui.domain.demo import ensure_demo_data
-
-        if ensure_demo_data(services.database, services.clock.now()):
-            services.close()
-            services = open_services(settings)
+    services = _open_demo(settings) if settings.demo else open_services(settings)
     try:
         make_app(services).run()
     finally:

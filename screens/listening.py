@@ -72,12 +72,15 @@ class ListeningScreen(DeskScreen):
     def on_mount(self) -> None:
         """Columns, then the data."""
         table = self.query_one("#demands", DataTable)
-        table.add_column("#", key="position")
-        table.add_column(_("Reason"), key="motif")
-        table.add_column(_("Partner"), key="partner")
-        table.add_column(_("Level"), key="level")
-        table.add_column(_("Orientation"), key="outcome")
-        table.add_column(_("Note"), key="note")
+        for key, title, width in (  # fixed widths: see the queue screen
+            ("position", "#", 2),
+            ("motif", _("Reason"), 22),
+            ("partner", _("Partner"), 18),
+            ("level", _("Level"), 11),
+            ("outcome", _("Orientation"), 16),
+            ("note", _("Note"), 24),
+        ):
+            table.add_column(title, key=key, width=width)
         table.focus()
         self.reload()
 

@@ -81,6 +81,7 @@ class QueueScreen(DeskScreen):
         self.revision: int | None = None
         self.entries: list[QueueEntry] = []
         self._polling = False
+        self._follow: int | None = None  # the visit the cursor should move to once shown
         self._retry_at = 0.0
         self._backoff = 0.0
 
@@ -96,16 +97,18 @@ class QueueScreen(DeskScreen):
     def on_mount(self) -> None:
         """Set up the columns and start watching the queue."""
         table = self.query_one("#queue", DataTable)
-        for key, title in (
-            ("ticket", _("Ticket")),
-            ("name", _("Name")),
-            ("wait", _("Waiting")),
-            ("motif", _("Reason")),
-            ("needs", _("Priority, needs")),
-            ("status", _("Status")),
-            ("desk", _("Desk")),
+        # Fixed widths: the layout does not jump as rows come and go, and long names are cut
+        # with an ellipsis instead of pushing the status off screen.
+        for key, title, width in (
+            ("ticket", _("Ticket"), 6),
+            ("name", _("Name"), 22),
+            ("wait", _("Waiting"), 9),
+            ("motif", _("Reason"), 24),
+            ("needs", _("Priority, needs"), 20),
+            ("status", _("Status"), 12),
+            ("desk", _("Desk"), 12),
         ):
-            table.add_column(title, key=key)
+            table.add_column(title, key=key, width=width)
         desk = self.services.desk
         self.set_class(bool(desk and desk.public_screen), "-public")
         self.set_interval(self.services.settings.queue_poll_seconds, self.poll)
@@ -155,7 +158,7 @@ class QueueScreen(DeskScreen):
     def render_queue(self) -> None:
         """Draw the table from the last view, keeping the cursor on the same visit."""
         table = self.query_one("#queue", DataTable)
-        selected = self.selected_visit_id()
+        selected = self._follow or self.selected_visit_id()
         table.clear()
         now = self.services.clock.now()
         public = self.public_screen
@@ -165,6 +168,8 @@ class QueueScreen(DeskScreen):
             for index, entry in enumerate(self.entries):
                 if entry.visit_id == selected:
                     table.move_cursor(row=index)
+                    if self._follow == selected:
+                        self._follow = None
         waiting = sum(1 for e in self.entries if e.status == VisitStatus.WAITING)
         desk = self.services.desk.name if self.services.desk else ""
         office = self.services.office.name if self.services.office else ""
@@ -253,8 +258,18 @@ class QueueScreen(DeskScreen):
             self.open_listening(entry.visit_id)
 
     def action_start(self) -> None:
-        """Start listening to the selected (called) visitor."""
+        """Start listening to the selected visitor if called, else to the one called here."""
         entry = self.selected_entry()
+        if entry is None or entry.status != VisitStatus.CALLED:
+            own_desk = self.services.desk.id if self.services.desk else None
+            entry = next(
+                (
+                    e
+                    for e in self.entries
+                    if e.status == VisitStatus.CALLED and e.desk_id == own_desk
+                ),
+                entry,
+            )
         if entry is not None:
             self.run_queue_action("start", entry.visit_id)
 
@@ -300,6 +315,7 @@ class QueueScreen(DeskScreen):
         try:
             if action == "call_next":
                 entry = queue.call_next(actor)
+                self._follow = entry.visit_id if entry else None
                 text = (
                     _("Ticket {ticket} is called to {desk}.").format(
                         ticket=entry.ticket_code, desk=clean(actor.desk_name)

@@ -23,6 +23,7 @@ def build_app(
     office: OfficeInfo,
     desk: str = "Guichet 1",
     language: str = "fr",
+    poll_seconds: float = 0.05,
 ) -> PimmsApp:
     """The real application over a test database, as the desk ``desk``."""
     from pimms_tui import i18n
@@ -31,7 +32,7 @@ def build_app(
     with database.write() as session:
         desk_info = ensure_desk(session, office.id, desk)
     services = Services(
-        settings=Settings(queue_poll_seconds=0.05, desk=desk, language=language),
+        settings=Settings(queue_poll_seconds=poll_seconds, desk=desk, language=language),
         database=database,
         clock=clock,
         office=office,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -36,3 +37,15 @@ class FixedClock:
     def advance(self, **delta: float) -> None:
         """Move the clock forward (``advance(minutes=5)``)."""
         self.current += timedelta(**delta)
+
+
+class ShiftedClock:
+    """Real time, shifted to start at a chosen instant (the demo lives on a working morning)."""
+
+    def __init__(self, start: datetime) -> None:
+        self._start = start
+        self._origin = time.monotonic()
+
+    def now(self) -> datetime:
+        """The chosen start plus the real time elapsed since."""
+        return self._start + timedelta(seconds=time.monotonic() - self._origin)

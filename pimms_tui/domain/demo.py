@@ -45,7 +45,7 @@ from pimms_tui.db.enums import (
     VisitSource,
     VisitStatus,
 )
-from pimms_tui.db.models import Desk, Motif, Office, Partner, Register, Staff
+from pimms_tui.db.models import Desk, Motif, Office, Partner, Register, Staff, Visit
 
 from .consent import KEEP_FILE_TEXT_HASH
 from .normalise import fold, phone_digits, search_key
@@ -154,6 +154,37 @@ def seed_demo(
         if gc_was_enabled:
             gc.enable()
     return DemoReport(**counts, seconds=time.perf_counter() - started)
+
+
+DEMO_MORNING = (10, 30)
+
+
+def demo_morning(now: datetime, timezone: str = "Europe/Paris") -> datetime:
+    """The instant the demo lives at: 10:30 on the latest working day (today if it is one).
+
+    Whatever the hour ``pimms --demo`` is started (at night, on a Sunday), a newcomer sees an
+    office in full swing: people waiting, others at the desks, appointments later that day.
+    """
+    zone = ZoneInfo(timezone)
+    day = now.astimezone(zone).date()
+    while day.weekday() >= 5 or day in _public_holidays(day.year):
+        day -= timedelta(days=1)
+    hour, minute = DEMO_MORNING
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).astimezone(UTC)
+
+
+def demo_is_current(database: Database, morning: datetime) -> bool:
+    """Whether the demo database already lives on ``morning``'s day (else it is reseeded)."""
+    day = morning.astimezone(ZoneInfo("Europe/Paris")).date()
+    with database.read() as session:
+        return bool(
+            session.scalar(
+                select(func.count())
+                .select_from(Visit)
+                .join(Office, Office.id == Visit.office_id)
+                .where(Office.code == demo_office_code(1), Visit.day == day)
+            )
+        )
 
 
 def ensure_demo_data(database: Database, now: datetime) -> bool:
