@@ -17,7 +17,7 @@ from textual.events import Key
 from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from pimms_tui.db.enums import Need, Priority, VisitSource
+from pimms_tui.db.enums import AgeBand, Gender, Need, Priority, VisitSource
 from pimms_tui.domain.catalog import MotifInfo
 from pimms_tui.domain.queue import ArrivalRequest, Ticket
 from pimms_tui.domain.visitors import VisitorMatch
@@ -25,7 +25,7 @@ from pimms_tui.i18n import N_, _, format_date, label
 
 from .base import DeskScreen
 from .bigtext import big_text
-from .labels import NEED_LABELS, PRIORITY_LABELS
+from .labels import AGE_BAND_LABELS, GENDER_LABELS, NEED_LABELS, PRIORITY_LABELS, word
 from .literal import clean, literal
 
 SEARCH_DELAY_SECONDS = 0.12
@@ -83,6 +83,19 @@ class ArrivalScreen(DeskScreen):
                 for need in Need:
                     yield Checkbox(_(NEED_LABELS[need.value]), id=f"need-{need.value}")
                 yield Input(placeholder=_("language"), id="interpreter-language", max_length=35)
+            with Horizontal(id="profile"):
+                yield Select(
+                    [(word(AGE_BAND_LABELS, band), band.value) for band in AgeBand],
+                    prompt=_("age band"),
+                    id="age-band",
+                )
+                yield Select(
+                    [(word(GENDER_LABELS, gender), gender.value) for gender in Gender],
+                    value=Gender.NOT_GIVEN.value,
+                    allow_blank=False,
+                    id="gender",
+                )
+                yield Input(placeholder=_("commune"), id="commune", max_length=120)
             yield Label(_("Reason for coming — press its number, or Enter"))
             yield OptionList(id="motifs")
             yield Static("", id="arrival-error", classes="field-error", markup=False)
@@ -224,13 +237,25 @@ class ArrivalScreen(DeskScreen):
         priority = self.query_one("#priority", Select).value
         needs = tuple(n for n in Need if self.query_one(f"#need-{n.value}", Checkbox).value)
         language = self.query_one("#interpreter-language", Input).value.strip() or None
+        chosen = Priority(priority) if isinstance(priority, str) else Priority.NONE
         request = ArrivalRequest(
             visitor_id=self.visitor.id if self.visitor else None,
             motif_id=motif.id,
-            priority=Priority(priority) if isinstance(priority, str) else Priority.NONE,
+            priority=chosen,
             needs=needs,
-            source=VisitSource.WALK_IN,
+            # Someone arriving for an appointment gets an R- ticket.
+            source=VisitSource.APPOINTMENT
+            if chosen == Priority.APPOINTMENT
+            else VisitSource.WALK_IN,
         )
+        if self.visitor is None:  # the anonymous profile, for statistics only
+            age_band = self.query_one("#age-band", Select).value
+            request = replace(
+                request,
+                age_band=AgeBand(age_band) if isinstance(age_band, str) else None,
+                gender=Gender(str(self.query_one("#gender", Select).value)),
+                commune=self.query_one("#commune", Input).value.strip() or None,
+            )
         if language and Need.INTERPRETER not in needs:
             needs = (*needs, Need.INTERPRETER)
         return replace(request, needs=needs, interpreter_language=language)

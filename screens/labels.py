@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from pimms_tui.db.enums import (
+    AgeBand,
     AppointmentStatus,
+    Gender,
     HelpLevel,
     Outcome,
     Priority,
@@ -37,6 +39,18 @@ NEED_LABELS = {
     "reduced_mobility": N_("reduced mobility"),
     "hearing": N_("hearing"),
     "sight": N_("sight"),
+}
+AGE_BAND_LABELS = {
+    AgeBand.UNDER_26: N_("under 26"),
+    AgeBand.FROM_26_TO_44: N_("26 to 44"),
+    AgeBand.FROM_45_TO_64: N_("45 to 64"),
+    AgeBand.FROM_65: N_("65 and over"),
+}
+GENDER_LABELS = {
+    Gender.NOT_GIVEN: N_("gender not given"),
+    Gender.FEMALE: N_("woman"),
+    Gender.MALE: N_("man"),
+    Gender.OTHER: N_("other"),
 }
 LEVEL_LABELS = {
     HelpLevel.INFORM: N_("inform"),

@@ -294,11 +294,13 @@ class QueueScreen(DeskScreen):
         entry = self.selected_entry()
         if entry is None:
             return
-        from .transfer import TransferScreen
+        from .transfer import TransferScreen, TransferTarget
 
-        def chosen(desk_id: int | None) -> None:
-            if desk_id is not None:
-                self.run_queue_action("transfer", entry.visit_id, desk_id)
+        def chosen(target: TransferTarget | None) -> None:
+            if target is not None:
+                desk = target.id if target.kind == "desk" else 0
+                staff = target.id if target.kind == "staff" else 0
+                self.run_queue_action("transfer", entry.visit_id, desk, staff)
 
         self.app.push_screen(TransferScreen(entry.ticket_code), chosen)
 
@@ -324,8 +326,8 @@ class QueueScreen(DeskScreen):
                     else _("Nobody is waiting.")
                 )
             elif action == "transfer":
-                queue.transfer(args[0], args[1], None, actor)
-                text = _("Transferred.")
+                queue.transfer(args[0], args[1] or None, args[2] or None, actor)
+                text = _("Transferred: same ticket, now waiting for its new desk.")
             else:
                 getattr(queue, action)(args[0], actor)
                 text = ""

@@ -1,6 +1,8 @@
-"""Choosing the desk a visitor is transferred to (same ticket)."""
+"""Choosing the desk or mediator a visitor is transferred to (same ticket)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -9,11 +11,20 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from pimms_tui.domain.catalog import StaffInfo
 from pimms_tui.domain.offices import DeskInfo
 from pimms_tui.i18n import N_, _
 
 from .base import DeskModal
 from .literal import literal
+
+
+@dataclass(frozen=True)
+class TransferTarget:
+    """Where a visitor is sent: a desk, or a mediator wherever they sit."""
+
+    kind: str  # "desk" or "staff"
+    id: int
 
 
 class TransferScreen(DeskModal):
@@ -39,23 +50,29 @@ class TransferScreen(DeskModal):
 
     @work(thread=True, exit_on_error=False)
     def load_desks(self) -> None:
-        """Read the office's desks off the UI thread."""
+        """Read the office's desks and mediators off the UI thread."""
         desks = self.services.desks()
-        self.app.call_from_thread(self.show_desks, desks)
+        staff = self.services.catalog().staff
+        self.app.call_from_thread(self.show_targets, desks, staff)
 
-    def show_desks(self, desks: list[DeskInfo]) -> None:
-        """Fill the list with every desk but this one."""
+    def show_targets(self, desks: list[DeskInfo], staff: list[StaffInfo]) -> None:
+        """Every desk but this one, then the mediators."""
         options = self.query_one("#desks", OptionList)
         own = self.services.desk.id if self.services.desk else None
         for desk in desks:
             if desk.id != own:
-                options.add_option(Option(literal(desk.name, 40), id=str(desk.id)))
+                options.add_option(Option(literal(desk.name, 40), id=f"desk:{desk.id}"))
+        for person in staff:
+            label = literal(_("Mediator: {name}").format(name=person.display_name), 50)
+            options.add_option(Option(label, id=f"staff:{person.id}"))
+        options.highlighted = 0 if options.option_count else None
         options.focus()
 
     @on(OptionList.OptionSelected, "#desks")
     def chosen(self, event: OptionList.OptionSelected) -> None:
-        """Return the chosen desk."""
-        self.dismiss(int(event.option.id) if event.option.id else None)
+        """Return the chosen target: ("desk" or "staff", its id)."""
+        kind, _sep, ident = str(event.option.id).partition(":")
+        self.dismiss(TransferTarget(kind, int(ident)))
 
     def action_cancel(self) -> None:
         """Close without transferring."""

@@ -125,3 +125,56 @@ async def test_escape_keeps_a_started_arrival_until_confirmed(
         assert isinstance(app.screen, QueueScreen)
     with sqlite_database.read() as session:
         assert session.scalars(select(Visit)).all() == []
+
+
+async def test_priority_and_anonymous_profile_by_keys(
+    sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
+) -> None:
+    """F3 reaches priority, needs and the anonymous profile; they are stored with the visit."""
+    app = build_app(sqlite_database, clock, sqlite_office)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a", "f3", "enter", "down", "enter")  # priority: the first one
+        await pilot.press("tab", "space")  # interpreter
+        await pilot.press("tab", "tab", "tab", "tab", *"arabe")  # the interpreter's language
+        await pilot.press("tab", "enter", "down", "enter")  # age band: the first one
+        await pilot.press("tab", "tab", *"Dijon")  # gender left as not given; commune
+        await pilot.press("tab", "2")  # the motif list, reason 2
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+    with sqlite_database.read() as session:
+        visit = session.scalars(select(Visit)).one()
+    assert (visit.priority, visit.needs, visit.interpreter_language) == (
+        "elderly",
+        ["interpreter"],
+        "arabe",
+    )
+    assert (visit.age_band, visit.gender, visit.commune) == ("under_26", "not_given", "Dijon")
+    assert visit.first_motif_id == 2 and visit.visitor_id is None
+
+
+async def test_first_run_asks_for_the_office_name(
+    sqlite_database: Database, clock: FixedClock
+) -> None:
+    """On an empty database the desk asks the office's name once, then shows the queue."""
+    from pimms_tui.app import make_app
+    from pimms_tui.db.models import Office
+    from pimms_tui.screens.setup import OfficeSetupScreen
+    from pimms_tui.services import Services
+    from pimms_tui.settings import Settings
+
+    services = Services(settings=Settings(desk="Accueil"), database=sqlite_database, clock=clock)
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, OfficeSetupScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "nom" in screen_text(pilot).lower()
+        await pilot.press(*"PIMMS Dijon Centre", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert "PIMMS Dijon Centre — Accueil" in screen_text(pilot)
+    with sqlite_database.read() as session:
+        office = session.scalars(select(Office)).one()
+    assert (office.name, office.code) == ("PIMMS Dijon Centre", "PIMMS-DIJON-CENTRE")
