@@ -74,11 +74,11 @@ class ListeningScreen(DeskScreen):
         table = self.query_one("#demands", DataTable)
         for key, title, width in (  # fixed widths: see the queue screen
             ("position", "#", 2),
-            ("motif", _("Reason"), 22),
-            ("partner", _("Partner"), 18),
-            ("level", _("Level"), 11),
+            ("motif", _("Reason"), 18),
+            ("partner", _("Partner"), 12),
+            ("level", _("Level"), 10),
             ("outcome", _("Orientation"), 16),
-            ("note", _("Note"), 24),
+            ("note", _("Note"), 20),
         ):
             table.add_column(title, key=key, width=width)
         table.focus()

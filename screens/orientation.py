@@ -68,8 +68,11 @@ class FormModal(DeskModal):
         yield Static("", classes="field-error form-error", markup=False)
 
     def say(self, text: str) -> None:
-        """Show a message in the form."""
-        self.query_one(".form-error", Static).update(text)
+        """Show a message in the form, scrolled into view (a long form scrolls)."""
+        line = self.query_one(".form-error", Static)
+        line.update(text)
+        if text:
+            line.scroll_visible()
 
     def save_in_worker(self, job: Callable[[], Any]) -> None:
         """Run ``job`` off the UI thread; close with its result when it succeeds."""
