@@ -29,7 +29,8 @@ _FRENCH_PREFIXES = ("+33", "0033")
 
 def fold(text: str) -> str:
     """Lower-case, strip accents, turn apostrophes/hyphens/dots into spaces, collapse spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # Compatibility forms may decompose to capitals ("🄰" → "A"): fold case after NFKD too.
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     bare = bare.translate(_UNDECOMPOSED)
     spaced = _NAME_SEPARATORS.sub(" ", bare)
