@@ -1,0 +1,588 @@
+"""Dialogs of the visitor file: edit the identity, start a visit, book, record a follow-up.
+
+Each one saves through a domain service in a worker (``FormModal.save_in_worker``): a refusal
+is shown in the dialog and what was typed stays in place.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Key
+from textual.widgets import Checkbox, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from pimms_tui.db.enums import AppointmentStatus, Need, RefusalReason, RelayStatus
+from pimms_tui.domain.appointments import AppointmentView, Slot
+from pimms_tui.domain.catalog import MotifInfo
+from pimms_tui.domain.followups import DEFAULT_POSTPONE_DAYS
+from pimms_tui.domain.visitor_file import (
+    Identity,
+    IdentityChanges,
+    OpenRelay,
+    StaleFile,
+    VisitorFileService,
+)
+from pimms_tui.i18n import N_, _, format_date, format_datetime, format_time, label
+
+from .followups import follow_up_service
+from .labels import (
+    APPOINTMENT_STATUS_LABELS,
+    NEED_LABELS,
+    REFUSAL_REASON_LABELS,
+    RELAY_STATUS_LABELS,
+    word,
+)
+from .literal import clean, literal
+from .orientation import FormModal, parse_day
+
+if TYPE_CHECKING:
+    from pimms_tui.services import Services
+
+STYLESHEET = "visitor_file.tcss"
+
+# What news of a relay the follow-up dialog offers, in its order; None is "postpone".
+RELAY_NEWS: tuple[RelayStatus | None, ...] = (
+    RelayStatus.CONFIRMED,
+    RelayStatus.REFUSED,
+    RelayStatus.UNREACHABLE,
+    None,
+)
+APPOINTMENT_OUTCOMES = (
+    AppointmentStatus.SEEN,
+    AppointmentStatus.NO_SHOW,
+    AppointmentStatus.EXCUSED,
+    AppointmentStatus.CANCELLED,
+)
+# The identity fields of the edit form: (field, label msgid, max length).
+IDENTITY_FIELDS = (
+    ("first_name", N_("First name"), 120),
+    ("last_name", N_("Last name"), 120),
+    ("phone", N_("Phone"), 32),
+    ("email", N_("E-mail"), 254),
+    ("birth_year", N_("Year of birth"), 4),
+    ("commune", N_("Commune"), 120),
+    ("language", N_("Language"), 35),
+)
+
+
+def file_service(services: Services) -> VisitorFileService:
+    """The visitor-file service of the terminal's office."""
+    assert services.office is not None
+    return VisitorFileService(services.database, services.clock, services.office)
+
+
+def office_timezone(services: Services) -> str:
+    """The office's timezone, for times shown."""
+    return services.office.timezone if services.office else "Europe/Paris"
+
+
+def shown_value(identity: Identity, field: str) -> str:
+    """An identity field as the form shows it (phone formatted, year as text)."""
+    if field == "phone":
+        return identity.phone_display or ""
+    value = getattr(identity, field)
+    return "" if value is None else str(value)
+
+
+def needs_text(needs: tuple[str, ...] | list[str]) -> str:
+    """Needs in words."""
+    return ", ".join(word(NEED_LABELS, need) for need in needs)
+
+
+def choose_by_digit(event: Key, options: OptionList, count: int) -> int | None:
+    """The 0-based choice a digit key makes on a focused list, or None."""
+    character = event.character
+    if options.has_focus and character and character.isdigit() and 1 <= int(character) <= count:
+        event.stop()
+        return int(character) - 1
+    return None
+
+
+# --- Identity ------------------------------------------------------------------------------
+
+
+class IdentityForm(FormModal):
+    """The identity, pre-filled; saved over the version shown, or compared when it changed."""
+
+    CSS_PATH = STYLESHEET
+
+    def __init__(self, visitor_id: int, identity: Identity) -> None:
+        super().__init__()
+        self.visitor_id = visitor_id
+        self.identity = identity
+        self.version = identity.version
+
+    def compose(self) -> ComposeResult:
+        """The fields with the current values, then the needs."""
+        with VerticalScroll(classes="dialog form", id="identity-form"):
+            yield Static(_("Identity and contact"), classes="title")
+            for field, text, max_length in IDENTITY_FIELDS:
+                yield Label(_(text))
+                yield Input(
+                    shown_value(self.identity, field),
+                    id=field.replace("_", "-"),
+                    max_length=max_length,
+                    restrict=r"[0-9]*" if field == "birth_year" else None,
+                )
+            with Horizontal(id="needs"):
+                for need in Need:
+                    yield Checkbox(
+                        word(NEED_LABELS, need.value),
+                        need.value in self.identity.needs,
+                        id=f"need-{need.value}",
+                    )
+            yield from self.compose_error()
+            yield Static("", id="other-version")
+            yield Static(_("Ctrl+S: save · Esc: cancel"), classes="hint")
+
+    def on_mount(self) -> None:
+        """Start on the first name; no comparison yet."""
+        self.query_one("#other-version").display = False
+        self.query_one("#first-name", Input).focus()
+
+    def typed(self, field: str) -> str:
+        """What the field holds now."""
+        return self.query_one(f"#{field.replace('_', '-')}", Input).value
+
+    def typed_needs(self) -> tuple[str, ...]:
+        """The needs ticked."""
+        return tuple(n.value for n in Need if self.query_one(f"#need-{n.value}", Checkbox).value)
+
+    def action_save(self) -> None:
+        """Save everything shown, over the version the form last knew."""
+        changes = IdentityChanges(
+            first_name=self.typed("first_name"),
+            last_name=self.typed("last_name"),
+            phone=self.typed("phone"),
+            email=self.typed("email"),
+            birth_year=self.typed("birth_year"),
+            commune=self.typed("commune"),
+            language=self.typed("language"),
+            needs=self.typed_needs(),
+        )
+        service = file_service(self.services)
+        actor = self.services.actor
+        version = self.version
+        self.save_in_worker(
+            lambda: service.update_identity(self.visitor_id, version, changes, actor)
+        )
+
+    @on(Worker.StateChanged)
+    def stale_file(self, event: Worker.StateChanged) -> None:
+        """Another desk saved first: show its version beside what was typed, keep the typing.
+
+        The next save goes over that version (the form's own handler shows the message).
+        """
+        if event.worker.group != "form-save" or event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, StaleFile):
+            self.take_their_version(error.current)
+
+    def take_their_version(self, theirs: Identity) -> None:
+        """Fields left untouched here take the other desk's values; typed ones are kept."""
+        for field, _text, _max in IDENTITY_FIELDS:
+            if self.typed(field) == shown_value(self.identity, field):
+                self.query_one(f"#{field.replace('_', '-')}", Input).value = shown_value(
+                    theirs, field
+                )
+        if set(self.typed_needs()) == set(self.identity.needs):
+            for need in Need:
+                checkbox = self.query_one(f"#need-{need.value}", Checkbox)
+                checkbox.value = need.value in theirs.needs
+        self.identity = theirs
+        self.version = theirs.version
+        comparison = self.query_one("#other-version", Static)
+        comparison.update(self.comparison(theirs))
+        comparison.display = True
+        comparison.scroll_visible()
+
+    def comparison(self, theirs: Identity) -> Text:
+        """Field by field: what was typed here and what the other desk saved."""
+        width = 22
+        text = Text()
+        text.append(
+            _(
+                "Fields you had not changed now show their version. Ctrl+S saves what the form "
+                "shows over theirs; Esc drops your changes."
+            )
+            + "\n\n"
+        )
+        text.append(" " * 16 + _("Yours").ljust(width) + "  " + _("Other desk") + "\n", "bold")
+        rows = [(field, _(name)) for field, name, _max in IDENTITY_FIELDS]
+        for field, name in rows:
+            mine, other = clean(self.typed(field), width), clean(shown_value(theirs, field), width)
+            self._comparison_row(text, name, mine, other, width)
+        self._comparison_row(
+            text, _("Needs"), needs_text(self.typed_needs()), needs_text(theirs.needs), width
+        )
+        return text
+
+    @staticmethod
+    def _comparison_row(text: Text, name: str, mine: str, other: str, width: int) -> None:
+        style = "bold yellow" if " ".join(mine.split()) != " ".join(other.split()) else ""
+        text.append(clean(name, 15).ljust(16))
+        text.append(clean(mine, width).ljust(width) + "  ", style)
+        text.append(clean(other, width) + "\n", style)
+
+    def has_content(self) -> bool:
+        """Something was changed from what the form showed."""
+        return any(
+            self.typed(field) != shown_value(self.identity, field)
+            for field, _text, _max in IDENTITY_FIELDS
+        ) or set(self.typed_needs()) != set(self.identity.needs)
+
+
+# --- A visit from the file -------------------------------------------------------------------
+
+
+class VisitMotifChooser(FormModal):
+    """The reason for coming: a digit or Enter puts the visitor in the queue."""
+
+    CSS_PATH = STYLESHEET
+
+    def __init__(self, visitor_id: int, name: str) -> None:
+        super().__init__()
+        self.visitor_id = visitor_id
+        self.name_shown = name
+        self.motifs: list[MotifInfo] = []
+
+    def compose(self) -> ComposeResult:
+        """The numbered motifs."""
+        with Vertical(classes="dialog"):
+            yield Static(_("New visit"), classes="title")
+            yield Static(literal(self.name_shown, 60, "bold"))
+            yield Label(_("Reason for coming — press its number, or Enter"))
+            yield OptionList(id="visit-motifs")
+            yield from self.compose_error()
+
+    def on_mount(self) -> None:
+        """Number the motifs 1–9 and focus them."""
+        self.motifs = self.services.catalog().motifs
+        options = self.query_one("#visit-motifs", OptionList)
+        for index, motif in enumerate(self.motifs, start=1):
+            prefix = f"{index} · " if index <= 9 else "    "
+            options.add_option(
+                Option(Text(prefix + label(motif.label_fr, motif.label_en)), id=str(motif.id))
+            )
+        options.highlighted = 0
+        options.focus()
+
+    def on_key(self, event: Key) -> None:
+        """A digit picks a motif."""
+        options = self.query_one("#visit-motifs", OptionList)
+        index = choose_by_digit(event, options, min(9, len(self.motifs)))
+        if index is not None:
+            self.start(self.motifs[index].id)
+
+    @on(OptionList.OptionSelected, "#visit-motifs")
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter picks the highlighted motif."""
+        self.start(int(str(event.option.id)))
+
+    def action_save(self) -> None:
+        """Ctrl+S takes the highlighted motif."""
+        highlighted = self.query_one("#visit-motifs", OptionList).highlighted
+        if highlighted is not None and highlighted < len(self.motifs):
+            self.start(self.motifs[highlighted].id)
+
+    def start(self, motif_id: int) -> None:
+        """Put the visitor in the queue."""
+        service = file_service(self.services)
+        actor = self.services.actor
+        self.save_in_worker(lambda: service.start_visit(self.visitor_id, motif_id, actor))
+
+    def has_content(self) -> bool:
+        """Nothing typed here."""
+        return False
+
+
+# --- An appointment from the file ------------------------------------------------------------
+
+
+class FileAppointmentForm(FormModal):
+    """An appointment for the visitor: with whom, which day, a reason, then a free slot."""
+
+    CSS_PATH = STYLESHEET
+
+    def __init__(self, visitor_id: int) -> None:
+        super().__init__()
+        self.visitor_id = visitor_id
+        self.slots: list[Slot] = []
+
+    def compose(self) -> ComposeResult:
+        """Whom, the reason, the day, the free slots."""
+        catalog = self.services.catalog()
+        whom: list[tuple[str, str]] = [(s.display_name, f"staff:{s.id}") for s in catalog.staff]
+        whom += [
+            (_("Partner session: {name}").format(name=p.name), f"partner:{p.id}")
+            for p in catalog.partners
+        ]
+        today = self.services.clock.now().date()
+        with VerticalScroll(classes="dialog form"):
+            yield Static(_("Book an appointment"), classes="title")
+            yield Label(_("With"))
+            yield Select(whom, prompt=_("any mediator"), id="whom")
+            yield Label(_("Reason (optional)"))
+            yield Select(
+                [(label(m.label_fr, m.label_en), m.id) for m in catalog.motifs],
+                prompt=_("none"),
+                id="motif",
+            )
+            yield Label(_("Day (dd/mm/yyyy, or +1 for tomorrow) — Enter shows the free slots"))
+            yield Input(format_date(today, "short"), id="day", max_length=12)
+            yield OptionList(id="file-slots")
+            yield from self.compose_error()
+            yield Static(
+                _("Enter on a slot: book and print the card · Esc: cancel"), classes="hint"
+            )
+
+    def on_mount(self) -> None:
+        """Start on the day and show its slots."""
+        self.query_one("#day", Input).focus()
+        self.find_slots()
+
+    @on(Input.Submitted, "#day")
+    @on(Select.Changed, "#whom")
+    def find_slots(self) -> None:
+        """Look for free slots on the day typed."""
+        today = self.services.clock.now().date()
+        day = parse_day(self.query_one("#day", Input).value, today)
+        if day is None:
+            self.say(_("The day is not valid: type it as dd/mm/yyyy."))
+            return
+        if day < today:
+            self.say(_("This day is past: choose today or later."))
+            return
+        self.say("")
+        self.load_slots(day, self.whom())
+
+    def whom(self) -> tuple[int | None, int | None]:
+        """(staff id, partner id) chosen."""
+        value = self.query_one("#whom", Select).value
+        if isinstance(value, str):
+            kind, _sep, ident = value.partition(":")
+            return (int(ident), None) if kind == "staff" else (None, int(ident))
+        return None, None
+
+    @work(thread=True, exclusive=True, group="file-slots", exit_on_error=False)
+    def load_slots(self, day: date, whom: tuple[int | None, int | None]) -> None:
+        """Free slots off the UI thread."""
+        slots = self.services.appointments.free_slots(day, staff_id=whom[0], partner_id=whom[1])
+        self.app.call_from_thread(self.show_slots, slots)
+
+    def show_slots(self, slots: list[Slot]) -> None:
+        """List the slots, or say there are none."""
+        self.slots = slots
+        options = self.query_one("#file-slots", OptionList)
+        options.clear_options()
+        timezone = office_timezone(self.services)
+        staff = {s.id: s.display_name for s in self.services.catalog().staff}
+        for index, slot in enumerate(slots):
+            who = staff.get(slot.staff_id or -1, "")
+            text = format_time(slot.starts_at, timezone) + ("  " + who if who else "")
+            options.add_option(Option(literal(text, 60), id=str(index)))
+        if slots:
+            options.highlighted = 0
+        else:
+            self.say(_("No free slot that day: try another day or another person."))
+
+    @on(OptionList.OptionSelected, "#file-slots")
+    def book(self, event: OptionList.OptionSelected) -> None:
+        """Book the chosen slot and print the card."""
+        slot = self.slots[int(str(event.option.id))]
+        motif = self.query_one("#motif", Select).value
+        motif_id = motif if isinstance(motif, int) else None
+        services = self.services
+
+        def book_and_print() -> str:
+            booked = services.appointments.book(self.visitor_id, slot, motif_id, services.actor)
+            return str(services.slips.appointment_card(booked.id, services.documents_dir))
+
+        self.save_in_worker(book_and_print)
+
+    def saved(self, result: Any) -> None:
+        """Say where the card is, then close."""
+        self.app.notify(_("Appointment booked. Card: {path}").format(path=result), timeout=10)
+        self.dismiss(result)
+
+    def has_content(self) -> bool:
+        """The day is pre-filled: nothing is lost by leaving."""
+        return False
+
+
+# --- Follow-ups ------------------------------------------------------------------------------
+
+
+class RelayFollowUpForm(FormModal):
+    """News of a relay: confirmed, refused (with a reason), unreachable, or postponed."""
+
+    CSS_PATH = STYLESHEET
+
+    def __init__(self, open_relay: OpenRelay) -> None:
+        super().__init__()
+        self.open_relay = open_relay
+
+    def compose(self) -> ComposeResult:
+        """The relay, the choices, the reason and the new date."""
+        relay = self.open_relay.relay
+        today = self.services.clock.now().date()
+        with VerticalScroll(classes="dialog form"):
+            yield Static(_("Follow-up of a relay"), classes="title")
+            details = literal(relay.partner_name, 40, "bold")
+            details.append(" · ")
+            details.append_text(
+                literal(label(self.open_relay.motif_label_fr, self.open_relay.motif_label_en), 40)
+            )
+            details.append(
+                "\n"
+                + _("Relayed on {day}, follow-up planned on {follow_up}").format(
+                    day=format_date(relay.sent_at.date()), follow_up=format_date(relay.follow_up_on)
+                )
+            )
+            yield Static(details)
+            yield Label(_("What became of it — press its number, or Enter"))
+            yield OptionList(
+                *[
+                    Option(f"{index} · {self.news_label(news)}", id=news.value if news else "later")
+                    for index, news in enumerate(RELAY_NEWS, start=1)
+                ],
+                id="relay-news",
+            )
+            yield Label(_("Why the partner did not take the person in charge (if refused)"))
+            yield Select(
+                [(word(REFUSAL_REASON_LABELS, r), r.value) for r in RefusalReason],
+                prompt=_("choose a reason"),
+                id="refusal-reason",
+            )
+            yield Label(_("New follow-up date (if postponed: dd/mm/yyyy or +7)"))
+            yield Input(
+                format_date(today + timedelta(days=DEFAULT_POSTPONE_DAYS), "short"),
+                id="follow-up-on",
+                max_length=12,
+            )
+            yield from self.compose_error()
+            yield Static(_("Ctrl+S: record the highlighted choice · Esc: cancel"), classes="hint")
+
+    @staticmethod
+    def news_label(news: RelayStatus | None) -> str:
+        """The words of a choice."""
+        return _("postpone the follow-up") if news is None else word(RELAY_STATUS_LABELS, news)
+
+    def on_mount(self) -> None:
+        """Start on the choices."""
+        options = self.query_one("#relay-news", OptionList)
+        options.highlighted = 0
+        options.focus()
+
+    def on_key(self, event: Key) -> None:
+        """A digit records that choice."""
+        index = choose_by_digit(event, self.query_one("#relay-news", OptionList), len(RELAY_NEWS))
+        if index is not None:
+            self.record(RELAY_NEWS[index])
+
+    @on(OptionList.OptionSelected, "#relay-news")
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter records the highlighted choice."""
+        index = event.option_index
+        self.record(RELAY_NEWS[index])
+
+    def action_save(self) -> None:
+        """Ctrl+S records the highlighted choice."""
+        highlighted = self.query_one("#relay-news", OptionList).highlighted
+        if highlighted is not None:
+            self.record(RELAY_NEWS[highlighted])
+
+    def record(self, news: RelayStatus | None) -> None:
+        """Check what the choice needs, then record it."""
+        relay_id = self.open_relay.relay.id
+        service = follow_up_service(self.services)
+        actor = self.services.actor
+        if news is None:
+            today = self.services.clock.now().date()
+            new_date = parse_day(self.query_one("#follow-up-on", Input).value, today)
+            if new_date is None:
+                self.say(_("The follow-up date is not valid: type it as dd/mm/yyyy, or +7."))
+                self.query_one("#follow-up-on", Input).focus()
+                return
+            self.save_in_worker(lambda: service.postpone_relay(relay_id, new_date, actor))
+            return
+        reason: str | None = None
+        if news == RelayStatus.REFUSED:
+            value = self.query_one("#refusal-reason", Select).value
+            if not isinstance(value, str):
+                self.say(_("Choose why the partner did not take the person in charge."))
+                self.query_one("#refusal-reason", Select).focus()
+                return
+            reason = value
+        self.save_in_worker(
+            lambda: service.record_relay(relay_id, news, actor, refusal_reason=reason)
+        )
+
+    def has_content(self) -> bool:
+        """A reason chosen counts as content."""
+        return isinstance(self.query_one("#refusal-reason", Select).value, str)
+
+
+class AppointmentOutcomeChooser(FormModal):
+    """What became of a past appointment ("à renseigner"): seen, no-show, excused, cancelled."""
+
+    CSS_PATH = STYLESHEET
+
+    def __init__(self, appointment: AppointmentView) -> None:
+        super().__init__()
+        self.appointment = appointment
+
+    def compose(self) -> ComposeResult:
+        """The appointment and the four outcomes."""
+        appointment = self.appointment
+        with Vertical(classes="dialog"):
+            yield Static(_("Outcome of an appointment"), classes="title")
+            details = Text(format_datetime(appointment.starts_at, office_timezone(self.services)))
+            details.append(" · ")
+            details.append_text(
+                literal(appointment.staff_name or appointment.partner_name or "", 40)
+            )
+            yield Static(details)
+            yield OptionList(
+                *[
+                    Option(f"{index} · {word(APPOINTMENT_STATUS_LABELS, status)}", id=status.value)
+                    for index, status in enumerate(APPOINTMENT_OUTCOMES, start=1)
+                ],
+                id="appointment-outcomes",
+            )
+            yield from self.compose_error()
+
+    def on_mount(self) -> None:
+        """Focus the outcomes."""
+        self.query_one("#appointment-outcomes", OptionList).focus()
+
+    def on_key(self, event: Key) -> None:
+        """A digit records that outcome."""
+        options = self.query_one("#appointment-outcomes", OptionList)
+        index = choose_by_digit(event, options, len(APPOINTMENT_OUTCOMES))
+        if index is not None:
+            self.record(APPOINTMENT_OUTCOMES[index])
+
+    @on(OptionList.OptionSelected, "#appointment-outcomes")
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter records the highlighted outcome."""
+        self.record(APPOINTMENT_OUTCOMES[event.option_index])
+
+    def record(self, status: AppointmentStatus) -> None:
+        """Record the outcome."""
+        service = follow_up_service(self.services)
+        actor = self.services.actor
+        appointment_id = self.appointment.id
+        self.save_in_worker(lambda: service.record_appointment(appointment_id, status, actor))
+
+    def has_content(self) -> bool:
+        """Nothing typed here."""
+        return False

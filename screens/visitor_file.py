@@ -1,0 +1,406 @@
+"""The visitor's file: identity and consent, what is open (pinned on top), then the history.
+
+Everything about the visitor is shown literally (names, notes, partners' names). Opening the
+file is audited by the domain; the screen only asks for it off the UI thread.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Static
+
+from pimms_tui.domain.actors import Actor
+from pimms_tui.domain.appointments import AppointmentView
+from pimms_tui.domain.queue import Ticket
+from pimms_tui.domain.visitor_file import OpenRelay, TimelineDemand, TimelineVisit, VisitorFile
+from pimms_tui.i18n import N_, _, format_date, format_datetime, label, ngettext
+
+from .base import DeskScreen
+from .file_forms import (
+    STYLESHEET,
+    AppointmentOutcomeChooser,
+    FileAppointmentForm,
+    IdentityForm,
+    RelayFollowUpForm,
+    VisitMotifChooser,
+    file_service,
+    needs_text,
+    office_timezone,
+)
+from .labels import (
+    APPOINTMENT_STATUS_LABELS,
+    LEVEL_LABELS,
+    OUTCOME_LABELS,
+    RELAY_STATUS_LABELS,
+    STATUS_LABELS,
+    word,
+)
+from .literal import literal
+
+RELAY_KEY = "relay:"
+TO_FILL_IN_KEY = "to-fill-in:"
+UPCOMING_KEY = "upcoming:"
+
+
+class FileLoaded(Message):
+    """A fresh copy of the file."""
+
+    def __init__(self, file: VisitorFile) -> None:
+        super().__init__()
+        self.file = file
+
+
+class VisitorFileScreen(DeskScreen):
+    """One visitor's file, for the mediator."""
+
+    CSS_PATH = STYLESHEET
+    BINDINGS = [
+        Binding("e", "edit", N_("Edit identity"), id="file_edit"),
+        Binding("v", "start_visit", N_("New visit"), id="file_visit"),
+        Binding("r", "book", N_("Appointment"), id="file_book"),
+        Binding("f", "follow_up", N_("Follow-up"), id="file_follow_up"),
+        Binding("escape", "back", N_("Back"), id="file_back"),
+    ]
+
+    def __init__(self, visitor_id: int) -> None:
+        super().__init__()
+        self.visitor_id = visitor_id
+        self.file: VisitorFile | None = None
+
+    def compose(self) -> ComposeResult:
+        """Who on top, what is open below it, then the history."""
+        yield Header()
+        yield from self.compose_banner()
+        yield Static(_("Opening the file…"), id="file-header")
+        yield Static("", id="file-notice", markup=False)
+        with Vertical(id="open-pane"):
+            yield Static(_("Open items"), classes="title")
+            table: DataTable[Any] = DataTable(id="open-items", cursor_type="row")
+            yield table
+            yield Static(_("Nothing open."), id="nothing-open", markup=False)
+        with VerticalScroll(id="timeline-pane"):
+            yield Static(_("History"), classes="title")
+            yield Static("", id="timeline")
+        yield Static("", id="file-message", classes="field-error", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Columns, then the file."""
+        table = self.query_one("#open-items", DataTable)
+        for key, title, width in (
+            ("kind", _("What"), 14),
+            ("when", _("When"), 22),
+            ("who", _("With"), 36),
+            ("state", _("State"), 30),
+        ):
+            table.add_column(title, key=key, width=width)
+        table.display = False
+        self.query_one("#nothing-open").display = False
+        table.focus()
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="visitor-file", exit_on_error=False)
+    def reload(self) -> None:
+        """Open the file off the UI thread (the domain records who opened it)."""
+        self.post_message(FileLoaded(file_service(self.services).open(self.visitor_id, self.actor)))
+
+    @property
+    def actor(self) -> Actor:
+        """Who acts from this terminal."""
+        return self.services.actor
+
+    @property
+    def timezone(self) -> str:
+        """The office's timezone."""
+        return office_timezone(self.services)
+
+    # Drawing ----------------------------------------------------------------------------------
+
+    @on(FileLoaded)
+    def loaded(self, message: FileLoaded) -> None:
+        """Show a freshly read file."""
+        self.show(message.file)
+
+    def show(self, file: VisitorFile) -> None:
+        """Draw the header, the open items and the history."""
+        self.file = file
+        self.visitor_id = file.visitor_id
+        self.query_one("#file-header", Static).update(self.header_text(file))
+        notice = self.query_one("#file-notice", Static)
+        if file.merged_from is not None:
+            notice.update(
+                _("File n° {old} was merged into this one: it is shown instead.").format(
+                    old=file.merged_from
+                )
+            )
+        notice.display = file.merged_from is not None
+        self.show_open_items(file)
+        self.query_one("#timeline", Static).update(self.timeline_text(file))
+
+    def header_text(self, file: VisitorFile) -> Text:
+        """Name and contact on one line, consent on the next."""
+        identity = file.identity
+        text = literal(identity.full_name, 60, "bold")
+        details: list[Text] = []
+        if identity.birth_year:
+            details.append(Text(_("born in {year}").format(year=identity.birth_year)))
+        for value in (identity.commune, identity.phone_display, identity.email):
+            if value:
+                details.append(literal(value, 40))
+        if identity.language:
+            details.append(Text(_("language: ")).append_text(literal(identity.language, 20)))
+        if identity.needs:
+            details.append(Text(needs_text(identity.needs)))
+        for detail in details:
+            text.append("  · ")
+            text.append_text(detail)
+        text.append("\n")
+        consent = file.consent
+        if consent is None:
+            text.append(_("No consent recorded to keep this file."), style="bold yellow")
+        else:
+            given = format_date(consent.given_at.date())
+            if consent.staff_name:
+                text.append(
+                    _("File kept with consent given on {day}, recorded by ").format(day=given),
+                    style="dim",
+                )
+                text.append_text(literal(consent.staff_name, 40, "dim"))
+            else:
+                text.append(
+                    _("File kept with consent given on {day}").format(day=given), style="dim"
+                )
+        return text
+
+    def show_open_items(self, file: VisitorFile) -> None:
+        """Relays to follow up, appointments to fill in, upcoming appointments."""
+        table = self.query_one("#open-items", DataTable)
+        row = table.cursor_row
+        table.clear()
+        pinned = file.pinned
+        for open_relay in pinned.relays:
+            relay = open_relay.relay
+            due = _("follow-up {day}").format(day=format_date(relay.follow_up_on, "short"))
+            table.add_row(
+                Text(_("Relay")),
+                Text(due, style="bold red" if open_relay.overdue else ""),
+                self.relay_who(open_relay),
+                Text(
+                    _("overdue: record the news") if open_relay.overdue else _("awaiting news"),
+                    style="bold red" if open_relay.overdue else "",
+                ),
+                key=f"{RELAY_KEY}{relay.id}",
+            )
+        for appointment in pinned.to_fill_in:
+            table.add_row(
+                Text(_("Appointment")),
+                Text(format_datetime(appointment.starts_at, self.timezone)),
+                self.appointment_who(appointment),
+                Text(_("outcome missing"), style="bold yellow"),
+                key=f"{TO_FILL_IN_KEY}{appointment.id}",
+            )
+        for appointment in pinned.upcoming:
+            table.add_row(
+                Text(_("Appointment")),
+                Text(format_datetime(appointment.starts_at, self.timezone)),
+                self.appointment_who(appointment),
+                Text(word(APPOINTMENT_STATUS_LABELS, appointment.status)),
+                key=f"{UPCOMING_KEY}{appointment.id}",
+            )
+        table.display = not pinned.empty
+        self.query_one("#nothing-open").display = pinned.empty
+        if pinned.empty and (self.focused is None or self.focused is table):
+            self.query_one("#timeline-pane").focus()  # the history scrolls with the keys
+        if table.row_count:
+            table.move_cursor(row=min(max(row, 0), table.row_count - 1))
+
+    @staticmethod
+    def relay_who(open_relay: OpenRelay) -> Text:
+        """The partner and the reason of a relay."""
+        text = literal(open_relay.relay.partner_name, 24)
+        text.append(" · ")
+        text.append_text(literal(label(open_relay.motif_label_fr, open_relay.motif_label_en), 30))
+        return text
+
+    @staticmethod
+    def appointment_who(appointment: AppointmentView) -> Text:
+        """With whom, and why."""
+        text = literal(appointment.staff_name or appointment.partner_name or "", 24)
+        if appointment.motif_label_fr and appointment.motif_label_en:
+            text.append(" · ")
+            text.append_text(
+                literal(label(appointment.motif_label_fr, appointment.motif_label_en), 30)
+            )
+        return text
+
+    def timeline_text(self, file: VisitorFile) -> Text:
+        """Visits newest first, each with its demands and what they led to."""
+        text = Text()
+        if not file.timeline:
+            text.append(_("No visit yet."), style="dim")
+            return text
+        for visit in file.timeline:
+            self.append_visit(text, visit)
+        if file.older_visits:
+            text.append(
+                ngettext(
+                    "… and {count} older visit, not shown.",
+                    "… and {count} older visits, not shown.",
+                    file.older_visits,
+                ).format(count=file.older_visits),
+                style="dim",
+            )
+        return text
+
+    def append_visit(self, text: Text, visit: TimelineVisit) -> None:
+        """One visit: its line, then its demands."""
+        text.append(format_date(visit.day) + " · " + visit.ticket_code, style="bold")
+        text.append(" · " + word(STATUS_LABELS, visit.status))
+        for who in (visit.desk_name, visit.staff_name):
+            if who:
+                text.append(" · ")
+                text.append_text(literal(who, 30))
+        text.append("\n")
+        if not visit.demands:
+            text.append("    " + _("no demand recorded") + "\n", style="dim")
+        for demand in visit.demands:
+            self.append_demand(text, demand)
+        text.append("\n")
+
+    def append_demand(self, text: Text, demand: TimelineDemand) -> None:
+        """A demand: reason, partner, register, level → orientation; note, relay, appointment."""
+        text.append(f"  {demand.position}. ")
+        text.append_text(literal(label(demand.motif_label_fr, demand.motif_label_en), 40))
+        if demand.partner_name:
+            text.append(" · ")
+            text.append_text(literal(demand.partner_name, 30))
+        text.append(" · ")
+        text.append_text(literal(label(demand.register_label_fr, demand.register_label_en), 40))
+        text.append(" · " + word(LEVEL_LABELS, demand.level) + " → ")
+        if demand.outcome:
+            text.append(word(OUTCOME_LABELS, demand.outcome))
+        else:
+            text.append(_("no orientation"), style="yellow")
+        text.append("\n")
+        if demand.note:
+            text.append("     « ")
+            text.append_text(literal(demand.note, 200, "italic"))
+            text.append(" »\n")
+        if demand.relay is not None:
+            relay = demand.relay
+            text.append("     " + _("Relay: "))
+            text.append_text(literal(relay.partner_name, 30))
+            text.append(
+                " — "
+                + word(RELAY_STATUS_LABELS, relay.status)
+                + " — "
+                + _("follow-up {day}").format(day=format_date(relay.follow_up_on, "short"))
+                + "\n"
+            )
+        if demand.appointment is not None:
+            appointment = demand.appointment
+            text.append(
+                "     "
+                + _("Appointment: {when} with ").format(
+                    when=format_datetime(appointment.starts_at, self.timezone)
+                )
+            )
+            text.append_text(literal(appointment.staff_name or appointment.partner_name or "", 30))
+            text.append(" — " + word(APPOINTMENT_STATUS_LABELS, appointment.status) + "\n")
+
+    def say(self, text: str) -> None:
+        """A message at the bottom."""
+        self.query_one("#file-message", Static).update(text)
+
+    # Actions ----------------------------------------------------------------------------------
+
+    def action_edit(self) -> None:
+        """Edit the identity, over the version shown."""
+        if self.file is None:
+            return
+        self.say("")
+        self.app.push_screen(IdentityForm(self.file.visitor_id, self.file.identity), self.edited)
+
+    def edited(self, result: VisitorFile | None) -> None:
+        """The saved file comes back from the form: show it."""
+        if result is not None:
+            self.show(result)
+            self.notify(_("File saved."))
+
+    def action_start_visit(self) -> None:
+        """Put the visitor in the queue: pick the reason for coming."""
+        if self.file is None:
+            return
+        self.say("")
+        chooser = VisitMotifChooser(self.file.visitor_id, self.file.identity.full_name)
+        self.app.push_screen(chooser, self.visit_started)
+
+    def visit_started(self, ticket: Ticket | None) -> None:
+        """Say which ticket was given, and refresh the history."""
+        if ticket is None:
+            return
+        self.notify(
+            _("Ticket {ticket} — place {position} in the queue.").format(
+                ticket=ticket.ticket_code, position=ticket.position or "–"
+            ),
+            timeout=10,
+        )
+        self.reload()
+
+    def action_book(self) -> None:
+        """Book an appointment for the visitor."""
+        if self.file is None:
+            return
+        self.say("")
+        self.app.push_screen(FileAppointmentForm(self.file.visitor_id), self.after_form)
+
+    def action_follow_up(self) -> None:
+        """Record the news of the selected relay, or the outcome of a past appointment."""
+        file = self.file
+        if file is None:
+            return
+        key = self.selected_key()
+        if key is not None and key.startswith(RELAY_KEY):
+            relay_id = int(key.removeprefix(RELAY_KEY))
+            chosen = next((r for r in file.pinned.relays if r.relay.id == relay_id), None)
+            if chosen is not None:
+                self.say("")
+                self.app.push_screen(RelayFollowUpForm(chosen), self.after_form)
+                return
+        if key is not None and key.startswith(TO_FILL_IN_KEY):
+            appointment_id = int(key.removeprefix(TO_FILL_IN_KEY))
+            appointment = next((a for a in file.pinned.to_fill_in if a.id == appointment_id), None)
+            if appointment is not None:
+                self.say("")
+                self.app.push_screen(AppointmentOutcomeChooser(appointment), self.after_form)
+                return
+        self.say(_("Select an open relay or an appointment to fill in, then press f."))
+
+    @on(DataTable.RowSelected, "#open-items")
+    def row_chosen(self) -> None:
+        """Enter on an open item: its follow-up."""
+        self.action_follow_up()
+
+    def selected_key(self) -> str | None:
+        """The key of the open item under the cursor."""
+        table = self.query_one("#open-items", DataTable)
+        if not table.row_count:
+            return None
+        row_key, _column = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return str(row_key.value) if row_key.value is not None else None
+
+    def after_form(self, result: object) -> None:
+        """A dialog saved something: read the file again."""
+        if result is not None:
+            self.reload()
+
+    def action_back(self) -> None:
+        """Back to the search (or wherever the file was opened from)."""
+        self.app.pop_screen()
