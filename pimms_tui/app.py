@@ -36,6 +36,7 @@ class PimmsApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", N_("Quit"), id="quit", priority=True),
         Binding("f1,question_mark", "help", N_("Help"), id="help"),
+        Binding("ctrl+f,slash", "search", N_("Find a visitor"), id="search"),
     ]
 
     def __init__(self, services: Services) -> None:
@@ -61,6 +62,13 @@ class PimmsApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    def action_search(self) -> None:
+        """Find a visitor's file, from anywhere (once the office exists)."""
+        from pimms_tui.screens.search import SearchScreen
+
+        if self.services.office is not None and not isinstance(self.screen, SearchScreen):
+            self.push_screen(SearchScreen())
 
     @on(Worker.StateChanged)
     def handle_worker_failure(self, event: Worker.StateChanged) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from pimms_tui.db.engine import Database
 from pimms_tui.domain.actors import Actor
+from pimms_tui.domain.agenda import AgendaService
 from pimms_tui.domain.appointments import AppointmentService
 from pimms_tui.domain.catalog import (
     MotifInfo,
@@ -28,6 +29,7 @@ from pimms_tui.domain.catalog import (
     list_registers,
 )
 from pimms_tui.domain.clock import Clock, SystemClock
+from pimms_tui.domain.followups import FollowUpService
 from pimms_tui.domain.messages import N_
 from pimms_tui.domain.offices import (
     DeskInfo,
@@ -42,6 +44,7 @@ from pimms_tui.domain.orientation import OrientationService
 from pimms_tui.domain.queue import QueueService
 from pimms_tui.domain.setup import prepare_database
 from pimms_tui.domain.slips import SlipService
+from pimms_tui.domain.visitor_file import VisitorFileService
 from pimms_tui.domain.visitors import VisitorService
 from pimms_tui.settings import Settings, data_dir
 
@@ -138,6 +141,24 @@ class Services:
         """The office's agenda."""
         assert self.office is not None
         return AppointmentService(self.database, self.clock, self.office)
+
+    @property
+    def followups(self) -> FollowUpService:
+        """Relays and appointments to follow up."""
+        assert self.office is not None
+        return FollowUpService(self.database, self.clock, self.office)
+
+    @property
+    def agenda(self) -> AgendaService:
+        """Day and week views of appointments; check-in through this terminal's queue."""
+        assert self.office is not None
+        return AgendaService(self.database, self.clock, self.office, self.queue)
+
+    @property
+    def visitor_file(self) -> VisitorFileService:
+        """Visitor files: timeline, identity edits, visits started from the file."""
+        assert self.office is not None
+        return VisitorFileService(self.database, self.clock, self.office)
 
     @property
     def slips(self) -> SlipService:

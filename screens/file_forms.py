@@ -27,11 +27,9 @@ from pimms_tui.domain.visitor_file import (
     IdentityChanges,
     OpenRelay,
     StaleFile,
-    VisitorFileService,
 )
 from pimms_tui.i18n import N_, _, format_date, format_datetime, format_time, label
 
-from .followups import follow_up_service
 from .labels import (
     APPOINTMENT_STATUS_LABELS,
     NEED_LABELS,
@@ -70,12 +68,6 @@ IDENTITY_FIELDS = (
     ("commune", N_("Commune"), 120),
     ("language", N_("Language"), 35),
 )
-
-
-def file_service(services: Services) -> VisitorFileService:
-    """The visitor-file service of the terminal's office."""
-    assert services.office is not None
-    return VisitorFileService(services.database, services.clock, services.office)
 
 
 def office_timezone(services: Services) -> str:
@@ -167,7 +159,7 @@ class IdentityForm(FormModal):
             language=self.typed("language"),
             needs=self.typed_needs(),
         )
-        service = file_service(self.services)
+        service = self.services.visitor_file
         actor = self.services.actor
         version = self.version
         self.save_in_worker(
@@ -295,7 +287,7 @@ class VisitMotifChooser(FormModal):
 
     def start(self, motif_id: int) -> None:
         """Put the visitor in the queue."""
-        service = file_service(self.services)
+        service = self.services.visitor_file
         actor = self.services.actor
         self.save_in_worker(lambda: service.start_visit(self.visitor_id, motif_id, actor))
 
@@ -503,7 +495,7 @@ class RelayFollowUpForm(FormModal):
     def record(self, news: RelayStatus | None) -> None:
         """Check what the choice needs, then record it."""
         relay_id = self.open_relay.relay.id
-        service = follow_up_service(self.services)
+        service = self.services.followups
         actor = self.services.actor
         if news is None:
             today = self.services.clock.now().date()
@@ -578,7 +570,7 @@ class AppointmentOutcomeChooser(FormModal):
 
     def record(self, status: AppointmentStatus) -> None:
         """Record the outcome."""
-        service = follow_up_service(self.services)
+        service = self.services.followups
         actor = self.services.actor
         appointment_id = self.appointment.id
         self.save_in_worker(lambda: service.record_appointment(appointment_id, status, actor))

@@ -58,15 +58,23 @@ def keys_markdown() -> str:
     """The README's table of keys, from the same bindings the footer and help use (English)."""
     from pimms_tui.app import PimmsApp
 
+    from .agenda import AgendaScreen
     from .arrival import ArrivalScreen
+    from .followups import FollowUpsScreen
     from .listening import ListeningScreen
     from .orientation import FormModal
     from .queue import QueueScreen
+    from .search import SearchScreen
+    from .visitor_file import VisitorFileScreen
 
     sections: list[tuple[str, type[Any]]] = [
         ("Queue", QueueScreen),
         ("Arrival", ArrivalScreen),
         ("Listening", ListeningScreen),
+        ("Search", SearchScreen),
+        ("Visitor file", VisitorFileScreen),
+        ("Follow-ups", FollowUpsScreen),
+        ("Agenda", AgendaScreen),
         ("Forms", FormModal),
         ("Everywhere", PimmsApp),
     ]

@@ -12,6 +12,7 @@ from pimms_tui.db.enums import (
     HelpLevel,
     Outcome,
     Priority,
+    RefusalReason,
     RelayMode,
     RelayStatus,
     VisitStatus,
@@ -77,6 +78,14 @@ RELAY_STATUS_LABELS = {
     RelayStatus.REFUSED: N_("refused"),
     RelayStatus.UNREACHABLE: N_("unreachable"),
     RelayStatus.EXPIRED: N_("expired"),
+}
+REFUSAL_REASON_LABELS = {
+    RefusalReason.NOT_REACHABLE: N_("the partner could not reach the person"),
+    RefusalReason.DID_NOT_ATTEND: N_("the person did not go"),
+    RefusalReason.NOT_ELIGIBLE: N_("not eligible"),
+    RefusalReason.NOT_INTERESTED: N_("the person gave up"),
+    RefusalReason.DUPLICATE: N_("already handled (duplicate)"),
+    RefusalReason.OTHER: N_("other reason"),
 }
 APPOINTMENT_STATUS_LABELS = {
     AppointmentStatus.BOOKED: N_("booked"),

@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from pimms_tui.db.enums import Priority, VisitStatus
+from pimms_tui.domain.followups import FollowUpCounts
 from pimms_tui.domain.queue import QueueEntry
 from pimms_tui.i18n import N_, _, format_duration, label
 
@@ -24,6 +25,7 @@ from .labels import NEED_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from .literal import clean, literal
 
 MAX_BACKOFF_SECONDS = 5.0
+COUNTS_REFRESH_SECONDS = 60.0
 
 
 def display_name(entry: QueueEntry, public: bool) -> Text:
@@ -58,6 +60,7 @@ class QueueLoaded(Message):
 
     revision: int
     entries: list[QueueEntry]
+    follow_ups: FollowUpCounts | None = None
 
 
 class QueueScreen(DeskScreen):
@@ -74,6 +77,8 @@ class QueueScreen(DeskScreen):
         Binding("l", "left", N_("Mark left"), id="left"),
         Binding("t", "transfer", N_("Transfer"), id="transfer"),
         Binding("p", "toggle_public", N_("Public screen"), id="toggle_public"),
+        Binding("f", "followups", N_("Follow-ups"), id="followups"),
+        Binding("g", "agenda", N_("Agenda"), id="agenda"),
     ]
 
     def __init__(self) -> None:
@@ -82,6 +87,8 @@ class QueueScreen(DeskScreen):
         self.entries: list[QueueEntry] = []
         self._polling = False
         self._follow: int | None = None  # the visit the cursor should move to once shown
+        self._counts_at = 0.0
+        self.follow_ups: FollowUpCounts | None = None
         self._retry_at = 0.0
         self._backoff = 0.0
 
@@ -130,8 +137,12 @@ class QueueScreen(DeskScreen):
         try:
             queue = self.services.queue
             revision = queue.revision()
-            if force or revision != self.revision:
-                self.post_message(QueueLoaded(revision, queue.today()))
+            counts_due = time.monotonic() >= self._counts_at
+            if force or revision != self.revision or counts_due:
+                # Follow-up counts move without the queue (time passes): every minute too.
+                counts = self.services.followups.counts()
+                self._counts_at = time.monotonic() + COUNTS_REFRESH_SECONDS
+                self.post_message(QueueLoaded(revision, queue.today(), counts))
             self.app.call_from_thread(self._poll_succeeded)
         except DBAPIError:
             self.app.call_from_thread(self._poll_failed)
@@ -153,6 +164,7 @@ class QueueScreen(DeskScreen):
         """Keep the new view and draw it."""
         self.revision = message.revision
         self.entries = message.entries
+        self.follow_ups = message.follow_ups or self.follow_ups
         self.render_queue()
 
     def render_queue(self) -> None:
@@ -173,11 +185,17 @@ class QueueScreen(DeskScreen):
         waiting = sum(1 for e in self.entries if e.status == VisitStatus.WAITING)
         desk = self.services.desk.name if self.services.desk else ""
         office = self.services.office.name if self.services.office else ""
-        self.query_one("#queue-summary", Static).update(
-            _("{office} — {desk} — {count} waiting").format(
-                office=clean(office), desk=clean(desk), count=waiting
-            )
+        summary = _("{office} — {desk} — {count} waiting").format(
+            office=clean(office), desk=clean(desk), count=waiting
         )
+        if self.follow_ups is not None and self.follow_ups.total:
+            summary += "   " + _(
+                "To follow up: {relays} relays, {appointments} appointments to fill in (f)"
+            ).format(
+                relays=self.follow_ups.relays_due,
+                appointments=self.follow_ups.appointments_to_fill_in,
+            )
+        self.query_one("#queue-summary", Static).update(summary)
 
     def row(self, entry: QueueEntry, now: Any, public: bool) -> list[Any]:
         """The cells of one visit."""
@@ -229,6 +247,18 @@ class QueueScreen(DeskScreen):
         """Store the choice for this desk off the UI thread."""
         if self.services.desk is not None:
             self.services.set_public_screen(public)
+
+    def action_followups(self) -> None:
+        """Relays and appointments to follow up."""
+        from .followups import FollowUpsScreen
+
+        self.app.push_screen(FollowUpsScreen())
+
+    def action_agenda(self) -> None:
+        """The agenda: day and week, check-in, booking."""
+        from .agenda import AgendaScreen
+
+        self.app.push_screen(AgendaScreen())
 
     def action_arrival(self) -> None:
         """Open the arrival form."""

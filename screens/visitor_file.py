@@ -30,7 +30,6 @@ from .file_forms import (
     IdentityForm,
     RelayFollowUpForm,
     VisitMotifChooser,
-    file_service,
     needs_text,
     office_timezone,
 )
@@ -109,7 +108,7 @@ class VisitorFileScreen(DeskScreen):
     @work(thread=True, exclusive=True, group="visitor-file", exit_on_error=False)
     def reload(self) -> None:
         """Open the file off the UI thread (the domain records who opened it)."""
-        self.post_message(FileLoaded(file_service(self.services).open(self.visitor_id, self.actor)))
+        self.post_message(FileLoaded(self.services.visitor_file.open(self.visitor_id, self.actor)))
 
     @property
     def actor(self) -> Actor:

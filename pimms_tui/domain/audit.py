@@ -30,6 +30,8 @@ class Action:
     CONSENT_WITHDRAWN = "consent_withdrawn"
     PURGE = "purge"
     SETTINGS_CHANGED = "settings_changed"
+    RELAY_FOLLOWED_UP = "relay_followed_up"
+    RELAY_POSTPONED = "relay_postponed"
 
 
 def record(

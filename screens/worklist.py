@@ -1,0 +1,110 @@
+"""What the follow-up and agenda screens share: actions reported in a status line, names.
+
+Their actions run in a thread worker; the outcome — done, or refused by a rule (another desk
+was first, a cancelled appointment…) — is written in the screen's status line rather than
+in a popup, and the lists are read again. Other failures go to the app's one handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Static
+from textual.worker import Worker, WorkerState
+
+from pimms_tui.domain.appointments import AppointmentView
+from pimms_tui.domain.offices import OfficeInfo
+from pimms_tui.i18n import _, label
+
+from .base import DeskScreen
+from .errors import refusal_text
+from .literal import literal
+
+ACTION_GROUP = "worklist-action"
+_Row = TypeVar("_Row")
+
+
+def visitor_name(first_name: str | None, last_name: str | None, max_length: int = 40) -> Text:
+    """A visitor's name shown literally, or "anonyme" when there is none."""
+    name = " ".join(part for part in (first_name, last_name) if part)
+    if not name:
+        return Text(_("anonymous"), style="italic")
+    return literal(name, max_length)
+
+
+def motif_text(label_fr: str | None, label_en: str | None, max_length: int = 30) -> Text:
+    """A reason for coming in the active language (empty when none)."""
+    if not label_fr or not label_en:
+        return Text("")
+    return literal(label(label_fr, label_en), max_length)
+
+
+def with_whom(appointment: AppointmentView) -> Text:
+    """The mediator, or the partner's session, the appointment is with."""
+    if appointment.staff_name:
+        return literal(appointment.staff_name, 30)
+    if appointment.partner_name:
+        return literal(_("Partner session: {name}").format(name=appointment.partner_name), 30)
+    return Text("")
+
+
+def at_cursor(table: DataTable[Any], rows: Sequence[_Row]) -> _Row | None:
+    """The row under a table's cursor, from the list the table was drawn from."""
+    if not rows or not 0 <= table.cursor_row < len(rows):
+        return None
+    return rows[table.cursor_row]
+
+
+class WorklistScreen(DeskScreen):
+    """A screen of lists whose actions report in a status line and then reload the lists."""
+
+    @property
+    def office(self) -> OfficeInfo:
+        """The office this terminal serves (these screens open once it exists)."""
+        office = self.services.office
+        assert office is not None
+        return office
+
+    def compose_status(self) -> ComposeResult:
+        """The status line: what the last action did, or why it was refused."""
+        yield Static("", id="status-line", classes="status-line", markup=False)
+
+    def say(self, text: str, *, refused: bool = False) -> None:
+        """Write in the status line (in the refusal colour when ``refused``)."""
+        line = self.query_one("#status-line", Static)
+        line.update(text)
+        line.set_class(refused, "-refused")
+
+    def act(self, job: Callable[[], str]) -> None:
+        """Run ``job`` off the UI thread; its result is the sentence for the status line."""
+        self.say("")
+        self._act(job)
+
+    @work(thread=True, group=ACTION_GROUP, exit_on_error=False)
+    def _act(self, job: Callable[[], str]) -> str:
+        return job()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Report an action's outcome in the status line; other failures go to the app."""
+        if event.worker.group != ACTION_GROUP or event.state not in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+        ):
+            return  # the base screen forwards failures to the app
+        if event.state == WorkerState.SUCCESS:
+            self.say(str(event.worker.result or ""))
+            self.refresh_lists()
+        elif event.worker.error is not None:
+            text = refusal_text(event.worker.error)
+            if text is not None:
+                event.prevent_default()  # shown here rather than as a popup
+                self.say(text, refused=True)
+                self.refresh_lists()
+
+    def refresh_lists(self) -> None:
+        """Read the lists again (each screen says how)."""
+        raise NotImplementedError
