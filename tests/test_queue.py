@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -22,16 +24,17 @@ from pimms_tui.db.models import (
     VisitEvent,
     Visitor,
 )
-from pimms_tui.domain import queue as queue_module
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.errors import Conflict, NotFound, TransitionRefused
 from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.domain.queue import (
     ArrivalRequest,
+    CallKind,
     QueueCandidate,
     QueueEntry,
     QueueService,
+    call_kind,
     waiting_order,
 )
 
@@ -346,26 +349,28 @@ def test_call_next_on_an_empty_queue(site: Site, clock: FixedClock) -> None:
     assert calls(site, 2)[1] is None
 
 
-def test_call_next_skips_a_head_taken_meanwhile(
-    site: Site, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+def test_call_next_skips_a_visit_another_transaction_holds(
+    site: Site, clock: FixedClock, database: Database
 ) -> None:
-    """When the chosen visit was taken by another desk, the next candidate is called."""
+    """PostgreSQL: a waiting visit locked elsewhere is skipped, not waited for.
+
+    Queue writes lock the office first, so only a writer outside the queue could hold a
+    waiting visit; ``call_next`` takes the next one rather than queue behind it.
+    """
+    if database.is_sqlite:
+        pytest.skip("SQLite has no row locks: its writers are serialised whole")
     first, second = arrive(site, clock), arrive(site, clock)
-    site.queue.call(visit_id(site, first), site.desk2)
-
-    def stale_waiting_list(session: Session, office_id: int, day: date) -> list[QueueCandidate]:
-        # As if the list had been read before Guichet 2 called the first visitor.
-        rows = session.execute(
-            select(Visit.id, Visit.arrived_at).where(Visit.office_id == office_id, Visit.day == day)
-        )
-        return [QueueCandidate(row.id, row.arrived_at) for row in rows]
-
-    monkeypatch.setattr(queue_module, "waiting_candidates", stale_waiting_list)
-    called = site.queue.call_next(site.desk1)
-    assert called is not None and called.ticket_code == second
-    assert site.queue.call_next(site.desk1) is None
-    monkeypatch.undo()
-    assert entry(site, first).desk_name == "Guichet 2"
+    held = visit_id(site, first)
+    called: list[QueueEntry | None] = []
+    with database.engine.connect() as other:
+        other.execute(select(Visit.id).where(Visit.id == held).with_for_update())
+        desk = threading.Thread(target=lambda: called.append(site.queue.call_next(site.desk1)))
+        desk.start()
+        desk.join(timeout=10)
+        assert not desk.is_alive(), "call_next waited for the locked visit"
+        other.rollback()
+    assert called[0] is not None and called[0].ticket_code == second
+    assert calls(site, 2) == [first, None]
 
 
 # Transitions
@@ -466,7 +471,7 @@ def test_recall_only_from_the_calling_desk(site: Site, clock: FixedClock) -> Non
     target = visit_id(site, code)
     with pytest.raises(TransitionRefused) as waiting:
         site.queue.recall(target, site.desk1)
-    assert waiting.value.message == "Ticket {ticket} is back in the queue."
+    assert waiting.value.message == "Ticket {ticket} is waiting in the queue: call it first."
     site.queue.call(target, site.desk1)
     with pytest.raises(TransitionRefused) as refused:
         site.queue.recall(target, site.desk2)
@@ -713,3 +718,139 @@ def test_waiting_order_without_a_database() -> None:
     assert waiting_order(waiting, now=NOW, streak=1, cap=2) == [6, 2, 1, 3, 7]
     assert waiting_order(waiting, now=NOW, streak=0, cap=0, desk_id=8) == [5, 6, 1, 2, 3, 7]
     assert waiting_order([], now=NOW, streak=0, cap=2) == []
+
+
+# The database's order against the reference
+
+
+def reference_streak(session: Session, office: OfficeInfo, day: date) -> int:
+    """The streak as the module docstring defines it, counted in Python from the history."""
+    calls = session.execute(
+        select(VisitEvent.id, VisitEvent.visit_id, Visit.source, Visit.priority)
+        .join(Visit, Visit.id == VisitEvent.visit_id)
+        .where(
+            Visit.office_id == office.id,
+            Visit.day == day,
+            VisitEvent.from_status == VisitStatus.WAITING,
+            VisitEvent.to_status == VisitStatus.CALLED,
+        )
+        .order_by(VisitEvent.id.desc())
+    ).all()
+    seen = session.execute(
+        select(VisitEvent.visit_id, VisitEvent.id).where(
+            VisitEvent.to_status == VisitStatus.IN_PROGRESS
+        )
+    ).all()
+    streak = 0
+    for call in calls:
+        resumed = any(v == call.visit_id and i < call.id for v, i in seen)
+        kind = call_kind(call.source, call.priority, resumed)
+        if kind is CallKind.REGULAR:
+            break
+        streak += kind is CallKind.PRIORITY
+    return streak
+
+
+def reference_order(database: Database, site: Site, clock: FixedClock, viewer: Actor) -> list[int]:
+    """Waiting visits in the order ``waiting_order`` gives from the viewer's desk."""
+    day = site.info.local_day(clock.now())
+    with database.read() as session:
+        rows = session.execute(
+            select(Visit, Appointment.starts_at)
+            .outerjoin(Appointment, Appointment.id == Visit.appointment_id)
+            .where(
+                Visit.office_id == site.info.id,
+                Visit.day == day,
+                Visit.status == VisitStatus.WAITING,
+            )
+        ).all()
+        cap = session.scalar(select(Office.priority_streak_cap).where(Office.id == site.info.id))
+        streak = reference_streak(session, site.info, day)
+    candidates = [
+        QueueCandidate(
+            v.id,
+            v.arrived_at,
+            v.priority,
+            v.source,
+            starts_at,
+            v.desk_id,
+            v.staff_id,
+            v.started_at is not None,
+        )
+        for v, starts_at in rows
+    ]
+    assert cap is not None
+    return waiting_order(
+        candidates,
+        now=clock.now(),
+        streak=streak,
+        cap=cap,
+        desk_id=viewer.desk_id,
+        staff_id=viewer.staff_id,
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_database_order_follows_the_reference(
+    site: Site, clock: FixedClock, database: Database, seed: int
+) -> None:
+    """Random mornings of arrivals (some registered by a clock behind), calls, put-backs,
+    hand-overs and cap changes: every call_next takes the head ``waiting_order`` gives
+    (streak counted in Python from the history), and every position shown or printed on a
+    ticket is the reference's."""
+    rng = random.Random(seed)
+    desks = [site.desk1, site.desk2]
+    targets = [
+        (site.desk_ids["Guichet 1"], None),
+        (None, site.staff_ids["Bruno"]),
+        (site.desk_ids["Bureau 1"], None),
+        (None, None),
+    ]
+    kinds = [REGULAR, REGULAR, REGULAR, ELDERLY, ELDERLY, ArrivalRequest(priority=Priority.URGENCY)]
+
+    def by_status(status: VisitStatus) -> list[QueueEntry]:
+        return [e for e in site.queue.today() if e.status == status]
+
+    for _ in range(160):
+        clock.advance(seconds=rng.randrange(0, 120))
+        action = rng.random()
+        if action < 0.35:
+            if rng.random() < 0.15:
+                starts_at = clock.now() + timedelta(minutes=rng.choice([-5, 5, 9, 30, 90]))
+                request = ArrivalRequest(appointment_id=book(database, site, starts_at, clock))
+            elif rng.random() < 0.05:
+                request = ArrivalRequest(source=VisitSource.APPOINTMENT)
+            else:
+                request = rng.choice(kinds)
+            skew = timedelta(minutes=rng.choice([0, 0, 0, 0, 3, 15]))  # a desk's clock behind
+            clock.current -= skew
+            ticket = site.queue.register_arrival(request, site.reception)
+            expected = reference_order(database, site, clock, site.reception)  # by its clock
+            assert ticket.position == expected.index(ticket.visit_id) + 1
+            clock.current += skew
+        elif action < 0.7:
+            desk = rng.choice(desks)
+            expected = reference_order(database, site, clock, desk)
+            called = site.queue.call_next(desk)
+            assert (called.visit_id if called else None) == (expected[0] if expected else None)
+        elif action < 0.78 and (waiting := by_status(VisitStatus.WAITING)):
+            site.queue.call(rng.choice(waiting).visit_id, rng.choice(desks))
+        elif action < 0.86 and (called_now := by_status(VisitStatus.CALLED)):
+            chosen = rng.choice(called_now)
+            desk = next(d for d in desks if d.desk_id == chosen.desk_id)
+            if rng.random() < 0.5:
+                site.queue.put_back(chosen.visit_id, desk)
+            else:
+                site.queue.start(chosen.visit_id, desk)
+        elif action < 0.95 and (seen := by_status(VisitStatus.IN_PROGRESS)):
+            chosen = rng.choice(seen)
+            desk = next(d for d in desks if d.desk_id == chosen.desk_id)
+            if rng.random() < 0.6:
+                site.queue.transfer(chosen.visit_id, *rng.choice(targets), desk)
+            else:
+                site.queue.finish(chosen.visit_id, desk)
+        else:
+            set_cap(database, site.info, rng.choice([0, 1, 2, 3]))
+        for viewer in (*desks, site.reception):
+            shown = [e.visit_id for e in site.queue.today(viewer) if e.position is not None]
+            assert shown == reference_order(database, site, clock, viewer)

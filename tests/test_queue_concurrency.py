@@ -8,7 +8,9 @@ its own test database.
 from __future__ import annotations
 
 import sqlite3
+import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
@@ -33,6 +35,9 @@ from pimms_tui.domain.queue import (
     ticket_code,
     waiting_order,
 )
+
+if sys.platform != "win32":
+    import fcntl
 
 THREADS = 20
 WAITING = 200
@@ -209,6 +214,33 @@ def test_sqlite_busy_at_begin_is_tried_again(
         assert service.register_arrival(ArrivalRequest(), actor).ticket_code == "A-002"
     finally:
         other.close()
+        desk.dispose()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no flock on Windows")
+def test_sqlite_queue_writers_take_turns(sqlite_database: Database, clock: FixedClock) -> None:
+    """On an SQLite file, a queue write waits for its turn on the lock file beside the
+    database (not in SQLite's sleeping busy loop), and goes as soon as the turn is free."""
+    with sqlite_database.write() as session:
+        office = create_office(session, name="PIMMS Test", code="TEST", now=clock.now())
+    desk = Database.from_url(url_of(sqlite_database))
+    service = QueueService(desk, clock, office)
+    tickets: list[Ticket] = []
+    reception = Actor(office.id, None)
+    arrival = threading.Thread(
+        target=lambda: tickets.append(service.register_arrival(ArrivalRequest(), reception))
+    )
+    try:
+        with open(f"{sqlite_database.engine.url.database}-queue-lock", "ab") as turn:
+            fcntl.flock(turn, fcntl.LOCK_EX)  # another desk's write is under way
+            arrival.start()
+            arrival.join(timeout=0.3)
+            assert arrival.is_alive() and tickets == []
+            began = time.perf_counter()
+        arrival.join(timeout=JOIN_TIMEOUT_S)
+        assert time.perf_counter() - began < 0.2  # woken, not polling
+        assert [t.ticket_code for t in tickets] == ["A-001"]
+    finally:
         desk.dispose()
 
 

@@ -51,7 +51,7 @@ from .errors import Conflict, DomainError, NotFound
 from .messages import N_
 from .offices import OfficeInfo
 from .validation import FieldError, normalise_phone, validate_email
-from .visits import transition_visit
+from .visits import bump_queue_revision, transition_visit
 
 MAX_NOTE_LENGTH = 500
 MAX_REASON_LENGTH = 500
@@ -445,6 +445,8 @@ class OrientationService:
         self.appointments.check_actor(actor)
         now = self.clock.now()
         with self.database.write() as session:
+            # Office row first, as every queue write does (no deadlock with a calling desk).
+            bump_queue_revision(session, actor.office_id)
             self._lock_visit_in_progress(session, visit_id)
             rows = session.execute(
                 select(Demand.position, Demand.outcome)

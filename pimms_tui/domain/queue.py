@@ -24,23 +24,49 @@ therefore means a priority visitor is only called when no regular visitor waits.
 read from the office row at each call, so a change in the settings applies to every desk at
 once.
 
-Concurrency: every write of this service locks the office row first (PostgreSQL ``FOR
-UPDATE``; SQLite's ``BEGIN IMMEDIATE`` already serialises writers). Queue changes of one
-office thus happen one after the other, the streak is exact, and locks are always taken in
-the same order (office, then visit), so two desks cannot deadlock. ``call_next`` takes its
-candidate with ``SKIP LOCKED``, so it never queues behind a visit some other writer holds.
+Concurrency: every write of this service locks the office row first, by bumping its queue
+revision (PostgreSQL row lock; SQLite's ``BEGIN IMMEDIATE`` already serialises writers).
+Queue changes of one office thus happen one after the other, the streak is exact, and locks
+are always taken in the same order (office, then visit), so two desks cannot deadlock. On an
+SQLite file, queue writers also take turns on a lock file, which wakes the next one as soon
+as a write ends (SQLite's own busy wait sleeps up to 100 ms between tries).
+
+Cost: ``call_next`` picks and claims the head of the queue in one statement, the order and
+the streak computed by the database (PostgreSQL also records the event and returns the entry
+in that statement, skipping a visit another transaction holds with ``SKIP LOCKED``). The
+streak is read back from the latest call to the last regular one, so its cost does not grow
+with the day nor with the history.
 """
 
 from __future__ import annotations
 
+import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, Row, Select, bindparam, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Date,
+    Integer,
+    Row,
+    ScalarSelect,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -65,10 +91,14 @@ from pimms_tui.db.models import (
     VisitEvent,
     Visitor,
 )
+from pimms_tui.db.types import UTCDateTime
+
+if sys.platform != "win32":
+    import fcntl
 
 from .actors import Actor
 from .clock import Clock
-from .errors import Conflict, NotFound, TransitionRefused
+from .errors import Conflict, NotFound
 from .messages import N_
 from .offices import OfficeInfo
 from .visits import bump_queue_revision, refusal, transition_visit
@@ -212,13 +242,14 @@ def waiting_order(
 
     ``streak`` is the number of consecutive priority calls just made (see the module
     docstring); due appointments and hand-overs to this desk are not subject to the cap.
-    Visits handed over to another desk or mediator are left out.
+    Visits handed over to another desk or mediator are left out. This is the reference the
+    database's own ordering (:class:`QueueService`) follows.
     """
     by_arrival = sorted(candidates, key=lambda c: (c.arrived_at, c.visit_id))
-    handed_over: deque[QueueCandidate] = deque()
+    handed_over: list[QueueCandidate] = []
     due: list[QueueCandidate] = []
-    priority: deque[QueueCandidate] = deque()
-    regular: deque[QueueCandidate] = deque()
+    priority: list[QueueCandidate] = []
+    regular: list[QueueCandidate] = []
     for candidate in by_arrival:
         if candidate.is_handed_over:
             if candidate.is_for(desk_id, staff_id):
@@ -230,18 +261,42 @@ def waiting_order(
         else:
             regular.append(candidate)
     due.sort(key=lambda c: (c.appointment_starts_at, c.arrived_at, c.visit_id))
-    first = deque([*handed_over, *due])
-    order: list[int] = []
-    while first or priority or regular:
-        if first:
-            chosen = first.popleft()
-        elif priority and (not regular or streak < cap):
-            chosen = priority.popleft()
+
+    def calls(group: list[QueueCandidate]) -> list[tuple[int, CallKind]]:
+        return [(c.visit_id, call_kind(c.source, c.priority, c.resumed)) for c in group]
+
+    return list(
+        _interleave(
+            calls([*handed_over, *due]), calls(priority), calls(regular), streak=streak, cap=cap
+        )
+    )
+
+
+def _interleave(
+    first: Iterable[tuple[int, CallKind]],
+    priority: Iterable[tuple[int, CallKind]],
+    regular: Iterable[tuple[int, CallKind]],
+    *,
+    streak: int,
+    cap: int,
+) -> Iterator[int]:
+    """Visit ids as successive calls take them from the queue's groups, each already sorted.
+
+    ``first`` (hand-overs, due appointments) go before the others; then a priority visit
+    while the streak is under the cap or no regular visit waits, else a regular one.
+    """
+    heads = deque(first)
+    priorities = deque(priority)
+    regulars = deque(regular)
+    while heads or priorities or regulars:
+        if heads:
+            visit_id, kind = heads.popleft()
+        elif priorities and (not regulars or streak < cap):
+            visit_id, kind = priorities.popleft()
         else:
-            chosen = regular.popleft()
-        streak = _after_call(streak, call_kind(chosen.source, chosen.priority, chosen.resumed))
-        order.append(chosen.visit_id)
-    return order
+            visit_id, kind = regulars.popleft()
+        streak = _after_call(streak, kind)
+        yield visit_id
 
 
 def ticket_code(series: str, number: int) -> str:
@@ -252,161 +307,331 @@ def ticket_code(series: str, number: int) -> str:
 def draw_ticket_number(session: Session, office_id: int, day: date, series: str) -> int:
     """The next number of a series for the office and day, in the caller's transaction.
 
-    The counter row is created if missing (a concurrent creation is not an error), then
-    incremented in place: the row lock held until commit serialises concurrent arrivals, so
-    numbers are neither duplicated nor skipped.
+    One statement: the counter row is created at 1, or incremented in place if it exists
+    (a concurrent creation is not an error). The row lock held until commit serialises
+    concurrent arrivals, so numbers are neither duplicated nor skipped.
     """
-    key = {"office_id": office_id, "day": day, "series": series}
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(TicketCounter).values(**key, last_number=0).on_conflict_do_nothing())
-    number = session.execute(
-        update(TicketCounter)
-        .where(
-            TicketCounter.office_id == office_id,
-            TicketCounter.day == day,
-            TicketCounter.series == series,
+    key = {"office_id": office_id, "day": day, "series": series, "last_number": 1}
+    connection = session.connection()
+    statement = _DRAW_TICKET[connection.dialect.name == "postgresql"]
+    return int(connection.execute(statement, key).scalar_one())
+
+
+def _draw_ticket(insert: Callable[..., Any]) -> Any:
+    return (
+        insert(TicketCounter)
+        .on_conflict_do_update(
+            index_elements=[TicketCounter.office_id, TicketCounter.day, TicketCounter.series],
+            set_={"last_number": TicketCounter.last_number + 1},
         )
-        .values(last_number=TicketCounter.last_number + 1)
         .returning(TicketCounter.last_number)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    return int(number)
+    )
 
 
 # Statements are built once, with bound parameters: desks run them several times a second.
-_OFFICE_ID: BindParameter[int] = bindparam("office_id")
-_DAY: BindParameter[date] = bindparam("day")
+_OFFICE_ID: BindParameter[int] = bindparam("office", type_=Integer())
+_DAY: BindParameter[date] = bindparam("on_day", type_=Date())
+_NOW: BindParameter[datetime] = bindparam("now", type_=UTCDateTime())
+_DUE_BEFORE: BindParameter[datetime] = bindparam("due_before", type_=UTCDateTime())
+# The desk and mediator asking (None when unknown): names distinct from Visit's columns.
+_DESK: BindParameter[int] = bindparam("actor_desk", type_=Integer())
+_STAFF: BindParameter[int] = bindparam("actor_staff", type_=Integer())
+_CAP_NOW: BindParameter[int] = bindparam("cap", type_=Integer())
+_FLOOR: BindParameter[int] = bindparam("floor", type_=Integer())
+# Indexed by "is PostgreSQL": both dialects have the same upsert.
+_DRAW_TICKET = (_draw_ticket(sqlite.insert), _draw_ticket(postgresql.insert))
+
+_WAITING_VALUE = VisitStatus.WAITING.value
+_CALLED_VALUE = VisitStatus.CALLED.value
 
 
-def _call_history() -> Select[*tuple[Any, ...]]:
-    """The day's calls from the queue (not recalls), latest first, with what classifies them."""
-    earlier = aliased(VisitEvent)
-    resumed = (
+def _constant(value: str | int) -> ColumnElement[Any]:
+    """A constant written into the statement, not bound: the statements stay short enough
+    for the driver's cache of parsed queries (psycopg: 4 kB)."""
+    return literal_column(str(value) if isinstance(value, int) else f"'{value}'")
+
+
+_WAITING = _constant(_WAITING_VALUE)
+_CALLED = _constant(_CALLED_VALUE)
+_IN_PROGRESS = _constant(VisitStatus.IN_PROGRESS.value)
+_BY_APPOINTMENT = _constant(VisitSource.APPOINTMENT.value)
+_NO_PRIORITY = _constant(Priority.NONE.value)
+_ZERO = _constant(0)
+_CAP_QUERY = select(Office.priority_streak_cap).where(Office.id == _OFFICE_ID).scalar_subquery()
+
+
+def _counted_calls(name: str, column: Callable[[Any], Any]) -> tuple[Any, Any, Select[Any]]:
+    """``column`` over the day's calls that the streak rule looks at, after the floor.
+
+    Calls are waiting → called (recalls are called → called) of the office's visits of the
+    day, without the neutral ones (appointment arrivals, calls after the visit was seen once:
+    hand-overs). Gives the event and visit aliases (named after ``name``), and the query.
+    """
+    event = aliased(VisitEvent, name=name)
+    visit = aliased(Visit, name=f"{name}_v")
+    earlier = aliased(VisitEvent, name=f"{name}_s")
+    after_a_hand_over = (
         select(earlier.id)
         .where(
-            earlier.visit_id == VisitEvent.visit_id,
-            earlier.to_status == VisitStatus.IN_PROGRESS.value,
-            earlier.id < VisitEvent.id,
+            earlier.visit_id == event.visit_id,
+            earlier.to_status == _IN_PROGRESS,
+            earlier.id < event.id,
         )
-        .correlate(VisitEvent)
+        .correlate(event)
         .exists()
     )
-    return (
-        select(Visit.source, Visit.priority, resumed.label("resumed"))
-        .select_from(VisitEvent)
-        .join(Visit, Visit.id == VisitEvent.visit_id)
+    query = (
+        select(column(event))
+        .select_from(event)
+        .join(visit, visit.id == event.visit_id)
         .where(
-            Visit.office_id == _OFFICE_ID,
-            Visit.day == _DAY,
-            VisitEvent.to_status == VisitStatus.CALLED.value,
-            VisitEvent.from_status == VisitStatus.WAITING.value,
+            event.office_id == _OFFICE_ID,
+            event.to_status == _CALLED,
+            event.id > _FLOOR,
+            event.from_status == _WAITING,
+            visit.office_id == _OFFICE_ID,
+            visit.day == _DAY,
+            visit.source != _BY_APPOINTMENT,
+            ~after_a_hand_over,
         )
-        .order_by(VisitEvent.id.desc())
     )
+    return event, visit, query
 
 
-def _entries() -> Select[*tuple[Any, ...]]:
-    """The office's visits with what the queue shows, in one query with joins."""
+def _streak_query() -> ScalarSelect[Any]:
+    """The current streak: priority calls made since the day's last regular call.
+
+    Read back from the latest call (index on visit_event(office_id, to_status, id)) to the
+    last regular one, never further than the floor (:meth:`QueueService._floor`): the cost
+    follows the calls since the last regular call, not the day nor the office's history.
+    """
+    last, last_visit, earlier_calls = _counted_calls("prev", lambda e: e.id)
+    last_regular = (
+        earlier_calls.where(last_visit.priority == _NO_PRIORITY)
+        .order_by(last.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    call, visit, calls = _counted_calls("call", lambda _e: func.count())
+    return calls.where(
+        visit.priority != _NO_PRIORITY, call.id > func.coalesce(last_regular, _FLOOR)
+    ).scalar_subquery()
+
+
+def _floor_query() -> Select[Any]:
+    """An event id below every call of the day's visits: the first one's minus one, or the
+    latest event's if none was called yet (later events have greater ids)."""
+    visit = aliased(Visit, name="of_the_day")
+    event = aliased(VisitEvent, name="first_call")
+    first_call = (
+        select(func.min(event.id))
+        .where(event.visit_id == visit.id, event.to_status == _CALLED)
+        .scalar_subquery()
+    )
+    first_of_the_day = (
+        select(func.min(first_call))
+        .where(visit.office_id == _OFFICE_ID, visit.day == _DAY)
+        .scalar_subquery()
+    )
+    latest = select(func.max(VisitEvent.id)).scalar_subquery()
+    return select(func.coalesce(first_of_the_day - 1, latest, _ZERO))
+
+
+def _ordered_waiting(priority_rank: ColumnElement[Any]) -> tuple[Any, Any, Select[Any]]:
+    """The day's waiting visits a desk's ``call_next`` may take, in the order it takes them.
+
+    The order of :func:`waiting_order`, in SQL: hand-overs to this desk or mediator (rank 0),
+    due appointments by start (1), then priority visits at ``priority_rank`` — 2 while the
+    streak is under the cap, 4 once it reached it — and regular ones (3); by arrival within
+    each. Visits handed over to another desk or mediator are left out. Gives the visit
+    alias, the rank and the query (of the visit id; add columns at will).
+    """
+    visit = aliased(Visit, name="queued")
+    booking = aliased(Appointment, name="booked")
+    shared = and_(visit.desk_id.is_(None), visit.staff_id.is_(None))
+    due = and_(
+        shared,
+        visit.source == _BY_APPOINTMENT,
+        booking.starts_at <= _DUE_BEFORE,
+    )
+    rank = case(
+        (~shared, _ZERO),
+        (due, _constant(1)),
+        (visit.priority != _NO_PRIORITY, priority_rank),
+        else_=_constant(3),
+    )
+    query = (
+        select(visit.id)
+        .outerjoin(booking, booking.id == visit.appointment_id)
+        .where(
+            visit.office_id == _OFFICE_ID,
+            visit.day == _DAY,
+            visit.status == _WAITING,
+            or_(shared, visit.desk_id == _DESK, visit.staff_id == _STAFF),
+        )
+        .order_by(rank, case((due, booking.starts_at)), visit.arrived_at, visit.id)
+    )
+    return visit, rank, query
+
+
+# The visit's own columns a queue entry shows (and the office, for the call's event).
+_ENTRY_COLUMNS = (
+    "id",
+    "office_id",
+    "ticket_code",
+    "visitor_id",
+    "appointment_id",
+    "source",
+    "priority",
+    "needs",
+    "interpreter_language",
+    "first_motif_id",
+    "status",
+    "desk_id",
+    "staff_id",
+    "arrived_at",
+    "called_at",
+    "started_at",
+    "finished_at",
+)
+
+
+def _entries(visit: Any = Visit) -> Select[*tuple[Any, ...]]:
+    """Visits with what the queue shows, in one query with joins (``visit``: table or CTE)."""
     return (
         select(
-            Visit.id,
-            Visit.ticket_code,
-            Visit.visitor_id,
+            visit.id,
+            visit.ticket_code,
+            visit.visitor_id,
             Visitor.first_name,
             Visitor.last_name,
-            Visit.status,
-            Visit.priority,
-            Visit.needs,
-            Visit.interpreter_language,
+            visit.status,
+            visit.priority,
+            visit.needs,
+            visit.interpreter_language,
             Motif.code.label("motif_code"),
             Motif.label_fr.label("motif_label_fr"),
             Motif.label_en.label("motif_label_en"),
-            Visit.desk_id,
+            visit.desk_id,
             Desk.name.label("desk_name"),
-            Visit.staff_id,
+            visit.staff_id,
             Staff.display_name.label("staff_name"),
-            Visit.arrived_at,
-            Visit.called_at,
-            Visit.started_at,
-            Visit.finished_at,
-            Visit.source,
+            visit.arrived_at,
+            visit.called_at,
+            visit.started_at,
+            visit.finished_at,
+            visit.source,
             Appointment.starts_at.label("appointment_starts_at"),
         )
-        .outerjoin(Visitor, Visitor.id == Visit.visitor_id)
-        .outerjoin(Motif, Motif.id == Visit.first_motif_id)
-        .outerjoin(Desk, Desk.id == Visit.desk_id)
-        .outerjoin(Staff, Staff.id == Visit.staff_id)
-        .outerjoin(Appointment, Appointment.id == Visit.appointment_id)
-        .where(Visit.office_id == _OFFICE_ID)
+        .outerjoin(Visitor, Visitor.id == visit.visitor_id)
+        .outerjoin(Motif, Motif.id == visit.first_motif_id)
+        .outerjoin(Desk, Desk.id == visit.desk_id)
+        .outerjoin(Staff, Staff.id == visit.staff_id)
+        .outerjoin(Appointment, Appointment.id == visit.appointment_id)
     )
 
 
-# A streak is almost always settled within the last few calls; the whole day is read only
-# when this window holds neither a regular call nor cap priority ones.
-_HISTORY_WINDOW = 32
-_RECENT_CALLS = _call_history().limit(_HISTORY_WINDOW)
-_ALL_CALLS = _call_history()
-_TODAY_ENTRIES = _entries().where(Visit.day == _DAY)
-_ONE_ENTRY = _entries().where(Visit.id == bindparam("visit_id"))
-_WAITING = (
-    select(
-        Visit.id,
-        Visit.arrived_at,
-        Visit.priority,
-        Visit.source,
-        Visit.desk_id,
-        Visit.staff_id,
-        Visit.started_at,
-        Appointment.starts_at.label("appointment_starts_at"),
+def _call_statements() -> tuple[Any, Any]:
+    """``call_next`` as statements: SQLite's ``UPDATE … RETURNING id``; PostgreSQL's one
+    statement that also records the event and returns the entry.
+
+    The head of the queue is picked and claimed in one ``UPDATE … WHERE id = (SELECT … LIMIT
+    1)``; on PostgreSQL the pick skips a row another transaction holds (``SKIP LOCKED``).
+    """
+    streak_under_cap = case((_streak_query() < _CAP_NOW, _constant(2)), else_=_constant(4))
+    candidate, _, pick = _ordered_waiting(streak_under_cap)
+    pick = pick.limit(1).with_for_update(of=candidate, skip_locked=True)
+    claim = (
+        update(Visit)
+        .where(Visit.id == pick.scalar_subquery(), Visit.status == _WAITING)
+        .values(status=_CALLED, desk_id=_DESK, staff_id=_STAFF, called_at=_NOW)
     )
-    .outerjoin(Appointment, Appointment.id == Visit.appointment_id)
-    .where(
-        Visit.office_id == _OFFICE_ID,
-        Visit.day == _DAY,
-        Visit.status == VisitStatus.WAITING.value,
+    picked = claim.returning(*(Visit.__table__.c[name] for name in _ENTRY_COLUMNS)).cte("picked")
+    event = insert(VisitEvent).from_select(
+        ["office_id", "visit_id", "at", "staff_id", "desk_id", "from_status", "to_status"],
+        select(
+            picked.c.office_id,
+            picked.c.id,
+            _NOW,
+            _STAFF,
+            _DESK,
+            _WAITING,
+            _CALLED,
+        ),
     )
+    postgres = _entries(picked.c).add_cte(event.cte("call_event"))
+    return claim.returning(Visit.id), postgres
+
+
+def _arrival_statement() -> Any:
+    """PostgreSQL: a new visit and its arrival event in one statement (``new_…`` values)."""
+    columns = Visit.__table__.c
+    new_visit = (
+        insert(Visit)
+        .values({name: bindparam(f"new_{name}", type_=columns[name].type) for name in _ARRIVAL})
+        .returning(Visit.id, Visit.office_id)
+        .cte("new_visit")
+    )
+    return (
+        insert(VisitEvent)
+        .from_select(
+            ["office_id", "visit_id", "at", "staff_id", "desk_id", "to_status"],
+            select(new_visit.c.office_id, new_visit.c.id, _NOW, _STAFF, _DESK, _WAITING),
+        )
+        .returning(VisitEvent.visit_id)
+    )
+
+
+# What an arrival writes in its visit.
+_ARRIVAL = (
+    "office_id",
+    "day",
+    "ticket_number",
+    "ticket_code",
+    "visitor_id",
+    "appointment_id",
+    "age_band",
+    "gender",
+    "commune",
+    "source",
+    "priority",
+    "needs",
+    "interpreter_language",
+    "first_motif_id",
+    "status",
+    "arrived_at",
 )
-_CAP = select(Office.priority_streak_cap).where(Office.id == _OFFICE_ID)
-_LOCK_OFFICE = select(Office.id).where(Office.id == _OFFICE_ID).with_for_update()
-_STILL_WAITING = (
-    select(Visit.id)
-    .where(Visit.id == bindparam("visit_id"), Visit.status == VisitStatus.WAITING.value)
-    # PostgreSQL: skip a row another transaction is changing rather than queue behind it.
-    .with_for_update(skip_locked=True)
+
+
+def _order_rows() -> Select[Any]:
+    """Waiting visits in call order from a desk (the streak not applied: rank 2 is priority,
+    3 regular), with what the streak needs, and the streak and cap as they stand."""
+    visit, rank, query = _ordered_waiting(_constant(2))
+    return query.add_columns(
+        rank.label("rank"),
+        visit.source,
+        visit.priority,
+        visit.started_at.is_not(None).label("resumed"),
+        _streak_query().label("streak"),
+        _CAP_QUERY.label("cap"),
+    )
+
+
+_CALL_SQLITE, _CALL_POSTGRES = _call_statements()
+_TODAY_ENTRIES = _entries().where(Visit.office_id == _OFFICE_ID, Visit.day == _DAY)
+_ONE_ENTRY = _entries().where(Visit.office_id == _OFFICE_ID, Visit.id == bindparam("visit_id"))
+_ORDER_ROWS = _order_rows()
+_STREAK_AND_CAP = select(_streak_query().label("streak"), _CAP_QUERY.label("cap"))
+_FLOOR_QUERY = _floor_query()
+_EVENT = insert(VisitEvent)
+_NEW_VISIT = insert(Visit).returning(Visit.id)
+_ARRIVAL_POSTGRES = _arrival_statement()
+_MOTIF = select(Motif.id).where(Motif.id == bindparam("motif_id"))
+_TOUCH_VISITOR = (
+    update(Visitor)
+    .where(Visitor.id == bindparam("visitor_id"), Visitor.office_id == bindparam("of_office"))
+    .values(last_activity_at=_NOW)
 )
-
-
-def priority_streak(session: Session, office_id: int, day: date, cap: int) -> int:
-    """Consecutive priority calls at the end of the day's call history (counted up to cap)."""
-    if cap <= 0:
-        return 0
-    params = {"office_id": office_id, "day": day}
-    recent = session.execute(_RECENT_CALLS, params).all()
-    streak, settled = _streak_of(recent, cap)
-    if settled or len(recent) < _HISTORY_WINDOW:
-        return streak
-    return _streak_of(session.execute(_ALL_CALLS, params).all(), cap)[0]
-
-
-def _streak_of(calls: Sequence[Row[*tuple[Any, ...]]], cap: int) -> tuple[int, bool]:
-    """The streak ending these calls (latest first), and whether it is settled."""
-    streak = 0
-    for call in calls:
-        kind = call_kind(call.source, call.priority, bool(call.resumed))
-        if kind is CallKind.REGULAR:
-            return streak, True
-        if kind is CallKind.PRIORITY:
-            streak += 1
-            if streak >= cap:
-                return streak, True
-    return streak, False
-
-
-def waiting_candidates(session: Session, office_id: int, day: date) -> list[QueueCandidate]:
-    """The day's waiting visits, as the queue order sees them."""
-    rows = session.execute(_WAITING, {"office_id": office_id, "day": day})
-    return [_candidate(row) for row in rows]
 
 
 def _candidate(row: Row[*tuple[Any, ...]]) -> QueueCandidate:
@@ -468,6 +693,8 @@ class QueueService:
         self._clock = clock
         self._office = office
         self._revision_query = select(Office.queue_revision).where(Office.id == office.id)
+        self._turn_file = _turn_file(database)
+        self._floors: tuple[date, int] | None = None  # the day, and its floor (_floor)
 
     @property
     def office(self) -> OfficeInfo:
@@ -492,8 +719,8 @@ class QueueService:
         now = self._clock.now()
         day = self._office.local_day(now)
         with self._database.read() as session:
-            params = {"office_id": self._office.id, "day": day}
-            rows = session.execute(_TODAY_ENTRIES, params).all()
+            params = {"office": self._office.id, "on_day": day}
+            rows = session.connection().execute(_TODAY_ENTRIES, params).all()
             waiting = [r for r in rows if r.status == VisitStatus.WAITING]
             positions = self._positions(session, [_candidate(r) for r in waiting], now, viewer)
         waiting.sort(key=lambda r: (positions.get(r.id, len(rows) + 1), r.arrived_at, r.id))
@@ -519,6 +746,7 @@ class QueueService:
             needs.append(Need.INTERPRETER.value)
 
         def work(session: Session) -> tuple[int, str]:
+            connection = session.connection()
             visitor_id = request.visitor_id
             motif_id = request.motif_id
             source = VisitSource(request.source)
@@ -527,58 +755,63 @@ class QueueService:
                 booked_for, booked_motif = self._check_in(session, request.appointment_id)
                 visitor_id = visitor_id if visitor_id is not None else booked_for
                 motif_id = motif_id if motif_id is not None else booked_motif
-            if motif_id is not None and session.get(Motif, motif_id) is None:
+            if (
+                motif_id is not None
+                and connection.execute(_MOTIF, {"motif_id": motif_id}).first() is None
+            ):
                 raise NotFound(N_("This reason for coming does not exist."))
             if visitor_id is not None:
-                touched = session.execute(
-                    update(Visitor)
-                    .where(Visitor.id == visitor_id, Visitor.office_id == office_id)
-                    # Bookkeeping, not an edit of the file: the optimistic-lock version stays.
-                    .values(last_activity_at=now)
-                    .execution_options(synchronize_session=False)
+                # Bookkeeping, not an edit of the file: the optimistic-lock version stays.
+                touched = connection.execute(
+                    _TOUCH_VISITOR,
+                    {"visitor_id": visitor_id, "of_office": office_id, "now": now},
                 )
-                if touched.rowcount != 1:  # type: ignore[attr-defined]
+                if touched.rowcount != 1:
                     raise NotFound(N_("This visitor does not exist."))
             series = APPOINTMENT_SERIES if source == VisitSource.APPOINTMENT else WALK_IN_SERIES
             number = draw_ticket_number(session, office_id, day, series)
-            visit = Visit(
-                office_id=office_id,
-                day=day,
-                ticket_number=number,
-                ticket_code=ticket_code(series, number),
-                visitor_id=visitor_id,
-                appointment_id=request.appointment_id,
-                age_band=AgeBand(request.age_band).value if request.age_band else None,
-                gender=Gender(request.gender).value,
-                commune=(request.commune or "").strip() or None,
-                source=source.value,
-                priority=Priority(request.priority).value,
-                needs=needs,
-                interpreter_language=(request.interpreter_language or "").strip() or None,
-                first_motif_id=motif_id,
-                status=VisitStatus.WAITING.value,
-                arrived_at=now,
+            code = ticket_code(series, number)
+            visit = {
+                "office_id": office_id,
+                "day": day,
+                "ticket_number": number,
+                "ticket_code": code,
+                "visitor_id": visitor_id,
+                "appointment_id": request.appointment_id,
+                "age_band": AgeBand(request.age_band).value if request.age_band else None,
+                "gender": Gender(request.gender).value,
+                "commune": (request.commune or "").strip() or None,
+                "source": source.value,
+                "priority": Priority(request.priority).value,
+                "needs": needs,
+                "interpreter_language": (request.interpreter_language or "").strip() or None,
+                "first_motif_id": motif_id,
+                "status": VisitStatus.WAITING.value,
+                "arrived_at": now,
+            }
+            if connection.dialect.name == "postgresql":  # the visit and its event at once
+                params = {f"new_{name}": value for name, value in visit.items()}
+                params.update(now=now, actor_staff=actor.staff_id, actor_desk=actor.desk_id)
+                return int(connection.execute(_ARRIVAL_POSTGRES, params).scalar_one()), code
+            visit_id = int(connection.execute(_NEW_VISIT, visit).scalar_one())
+            connection.execute(
+                _EVENT,
+                {
+                    "office_id": office_id,
+                    "visit_id": visit_id,
+                    "at": now,
+                    "staff_id": actor.staff_id,
+                    "desk_id": actor.desk_id,
+                    "from_status": None,
+                    "to_status": VisitStatus.WAITING.value,
+                },
             )
-            session.add(visit)
-            session.flush()
-            session.add(
-                VisitEvent(
-                    office_id=office_id,
-                    visit_id=visit.id,
-                    at=now,
-                    staff_id=actor.staff_id,
-                    desk_id=actor.desk_id,
-                    from_status=None,
-                    to_status=VisitStatus.WAITING.value,
-                )
-            )
-            bump_queue_revision(session, office_id)
-            return visit.id, visit.ticket_code
+            return visit_id, code
 
         visit_id, code = self._write(work)
         # The place is read once committed: the write lock is not held while ordering.
         with self._database.read() as session:
-            position = self._position(session, visit_id, now, None)
+            position = self._position(session, visit_id, now, None, locked=False)
         return Ticket(visit_id=visit_id, ticket_code=code, position=position)
 
     def _check_in(self, session: Session, appointment_id: int) -> tuple[int | None, int | None]:
@@ -613,49 +846,54 @@ class QueueService:
     def call_next(self, actor: Actor) -> QueueEntry | None:
         """Call the head of the queue to the actor's desk; None when nobody waits for it.
 
-        When the head was taken meanwhile by another desk, the next one is tried, so every
-        caller gets a different visitor or None. Calls of one office are serialised (the
-        office row is locked first), which keeps the priority streak exact.
+        Calls of one office are serialised (the office row is locked first), which keeps the
+        priority streak exact; the head is then picked and claimed by one statement, so every
+        caller gets a different visitor or None. An empty call changes nothing (rolled back).
         """
         self._check_actor(actor)
         now = self._clock.now()
         day = self._office.local_day(now)
+        params: dict[str, Any] = {
+            "office": self._office.id,
+            "on_day": day,
+            "now": now,
+            "due_before": now + APPOINTMENT_DUE_WINDOW,
+            "actor_desk": actor.desk_id,
+            "actor_staff": actor.staff_id,
+        }
 
-        def work(session: Session) -> QueueEntry | None:
-            cap = self._cap(session)
-            candidates = waiting_candidates(session, self._office.id, day)
-            streak = priority_streak(session, self._office.id, day, cap)
-            while candidates:
-                order = waiting_order(
-                    candidates,
-                    now=now,
-                    streak=streak,
-                    cap=cap,
-                    desk_id=actor.desk_id,
-                    staff_id=actor.staff_id,
-                )
-                if not order:
-                    return None
-                visit_id = order[0]
-                if self._take(session, visit_id, actor, now):
-                    return self._load(session, visit_id, now, actor)
-                candidates = [c for c in candidates if c.visit_id != visit_id]
-            return None
+        def work(session: Session) -> QueueEntry:
+            params["cap"] = bump_queue_revision(session, self._office.id)
+            params["floor"] = self._floor(session, day, locked=True)
+            connection = session.connection()
+            if connection.dialect.name == "postgresql":
+                row = connection.execute(_CALL_POSTGRES, params).one_or_none()
+                if row is None:
+                    raise _NobodyWaits
+                return _entry(row, now, None)
+            visit_id = connection.execute(_CALL_SQLITE, params).scalar_one_or_none()
+            if visit_id is None:
+                raise _NobodyWaits
+            connection.execute(
+                _EVENT,
+                {
+                    "office_id": self._office.id,
+                    "visit_id": visit_id,
+                    "at": now,
+                    "staff_id": actor.staff_id,
+                    "desk_id": actor.desk_id,
+                    "from_status": _WAITING_VALUE,
+                    "to_status": _CALLED_VALUE,
+                },
+            )
+            return _entry(
+                connection.execute(_ONE_ENTRY, {**params, "visit_id": visit_id}).one(), now, None
+            )
 
-        return self._write(work)
-
-    def _take(self, session: Session, visit_id: int, actor: Actor, now: datetime) -> bool:
-        """Call this waiting visit unless another desk holds or took it."""
-        # SQLite has no row locks (FOR UPDATE is dropped): its IMMEDIATE transaction already
-        # serialises writers.
-        still_waiting = session.execute(_STILL_WAITING, {"visit_id": visit_id}).scalar_one_or_none()
-        if still_waiting is None:
-            return False
         try:
-            self._transition_to_called(session, visit_id, actor, now)
-        except TransitionRefused:
-            return False
-        return True
+            return self._write(work)
+        except _NobodyWaits:
+            return None
 
     def _transition_to_called(
         self, session: Session, visit_id: int, actor: Actor, now: datetime
@@ -795,12 +1033,39 @@ class QueueService:
     def _write(self, work: Callable[[Session], _T]) -> _T:
         """Run ``work`` in one write transaction that locks the office row first.
 
+        The lock is the queue revision's bump (rolled back with the rest if ``work`` fails).
         Every queue write takes its locks in one order, office then visit, so desks never
         deadlock on PostgreSQL, and calls are serialised per office (the streak stays exact).
+        On SQLite, queue writers first wait for their turn (:meth:`_turn`).
         """
-        with self._database.write() as session:
-            session.execute(_LOCK_OFFICE, {"office_id": self._office.id})
+        with self._turn(), self._database.write() as session:
+            bump_queue_revision(session, self._office.id)
             return work(session)
+
+    @contextmanager
+    def _turn(self) -> Iterator[None]:
+        """SQLite file: the queue writers' turn, an ``flock`` on a file next to the database.
+
+        SQLite's busy handler polls for the write lock with growing sleeps (1, 2, 5, 10… up
+        to 100 ms between tries) and no order: when many desks call at once, some wait tens
+        or hundreds of milliseconds for a lock that was free most of that time. A blocking
+        ``flock`` wakes a waiter as soon as the holder is done; SQLite's ``BEGIN IMMEDIATE``
+        then finds its lock free (unless a writer outside the queue holds it: it waits as
+        before). The turn is released when the transaction ended, or when its process dies.
+        PostgreSQL needs none: its row-lock waiters are woken in turn. Without ``fcntl``
+        (Windows) or where the file cannot be opened, SQLite's lock alone is used.
+        """
+        if self._turn_file is None or sys.platform == "win32":
+            yield
+            return
+        with ExitStack() as turn:
+            try:
+                handle = turn.enter_context(open(self._turn_file, "ab"))
+            except OSError:
+                self._turn_file = None
+            else:
+                fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
+            yield
 
     def _change(
         self,
@@ -844,10 +1109,6 @@ class QueueService:
         if actor.office_id != self._office.id:
             raise ValueError("the actor works at another office than this queue's")
 
-    def _cap(self, session: Session) -> int:
-        """The priority streak cap as the office settings say now."""
-        return int(session.execute(_CAP, {"office_id": self._office.id}).scalar_one())
-
     def _positions(
         self,
         session: Session,
@@ -859,32 +1120,85 @@ class QueueService:
         if not waiting:
             return {}
         day = self._office.local_day(now)
-        cap = self._cap(session)
-        streak = priority_streak(session, self._office.id, day, cap)
+        params = {"office": self._office.id, "on_day": day}
+        params["floor"] = self._floor(session, day, locked=False)
+        streak, cap = session.connection().execute(_STREAK_AND_CAP, params).one()
         order = waiting_order(
             waiting,
             now=now,
-            streak=streak,
-            cap=cap,
+            streak=int(streak),
+            cap=int(cap),
             desk_id=viewer.desk_id if viewer else None,
             staff_id=viewer.staff_id if viewer else None,
         )
         return {visit_id: place for place, visit_id in enumerate(order, start=1)}
 
     def _position(
-        self, session: Session, visit_id: int, now: datetime, viewer: Actor | None
+        self,
+        session: Session,
+        visit_id: int,
+        now: datetime,
+        viewer: Actor | None,
+        *,
+        locked: bool = True,
     ) -> int | None:
+        """The place of one waiting visit as seen from the viewer's desk, in one query
+        (``locked``: in a write, after the office row)."""
         day = self._office.local_day(now)
-        waiting = waiting_candidates(session, self._office.id, day)
-        return self._positions(session, waiting, now, viewer).get(visit_id)
+        params = {
+            "office": self._office.id,
+            "on_day": day,
+            "floor": self._floor(session, day, locked=locked),
+            "due_before": now + APPOINTMENT_DUE_WINDOW,
+            "actor_desk": viewer.desk_id if viewer else None,
+            "actor_staff": viewer.staff_id if viewer else None,
+        }
+        rows = session.connection().execute(_ORDER_ROWS, params).all()
+        if not rows:
+            return None
+        groups: tuple[list[tuple[int, CallKind]], ...] = ([], [], [])
+        for row in rows:
+            kind = call_kind(row.source, row.priority, bool(row.resumed))
+            groups[max(0, row.rank - 1)].append((row.id, kind))
+        order = _interleave(*groups, streak=int(rows[0].streak), cap=int(rows[0].cap))
+        return next((place for place, v in enumerate(order, start=1) if v == visit_id), None)
+
+    def _floor(self, session: Session, day: date, *, locked: bool) -> int:
+        """An event id below every call of the day's visits: the streak reads back no further.
+
+        Kept for the day once read under the office lock (``locked``): every event of the
+        office is written under that lock, so none can come later with a smaller id (ids
+        grow: SQLite's rowid, PostgreSQL's sequence). Read outside the lock, it only serves
+        that read's snapshot.
+        """
+        known = self._floors
+        if known is not None and known[0] == day:
+            return known[1]
+        params = {"office": self._office.id, "on_day": day}
+        floor = int(session.connection().execute(_FLOOR_QUERY, params).scalar_one())
+        if locked:
+            self._floors = (day, floor)
+        return floor
 
     def _load(
         self, session: Session, visit_id: int, now: datetime, viewer: Actor | None
     ) -> QueueEntry:
-        """One visit as the queue shows it, read in the caller's transaction."""
-        params = {"office_id": self._office.id, "visit_id": visit_id}
-        row = session.execute(_ONE_ENTRY, params).one()
+        """One visit as the queue shows it, read in a write, after the office row."""
+        params = {"office": self._office.id, "visit_id": visit_id}
+        row = session.connection().execute(_ONE_ENTRY, params).one()
         position = None
         if row.status == VisitStatus.WAITING:
             position = self._position(session, visit_id, now, viewer)
         return _entry(row, now, position)
+
+
+def _turn_file(database: Database) -> str | None:
+    """The lock file of the queue writers' turn: beside an SQLite file, else none."""
+    path = database.engine.url.database
+    if not database.is_sqlite or path in (None, "", ":memory:") or path.startswith("file:"):
+        return None
+    return f"{path}-queue-lock"
+
+
+class _NobodyWaits(Exception):
+    """Nothing for this desk to call: the transaction is rolled back (revision unchanged)."""
