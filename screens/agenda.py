@@ -23,11 +23,11 @@ from pimms_tui.db.enums import AppointmentStatus
 from pimms_tui.domain.agenda import AgendaPerson, week_start
 from pimms_tui.domain.appointments import AppointmentView, Slot
 from pimms_tui.domain.visitors import VisitorMatch, VisitorService
-from pimms_tui.i18n import N_, _, format_date, format_duration, format_time, label, ngettext
+from pimms_tui.i18n import N_, _, format_date, format_duration, format_time, ngettext
 
 from .labels import APPOINTMENT_STATUS_LABELS, word
-from .literal import clean, literal
-from .orientation import FormModal, parse_day
+from .literal import clean
+from .slots import SlotFinderForm, person_from_key
 from .worklist import WorklistScreen, at_cursor, motif_text, visitor_name, with_whom
 
 if TYPE_CHECKING:
@@ -39,15 +39,6 @@ STATUS_STYLES = {
     AppointmentStatus.ARRIVED: "bold green",
     AppointmentStatus.CANCELLED: "dim strike",
 }
-
-
-def person_from_key(key: object) -> tuple[int | None, int | None]:
-    """(staff id, partner id) from a selector value ("staff:3", "partner:7", or blank)."""
-    if isinstance(key, str):
-        kind, _sep, ident = key.partition(":")
-        if ident.isdigit():
-            return (int(ident), None) if kind == "staff" else (None, int(ident))
-    return None, None
 
 
 class AgendaLoaded(Message):
@@ -338,8 +329,10 @@ def person_label(person: AgendaPerson) -> str:
     return clean(person.name, 60)
 
 
-class BookingForm(FormModal):
+class BookingForm(SlotFinderForm):
     """Book from the agenda: the visitor (or nobody: anonymous), whom, the reason, a slot."""
+
+    FIRST_FIELD = "#visitor-search"
 
     def __init__(self, day: date, person_key: str | None = None) -> None:
         super().__init__()
@@ -347,47 +340,22 @@ class BookingForm(FormModal):
         self.person_key = person_key
         self.visitor: VisitorMatch | None = None
         self.matches: list[VisitorMatch] = []
-        self.slots: list[Slot] = []
-        self._focus_slots = False
 
     def compose(self) -> ComposeResult:
         """Visitor search, whom, reason, day and its free slots."""
-        catalog = self.services.catalog()
-        whom: list[tuple[str, str]] = [
-            (clean(s.display_name, 60), f"staff:{s.id}") for s in catalog.staff
-        ]
-        whom += [
-            (clean(_("Partner session: {name}").format(name=p.name), 60), f"partner:{p.id}")
-            for p in catalog.partners
-        ]
-        preselected = self.person_key if any(k == self.person_key for _n, k in whom) else None
+        reason = (
+            Label(_("Reason (optional)")),
+            Select(self.motif_options(), prompt=_("no reason given"), id="motif"),
+        )
         with VerticalScroll(id="booking", classes="dialog form"):
             yield Static(_("Book an appointment"), classes="title")
             yield Label(_("Visitor: name or phone (empty: anonymous)"))
             yield Input(id="visitor-search", max_length=80)
             yield OptionList(id="visitor-matches")
             yield Static(self.visitor_line(), id="visitor-chosen")
-            yield Label(_("With"))
-            if preselected is not None:
-                yield Select(whom, prompt=_("any mediator"), id="whom", value=preselected)
-            else:
-                yield Select(whom, prompt=_("any mediator"), id="whom")
-            yield Label(_("Reason (optional)"))
-            yield Select(
-                [(clean(label(m.label_fr, m.label_en), 60), m.id) for m in catalog.motifs],
-                prompt=_("no reason given"),
-                id="motif",
-            )
-            yield Label(_("Day (dd/mm/yyyy, or +1 for tomorrow) — Enter shows the free slots"))
-            yield Input(format_date(self.day, "short"), id="day", max_length=12)
-            yield OptionList(id="slots")
+            yield from self.compose_slot_finder(self.day, whom=self.person_key, between=reason)
             yield from self.compose_error()
             yield Static(_("Enter on a slot: book · Esc: cancel"), classes="hint")
-
-    def on_mount(self) -> None:
-        """Start on the visitor; show the day's slots already."""
-        self.query_one("#visitor-search", Input).focus()
-        self.find_slots()
 
     # The visitor ----------------------------------------------------------------------------
 
@@ -451,68 +419,7 @@ class BookingForm(FormModal):
         self.say("")
         self.query_one("#day", Input).focus()
 
-    # The slot -------------------------------------------------------------------------------
-
-    @on(Input.Submitted, "#day")
-    def day_submitted(self) -> None:
-        """Enter on the day: its slots, and the focus on them."""
-        self._focus_slots = True
-        self.find_slots()
-
-    @on(Select.Changed, "#whom")
-    def find_slots(self) -> None:
-        """Look for free slots on the day typed."""
-        office = self.services.office
-        assert office is not None
-        today = office.local_day(self.services.clock.now())
-        day = parse_day(self.query_one("#day", Input).value, today)
-        if day is None:
-            self.say(_("The day is not valid: type it as dd/mm/yyyy."))
-            return
-        if day < today:
-            self.say(_("This day is past: choose today or later."))
-            return
-        self.say("")
-        self.load_slots(day, person_from_key(self.query_one("#whom", Select).value))
-
-    @work(thread=True, exclusive=True, group="slots", exit_on_error=False)
-    def load_slots(self, day: date, whom: tuple[int | None, int | None]) -> None:
-        """Free slots off the UI thread."""
-        slots = self.services.appointments.free_slots(day, staff_id=whom[0], partner_id=whom[1])
-        self.app.call_from_thread(self.show_slots, slots)
-
-    def show_slots(self, slots: list[Slot]) -> None:
-        """List the slots, or say there are none."""
-        self.slots = slots
-        options = self.query_one("#slots", OptionList)
-        options.clear_options()
-        office = self.services.office
-        timezone = office.timezone if office else "Europe/Paris"
-        staff = {s.id: s.display_name for s in self.services.catalog().staff}
-        for index, slot in enumerate(slots):
-            who = staff.get(slot.staff_id or -1, "")
-            text = format_time(slot.starts_at, timezone) + ("  " + who if who else "")
-            options.add_option(Option(literal(text, 60), id=str(index)))
-        if slots:
-            options.highlighted = 0
-            if self._focus_slots:
-                options.focus()
-        else:
-            self.say(_("No free slot that day: try another day or another person."))
-        self._focus_slots = False
-
-    @on(OptionList.OptionSelected, "#slots")
-    def slot_chosen(self, event: OptionList.OptionSelected) -> None:
-        """Book the chosen slot."""
-        self.book(self.slots[int(str(event.option.id))])
-
-    def action_save(self) -> None:
-        """Ctrl+S: book the highlighted slot."""
-        highlighted = self.query_one("#slots", OptionList).highlighted
-        if highlighted is None or not 0 <= highlighted < len(self.slots):
-            self.say(_("Choose a free slot."))
-            return
-        self.book(self.slots[highlighted])
+    # The booking ----------------------------------------------------------------------------
 
     def book(self, slot: Slot) -> None:
         """Book for the chosen visitor, or anonymously when no name is typed."""
@@ -527,6 +434,10 @@ class BookingForm(FormModal):
         self.save_in_worker(
             lambda: services.appointments.book(visitor_id, slot, motif_id, services.actor)
         )
+
+    def saved(self, result: Any) -> None:
+        """Close with the appointment booked: the agenda shows its day."""
+        self.dismiss(result)
 
     def has_content(self) -> bool:
         """A name typed or a reason chosen would be lost (the day is pre-filled)."""

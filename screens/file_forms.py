@@ -6,11 +6,11 @@ is shown in the dialog and what was typed stays in place.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key
@@ -28,7 +28,7 @@ from pimms_tui.domain.visitor_file import (
     OpenRelay,
     StaleFile,
 )
-from pimms_tui.i18n import N_, _, format_date, format_datetime, format_time, label
+from pimms_tui.i18n import N_, _, format_date, format_datetime, label
 
 from .labels import (
     APPOINTMENT_STATUS_LABELS,
@@ -39,6 +39,7 @@ from .labels import (
 )
 from .literal import clean, literal
 from .orientation import FormModal, parse_day
+from .slots import SlotFinderForm
 
 if TYPE_CHECKING:
     from pimms_tui.services import Services
@@ -299,7 +300,7 @@ class VisitMotifChooser(FormModal):
 # --- An appointment from the file ------------------------------------------------------------
 
 
-class FileAppointmentForm(FormModal):
+class FileAppointmentForm(SlotFinderForm):
     """An appointment for the visitor: with whom, which day, a reason, then a free slot."""
 
     CSS_PATH = STYLESHEET
@@ -307,89 +308,23 @@ class FileAppointmentForm(FormModal):
     def __init__(self, visitor_id: int) -> None:
         super().__init__()
         self.visitor_id = visitor_id
-        self.slots: list[Slot] = []
 
     def compose(self) -> ComposeResult:
         """Whom, the reason, the day, the free slots."""
-        catalog = self.services.catalog()
-        whom: list[tuple[str, str]] = [(s.display_name, f"staff:{s.id}") for s in catalog.staff]
-        whom += [
-            (_("Partner session: {name}").format(name=p.name), f"partner:{p.id}")
-            for p in catalog.partners
-        ]
-        today = self.services.clock.now().date()
+        reason = (
+            Label(_("Reason (optional)")),
+            Select(self.motif_options(), prompt=_("none"), id="motif"),
+        )
         with VerticalScroll(classes="dialog form"):
             yield Static(_("Book an appointment"), classes="title")
-            yield Label(_("With"))
-            yield Select(whom, prompt=_("any mediator"), id="whom")
-            yield Label(_("Reason (optional)"))
-            yield Select(
-                [(label(m.label_fr, m.label_en), m.id) for m in catalog.motifs],
-                prompt=_("none"),
-                id="motif",
-            )
-            yield Label(_("Day (dd/mm/yyyy, or +1 for tomorrow) — Enter shows the free slots"))
-            yield Input(format_date(today, "short"), id="day", max_length=12)
-            yield OptionList(id="file-slots")
+            yield from self.compose_slot_finder(self.office_today(), between=reason)
             yield from self.compose_error()
             yield Static(
                 _("Enter on a slot: book and print the card · Esc: cancel"), classes="hint"
             )
 
-    def on_mount(self) -> None:
-        """Start on the day and show its slots."""
-        self.query_one("#day", Input).focus()
-        self.find_slots()
-
-    @on(Input.Submitted, "#day")
-    @on(Select.Changed, "#whom")
-    def find_slots(self) -> None:
-        """Look for free slots on the day typed."""
-        today = self.services.clock.now().date()
-        day = parse_day(self.query_one("#day", Input).value, today)
-        if day is None:
-            self.say(_("The day is not valid: type it as dd/mm/yyyy."))
-            return
-        if day < today:
-            self.say(_("This day is past: choose today or later."))
-            return
-        self.say("")
-        self.load_slots(day, self.whom())
-
-    def whom(self) -> tuple[int | None, int | None]:
-        """(staff id, partner id) chosen."""
-        value = self.query_one("#whom", Select).value
-        if isinstance(value, str):
-            kind, _sep, ident = value.partition(":")
-            return (int(ident), None) if kind == "staff" else (None, int(ident))
-        return None, None
-
-    @work(thread=True, exclusive=True, group="file-slots", exit_on_error=False)
-    def load_slots(self, day: date, whom: tuple[int | None, int | None]) -> None:
-        """Free slots off the UI thread."""
-        slots = self.services.appointments.free_slots(day, staff_id=whom[0], partner_id=whom[1])
-        self.app.call_from_thread(self.show_slots, slots)
-
-    def show_slots(self, slots: list[Slot]) -> None:
-        """List the slots, or say there are none."""
-        self.slots = slots
-        options = self.query_one("#file-slots", OptionList)
-        options.clear_options()
-        timezone = office_timezone(self.services)
-        staff = {s.id: s.display_name for s in self.services.catalog().staff}
-        for index, slot in enumerate(slots):
-            who = staff.get(slot.staff_id or -1, "")
-            text = format_time(slot.starts_at, timezone) + ("  " + who if who else "")
-            options.add_option(Option(literal(text, 60), id=str(index)))
-        if slots:
-            options.highlighted = 0
-        else:
-            self.say(_("No free slot that day: try another day or another person."))
-
-    @on(OptionList.OptionSelected, "#file-slots")
-    def book(self, event: OptionList.OptionSelected) -> None:
+    def book(self, slot: Slot) -> None:
         """Book the chosen slot and print the card."""
-        slot = self.slots[int(str(event.option.id))]
         motif = self.query_one("#motif", Select).value
         motif_id = motif if isinstance(motif, int) else None
         services = self.services
@@ -399,15 +334,6 @@ class FileAppointmentForm(FormModal):
             return str(services.slips.appointment_card(booked.id, services.documents_dir))
 
         self.save_in_worker(book_and_print)
-
-    def saved(self, result: Any) -> None:
-        """Say where the card is, then close."""
-        self.app.notify(_("Appointment booked. Card: {path}").format(path=result), timeout=10)
-        self.dismiss(result)
-
-    def has_content(self) -> bool:
-        """The day is pre-filled: nothing is lost by leaving."""
-        return False
 
 
 # --- Follow-ups ------------------------------------------------------------------------------

@@ -1,22 +1,19 @@
 """Forms of the listening screen: a demand, its orientation, a relay, an appointment.
 
 Each form saves in a worker and closes only when the domain accepted the save; a refusal is
-shown next to the form and everything typed stays in place.
+shown next to the form and everything typed stays in place (see ``forms.FormModal``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState
 
 from pimms_tui.db.enums import HelpLevel, Outcome, RelayMode
 from pimms_tui.domain.appointments import Slot
@@ -27,98 +24,13 @@ from pimms_tui.domain.orientation import (
     RelayInput,
 )
 from pimms_tui.domain.reference import DEFAULT_REGISTER
-from pimms_tui.i18n import N_, _, active_language, format_date, format_time, label
+from pimms_tui.i18n import _, active_language, format_date, label
 
-from .base import DeskModal
-from .errors import refusal_field, refusal_text
+from .forms import DATE_FORMATS, FormModal, parse_day
 from .labels import LEVEL_LABELS, OUTCOME_LABELS, RELAY_MODE_LABELS, word
-from .literal import literal
+from .slots import SlotFinderForm
 
-DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d/%m")
-
-
-def parse_day(text: str, today: date) -> date | None:
-    """A day typed as 15/03/2026, 15/03 (this year), 2026-03-15, or +14 (days from today)."""
-    text = text.strip()
-    if text.startswith("+") and text[1:].isdigit():
-        return today + timedelta(days=int(text[1:]))
-    for fmt in DATE_FORMATS:
-        try:
-            parsed = datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        return parsed.replace(year=today.year) if fmt == "%d/%m" else parsed
-    return None
-
-
-class FormModal(DeskModal):
-    """A dialog whose save runs in a worker; refusals are shown in the form, content kept."""
-
-    BINDINGS = [
-        Binding("ctrl+s", "save", N_("Save"), id="form_save"),
-        Binding("escape", "cancel", N_("Cancel"), id="form_cancel"),
-    ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._leave_armed = False
-
-    def compose_error(self) -> ComposeResult:
-        """The line where refusals appear."""
-        yield Static("", classes="field-error form-error", markup=False)
-
-    def say(self, text: str) -> None:
-        """Show a message in the form, scrolled into view (a long form scrolls)."""
-        line = self.query_one(".form-error", Static)
-        line.update(text)
-        if text:
-            line.scroll_visible()
-
-    def save_in_worker(self, job: Callable[[], Any]) -> None:
-        """Run ``job`` off the UI thread; close with its result when it succeeds."""
-        self.say("")
-        self.run_save(job)
-
-    @work(thread=True, group="form-save", exit_on_error=False)
-    def run_save(self, job: Callable[[], Any]) -> Any:
-        """The save itself."""
-        return job()
-
-    @on(Worker.StateChanged)
-    def save_finished(self, event: Worker.StateChanged) -> None:
-        """Close on success; show the reason on a refusal."""
-        if event.worker.group != "form-save":
-            return
-        if event.state == WorkerState.SUCCESS:
-            self.saved(event.worker.result)
-        elif event.state == WorkerState.ERROR and event.worker.error is not None:
-            text = refusal_text(event.worker.error)
-            if text is not None:
-                event.prevent_default()  # shown here rather than as a notice
-                self.say(text)
-                field = refusal_field(event.worker.error)
-                for widget in self.query(f"#{field.replace('_', '-')}") if field else ():
-                    widget.focus()
-
-    def saved(self, result: Any) -> None:
-        """What happens after a successful save (close by default)."""
-        self.dismiss(result)
-
-    def has_content(self) -> bool:
-        """Whether cancelling would drop something typed."""
-        return any(i.value.strip() for i in self.query(Input))
-
-    def action_cancel(self) -> None:
-        """Close; a second Esc is needed when something was typed."""
-        if self.has_content() and not self._leave_armed:
-            self._leave_armed = True
-            self.say(_("Press Esc again to close without saving (what you typed is dropped)."))
-            return
-        self.dismiss(None)
-
-    def on_input_changed(self) -> None:
-        """Typing again disarms the second Esc."""
-        self._leave_armed = False
+__all__ = ["DATE_FORMATS", "FormModal", "parse_day"]  # still importable from here
 
 
 class DemandForm(FormModal):
@@ -323,89 +235,25 @@ class RelayForm(FormModal):
         self.dismiss(result)
 
 
-class AppointmentForm(FormModal):
+class AppointmentForm(SlotFinderForm):
     """An appointment for the demand: with whom, which day, then a free slot."""
 
     def __init__(self, demand_id: int) -> None:
         super().__init__()
         self.demand_id = demand_id
-        self.slots: list[Slot] = []
 
     def compose(self) -> ComposeResult:
         """Whom, the day, the free slots."""
-        catalog = self.services.catalog()
-        whom: list[tuple[str, str]] = [(s.display_name, f"staff:{s.id}") for s in catalog.staff]
-        whom += [
-            (_("Partner session: {name}").format(name=p.name), f"partner:{p.id}")
-            for p in catalog.partners
-        ]
-        today = self.services.clock.now().date()
         with VerticalScroll(classes="dialog form"):
             yield Static(_("Appointment"), classes="title")
-            yield Label(_("With"))
-            yield Select(whom, prompt=_("any mediator"), id="whom")
-            yield Label(_("Day (dd/mm/yyyy, or +1 for tomorrow) — Enter shows the free slots"))
-            yield Input(format_date(today, "short"), id="day", max_length=12)
-            yield OptionList(id="slots")
+            yield from self.compose_slot_finder(self.office_today())
             yield from self.compose_error()
             yield Static(
                 _("Enter on a slot: book and print the card · Esc: cancel"), classes="hint"
             )
 
-    def on_mount(self) -> None:
-        """Start on the day and show today's slots."""
-        self.query_one("#day", Input).focus()
-        self.find_slots()
-
-    @on(Input.Submitted, "#day")
-    @on(Select.Changed, "#whom")
-    def find_slots(self) -> None:
-        """Look for free slots on the day typed."""
-        today = self.services.clock.now().date()
-        day = parse_day(self.query_one("#day", Input).value, today)
-        if day is None:
-            self.say(_("The day is not valid: type it as dd/mm/yyyy."))
-            return
-        if day < today:
-            self.say(_("This day is past: choose today or later."))
-            return
-        self.say("")
-        self.load_slots(day, self.whom())
-
-    def whom(self) -> tuple[int | None, int | None]:
-        """(staff id, partner id) chosen."""
-        value = self.query_one("#whom", Select).value
-        if isinstance(value, str):
-            kind, _sep, ident = value.partition(":")
-            return (int(ident), None) if kind == "staff" else (None, int(ident))
-        return None, None
-
-    @work(thread=True, exclusive=True, group="slots", exit_on_error=False)
-    def load_slots(self, day: date, whom: tuple[int | None, int | None]) -> None:
-        """Free slots off the UI thread."""
-        slots = self.services.appointments.free_slots(day, staff_id=whom[0], partner_id=whom[1])
-        self.app.call_from_thread(self.show_slots, slots)
-
-    def show_slots(self, slots: list[Slot]) -> None:
-        """List the slots, or say there are none."""
-        self.slots = slots
-        options = self.query_one("#slots", OptionList)
-        options.clear_options()
-        timezone = self.services.office.timezone if self.services.office else "Europe/Paris"
-        staff = {s.id: s.display_name for s in self.services.catalog().staff}
-        for index, slot in enumerate(slots):
-            who = staff.get(slot.staff_id or -1, "")
-            text = format_time(slot.starts_at, timezone) + ("  " + who if who else "")
-            options.add_option(Option(literal(text, 60), id=str(index)))
-        if slots:
-            options.highlighted = 0
-        else:
-            self.say(_("No free slot that day: try another day or another person."))
-
-    @on(OptionList.OptionSelected, "#slots")
-    def book(self, event: OptionList.OptionSelected) -> None:
+    def book(self, slot: Slot) -> None:
         """Book the chosen slot and print the card."""
-        slot = self.slots[int(str(event.option.id))]
         services = self.services
 
         def book_and_print() -> str:
@@ -418,12 +266,3 @@ class AppointmentForm(FormModal):
             )
 
         self.save_in_worker(book_and_print)
-
-    def saved(self, result: Any) -> None:
-        """Say where the card is, then close."""
-        self.app.notify(_("Appointment booked. Card: {path}").format(path=result), timeout=10)
-        self.dismiss(result)
-
-    def has_content(self) -> bool:
-        """The day is pre-filled: nothing is lost by leaving."""
-        return False
