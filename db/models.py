@@ -234,8 +234,9 @@ class VisitEvent(Base):
     __tablename__ = "visit_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    office_id: Mapped[int] = office_fk()
-    visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id"), index=True)
+    # Indexed below, with the status and id.
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="RESTRICT"))
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id"))
     at: Mapped[datetime]
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     desk_id: Mapped[int | None] = mapped_column(ForeignKey("desk.id"))
@@ -243,6 +244,11 @@ class VisitEvent(Base):
     to_status: Mapped[str] = mapped_column(String(16))
 
     __table_args__ = (
+        # The office's calls, latest first: the queue's priority streak reads back from the
+        # latest one to the last regular call.
+        Index("ix_visit_event_office_status", "office_id", "to_status", "id"),
+        # A visit's events by status: whether a call came after the visit was seen once.
+        Index("ix_visit_event_visit_status", "visit_id", "to_status"),
         one_of("from_status", VisitStatus),
         one_of("to_status", VisitStatus),
     )
@@ -419,3 +425,32 @@ class TicketCounter(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     series: Mapped[str] = mapped_column(String(4), primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# PostgreSQL compares the tokens byte-wise ("C"), whatever the database's locale: a prefix is
+# then exactly a range of the index (a locale's collation may sort "ch" after "h", or ignore
+# some letters). SQLite's default BINARY collation already does so.
+SEARCH_TOKEN_TYPE = String(64).with_variant(String(64, collation="C"), "postgresql")
+
+
+class VisitorSearchToken(Base):
+    """One searchable word of a visitor's file: what the search as you type reads.
+
+    A folded name part ("helene", "dupont"), a compound joined up ("dupontmoreau", "ndiaye"),
+    the national phone digits or the birth year; rewritten whenever one of them changes and
+    removed when the file is merged or anonymised (pimms_tui.domain.search_index).
+    """
+
+    __tablename__ = "visitor_search_token"
+
+    visitor_id: Mapped[int] = mapped_column(
+        ForeignKey("visitor.id", ondelete="CASCADE"), primary_key=True
+    )
+    token: Mapped[str] = mapped_column(SEARCH_TOKEN_TYPE, primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="RESTRICT"))
+
+    __table_args__ = (
+        # Prefix look-ups are ranges of this index; it covers the visitor id too.
+        Index("ix_visitor_search_token_office_token", "office_id", "token", "visitor_id"),
+        {"sqlite_with_rowid": False},
+    )

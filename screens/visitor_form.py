@@ -1,24 +1,53 @@
-"""Opening a named file at arrival: identity, contact, and the visitor's consent."""
+"""Opening a named file at arrival: identity, contact, likely duplicates, and the consent.
+
+Before a file is opened, the files that are probably the same person (same name, and same
+phone or birth year) are listed in the form: Enter on one uses that file instead, Ctrl+S
+again opens a new file anyway.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from typing import Any
+
+from textual import on
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Checkbox, Input, Label, Static
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Checkbox, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
 from pimms_tui.domain.consent import KEEP_FILE_TEXT_EN, KEEP_FILE_TEXT_FR
-from pimms_tui.domain.visitors import NewVisitor, create_visitor
+from pimms_tui.domain.visitors import NewVisitor, VisitorMatch, check_new_visitor, create_visitor
 from pimms_tui.i18n import _, active_language
 
+from .arrival import match_label
 from .orientation import FormModal
+
+
+@dataclass(frozen=True)
+class LikelyDuplicates:
+    """What the check before saving found: files that are probably this person."""
+
+    identity: NewVisitor
+    matches: list[VisitorMatch]
+
+
+def _identity(data: NewVisitor) -> NewVisitor:
+    """The particulars the duplicates were looked up for (the consent box aside)."""
+    return replace(data, keep_file_consent=False)
 
 
 class NewVisitorForm(FormModal):
     """First name (required), last name, phone, e-mail, birth year, commune, consent."""
 
+    CSS_PATH = "visitor_form.tcss"
+
     def __init__(self, typed: str = "") -> None:
         super().__init__()
         self.typed = typed
+        self.duplicates: list[VisitorMatch] = []
+        # The particulars whose duplicates were shown: saving them again opens a new file.
+        self.shown_for: NewVisitor | None = None
 
     def compose(self) -> ComposeResult:
         """The fields; what was typed in the search becomes the first guess of the name."""
@@ -39,22 +68,29 @@ class NewVisitorForm(FormModal):
             yield Input(id="birth-year", max_length=4, restrict=r"[0-9]*")
             yield Label(_("Commune (optional)"))
             yield Input(id="commune", max_length=120)
+            with Vertical(id="duplicates"):
+                yield Static(_("This person may already have a file:"), classes="duplicates-title")
+                yield OptionList(id="duplicate-list")
+                yield Static(
+                    _("Enter: use this file · Ctrl+S: open a new file anyway"), classes="hint"
+                )
             yield Static(consent, classes="consent-text", markup=False)
             yield Checkbox(_("The visitor agrees (read the text above to them)"), id="consent")
             yield from self.compose_error()
             yield Static(_("Ctrl+S: save · Esc: cancel"), classes="hint")
 
     def on_mount(self) -> None:
-        """Start on the first name."""
+        """Start on the first name; no duplicates shown yet."""
+        self.query_one("#duplicates").display = False
         self.query_one("#first-name", Input).focus()
 
-    def action_save(self) -> None:
-        """Open the file (the domain checks every field and the consent)."""
+    def typed_visitor(self) -> NewVisitor:
+        """The form as typed."""
 
         def value(field: str) -> str:
             return self.query_one(f"#{field}", Input).value
 
-        data = NewVisitor(
+        return NewVisitor(
             first_name=value("first-name"),
             last_name=value("last-name"),
             phone=value("phone"),
@@ -63,7 +99,51 @@ class NewVisitorForm(FormModal):
             commune=value("commune"),
             keep_file_consent=self.query_one("#consent", Checkbox).value,
         )
+
+    def action_save(self) -> None:
+        """Check the fields, then show likely duplicates once; save when there are none
+        (or when the same particulars are saved again: a new file anyway)."""
+        data = self.typed_visitor()
         services = self.services
-        self.save_in_worker(
-            lambda: create_visitor(services.database, data, services.actor, services.clock.now())
-        )
+        confirmed = self.shown_for == _identity(data)
+
+        def save() -> VisitorMatch | LikelyDuplicates:
+            now = services.clock.now()
+            if not confirmed:
+                checked = check_new_visitor(data, now)
+                matches = services.visitors.likely_duplicates(
+                    checked.first_name, checked.last_name, checked.phone, checked.birth_year
+                )
+                if matches:
+                    return LikelyDuplicates(_identity(data), matches)
+            return create_visitor(services.database, data, services.actor, now)
+
+        self.save_in_worker(save)
+
+    def saved(self, result: Any) -> None:
+        """Close with the new file, or list the likely duplicates and wait."""
+        if isinstance(result, LikelyDuplicates):
+            self.show_duplicates(result)
+        else:
+            self.dismiss(result)
+
+    def show_duplicates(self, found: LikelyDuplicates) -> None:
+        """The files that are probably this person, the first one highlighted."""
+        self.duplicates = found.matches
+        self.shown_for = found.identity
+        options = self.query_one("#duplicate-list", OptionList)
+        options.clear_options()
+        for match in found.matches:
+            options.add_option(Option(match_label(match), id=str(match.id)))
+        options.highlighted = 0
+        box = self.query_one("#duplicates")
+        box.display = True
+        options.focus()
+        box.scroll_visible()
+
+    @on(OptionList.OptionSelected, "#duplicate-list")
+    def duplicate_chosen(self, event: OptionList.OptionSelected) -> None:
+        """Use the existing file instead of opening a new one."""
+        chosen = next((m for m in self.duplicates if str(m.id) == event.option.id), None)
+        if chosen is not None:
+            self.dismiss(chosen)

@@ -13,6 +13,7 @@ from pimms_tui.db.models import Appointment, Demand, Motif, Partner, Relay, Staf
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.domain.reference import DEFAULT_REGISTER
+from pimms_tui.domain.search_index import index_visitor
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -51,6 +52,7 @@ def add_visitor(
         )
         session.add(visitor)
         session.flush()
+        index_visitor(session, visitor.id)  # searchable, as a file opened at the desk is
         return visitor.id
 
 

@@ -411,3 +411,22 @@ def test_start_visit_puts_the_visitor_in_the_queue(
         row.anonymised_at = clock.now()
     with pytest.raises(DomainError):
         desk.files.start_visit(visitor, None, desk.actor)
+
+
+def test_renamed_file_is_found_by_its_new_name(
+    database: Database, clock: FixedClock, office: OfficeInfo
+) -> None:
+    """An identity edit reindexes the search: the new name finds the file, the old one not."""
+    from pimms_tui.domain.visitor_file import IdentityChanges, VisitorFileService
+    from pimms_tui.domain.visitors import NewVisitor, VisitorService, create_visitor
+
+    actor = Actor(office_id=office.id, desk_id=None)
+    created = create_visitor(
+        database, NewVisitor("Awa", "Diallo", keep_file_consent=True), actor, clock.now()
+    )
+    files = VisitorFileService(database, clock, office)
+    opened = files.open(created.id, actor)
+    files.update_identity(created.id, opened.version, IdentityChanges(last_name="Traoré"), actor)
+    search = VisitorService(database, office.id)
+    assert [m.id for m in search.search("traore")] == [created.id]
+    assert search.search("diallo") == []

@@ -51,6 +51,7 @@ from .consent import KEEP_FILE_TEXT_HASH
 from .normalise import fold, phone_digits, search_key
 from .offices import create_office
 from .orientation import SHARE_CONSENT_TEXT_HASH
+from .search_index import name_part_tokens
 from .setup import prepare_database
 
 T = TypeVar("T")
@@ -855,6 +856,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "language", "needs", "commune", "search_key", "phone_digits", "version", "created_at",
         "last_activity_at", "anonymised_at", "merged_into_id",
     ),
+    "visitor_search_token": ("visitor_id", "token", "office_id"),
     "consent": (
         "id", "office_id", "visitor_id", "scope", "given_at", "staff_id", "text_version_hash",
         "withdrawn_at",
@@ -915,6 +917,7 @@ class _Generator:
         self.visit_target = visits
         self.day_count = days
         self.search_keys: dict[tuple[str, str | None], str] = {}
+        self.name_tokens: dict[str | None, list[str]] = {}
         self.people: list[_Person] = []
         self.appointments: list[_Appointment] = []
         self.appointments_by_cell: dict[tuple[int, int], list[_Appointment]] = {}
@@ -1252,6 +1255,8 @@ class _Generator:
             folded = self.search_keys.get(key)
             if folded is None:
                 folded = self.search_keys[key] = search_key(person.first, person.last)
+            digits = phone_digits(person.phone) if person.phone else None
+            self._index(person, office.id, digits)
             self.rows["visitor"].append(
                 (
                     person.id,
@@ -1265,7 +1270,7 @@ class _Generator:
                     json.dumps(person.needs),
                     person.commune,
                     folded,
-                    phone_digits(person.phone) if person.phone else None,
+                    digits,
                     1,
                     stamp(person.created),
                     stamp(person.last_activity),
@@ -1276,6 +1281,22 @@ class _Generator:
             self._consent(
                 office, person.id, ConsentScope.KEEP_FILE, person.created, person.registered_by
             )
+
+    def _index(self, person: _Person, office_id: int, digits: str | None) -> None:
+        """The person's search tokens (search_index.search_tokens, name parts cached)."""
+        tokens: set[str] = set()
+        for part in (person.first, person.last):
+            part_tokens = self.name_tokens.get(part)
+            if part_tokens is None:
+                part_tokens = self.name_tokens[part] = name_part_tokens(part)
+            tokens.update(part_tokens)
+        if digits:
+            tokens.add(digits)
+        if person.birth_year is not None:
+            tokens.add(str(person.birth_year))
+        rows = self.rows["visitor_search_token"]
+        for token in tokens:
+            rows.append((person.id, token, office_id))
 
     def _consent(
         self, office: _OfficePlan, visitor_id: int, scope: str, at: int, staff: int | None
@@ -2067,6 +2088,7 @@ class _Generator:
         connection = session.connection()
         order = (
             "visitor",
+            "visitor_search_token",
             "consent",
             "appointment",
             "visit",

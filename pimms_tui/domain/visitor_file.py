@@ -47,6 +47,7 @@ from .normalise import phone_digits, search_key
 from .offices import OfficeInfo
 from .orientation import RelaySummary
 from .queue import ArrivalRequest, QueueService, Ticket
+from .search_index import index_visitor
 from .validation import (
     FieldError,
     format_phone,
@@ -315,6 +316,7 @@ class VisitorFileService:
                 current = self._visitor(session, visitor_id, refresh=True)
                 _check_open(current)
                 raise StaleFile(_identity(current))
+            index_visitor(session, visitor_id)  # the search follows the new name and phone
             visitor = self._visitor(session, visitor_id, refresh=True)
             audit.record(
                 session,

@@ -1,23 +1,74 @@
-"""Visitors as the desk finds them: search as you type, and what tells two people apart."""
+"""Visitors as the desk finds them: search as you type, likely duplicates, and merging files.
+
+The search reads the token index of :mod:`.search_index` through range and equality
+look-ups only, the same statements on SQLite and PostgreSQL. What is typed is cut into words:
+a name word matches a visitor's token it starts (any order, accents and case ignored), phone
+digits match the start of the phone, and a year from 1900 to 2100 the birth year. Results
+come in three tiers, each filled only while there is room: every word equal to a token, then
+every word starting one, then one typo away in a name word of four letters or more. Within a
+tier, the most recently seen come first (``last_activity_at``, which every arrival moves),
+then the newest file.
+
+How the files are reached depends on how many tokens the narrowest word matches (counted up
+to a cap, on the index): few, and its files are read and checked for the other words; many
+(a letter or two), and the office's files are walked from the most recently seen, which
+finds enough matches almost at once precisely because so many match.
+"""
 
 from __future__ import annotations
 
+import re
+import string
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    String,
+    Table,
+    and_,
+    any_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
 
 from pimms_tui.db.engine import Database
-from pimms_tui.db.enums import ConsentScope
-from pimms_tui.db.models import Consent, Visit, Visitor
+from pimms_tui.db.enums import ConsentScope, Role
+from pimms_tui.db.models import Appointment, Consent, Visit, Visitor, VisitorSearchToken
 
+from . import audit
 from .actors import Actor
 from .consent import KEEP_FILE_TEXT_HASH
+from .errors import DomainError, NotFound, PermissionDenied
 from .messages import N_
-from .normalise import fold, phone_digits, search_key
+from .normalise import name_tokens, phone_digits, search_key
+from .search_index import MAX_TOKEN_LENGTH, index_visitor, name_part_tokens
 from .validation import FieldError, normalise_phone, validate_birth_year, validate_email
 
-MIN_PHONE_DIGITS = 2
+# Fewer phone digits than this match too many files to be worth showing.
+MIN_PHONE_DIGITS = 4
+# Shorter name words are never matched with a typo ("le" would find half the office).
+MIN_FUZZY_LENGTH = 4
+# A word matching at most this many tokens is looked up and its files ranked; a broader one
+# (a letter or two) walks the office's files from the most recently seen instead. With
+# several words, the narrowest one's files are checked for the others up to a larger number.
+DRIVE_LIMIT = 1000
+DRIVE_LIMIT_SEVERAL = 20_000
+YEARS = range(1900, 2101)
+DUPLICATES_LIMIT = 8
+
+_NUMERIC_WORD = re.compile(r"[\d+().\-/]+")
 
 
 @dataclass(frozen=True)
@@ -32,70 +83,493 @@ class VisitorMatch:
     last_visit_on: date | None
 
 
-def search_query(text: str, office_id: int | None, limit: int) -> Select[Visitor] | None:
-    """The query for a fragment: every name token as a word prefix, or phone digits."""
-    digits = phone_digits(text)
-    letters = fold("".join(c for c in text if not c.isdigit()))
-    query = select(Visitor).where(Visitor.anonymised_at.is_(None), Visitor.merged_into_id.is_(None))
-    if office_id is not None:
-        query = query.where(Visitor.office_id == office_id)
-    if letters:
-        # search_key is space-joined sorted tokens: a token prefix starts the key or follows
-        # a space, so "hel dup" finds "dupont helene" whatever the order.
-        for token in letters.split():
-            pattern = token.replace("%", "").replace("_", "")
-            query = query.where(
-                or_(
-                    Visitor.search_key.like(f"{pattern}%"),
-                    Visitor.search_key.like(f"% {pattern}%"),
+# --- What was typed ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueryWord:
+    """One word of a search: a name part, phone digits or a birth year, already normalised."""
+
+    kind: str  # "name", "phone" or "year"
+    text: str
+
+
+def parse_query(text: str) -> list[QueryWord]:
+    """Cut a search into words; runs of digits ("06 12 34") make one phone fragment.
+
+    A compound typed whole ("N'Diaye", "Dupont-Moreau") is one word, joined up as indexed.
+    Phone fragments shorter than :data:`MIN_PHONE_DIGITS` are dropped while being typed.
+    """
+    words: list[QueryWord] = []
+    numbers: list[str] = []
+
+    def flush_numbers() -> None:
+        if numbers:
+            digits = phone_digits(" ".join(numbers))[:MAX_TOKEN_LENGTH]
+            numbers.clear()
+            if len(digits) == 4 and int(digits) in YEARS:
+                words.append(QueryWord("year", digits))
+            elif len(digits) >= MIN_PHONE_DIGITS:
+                words.append(QueryWord("phone", digits))
+
+    for raw in text.split():
+        if _NUMERIC_WORD.fullmatch(raw) and any(ch.isdigit() for ch in raw):
+            numbers.append(raw)
+            continue
+        flush_numbers()
+        joined = "".join(name_tokens(raw))[:MAX_TOKEN_LENGTH]
+        if joined:
+            words.append(QueryWord("name", joined))
+    flush_numbers()
+    return list(dict.fromkeys(words))
+
+
+@dataclass(frozen=True)
+class _Match:
+    """What one word asks of a visitor: a token starting with ``prefix`` or among ``tokens``."""
+
+    prefix: str | None = None
+    tokens: tuple[str, ...] = ()
+
+    def parts(
+        self, column: ColumnElement[str], anchor: ColumnElement[bool]
+    ) -> list[ColumnElement[bool]]:
+        """The alternatives, each one range or one equality of an index led by ``anchor``.
+
+        Kept apart rather than OR-ed: each is then one plain index look-up on both engines.
+        """
+        parts: list[ColumnElement[bool]] = []
+        if self.prefix is not None:
+            upper = _after_prefix(self.prefix)
+            bounds = [column >= self.prefix] + ([column < upper] if upper is not None else [])
+            parts.append(and_(anchor, *bounds))
+        if len(self.tokens) == 1:
+            parts.append(and_(anchor, column == self.tokens[0]))
+        elif self.tokens:
+            parts.append(and_(anchor, column.in_(self.tokens)))
+        return parts
+
+
+def _after_prefix(prefix: str) -> str | None:
+    """The least string greater than every string starting with ``prefix`` (code-point order)."""
+    while prefix:
+        code = ord(prefix[-1]) + 1
+        if 0xD800 <= code <= 0xDFFF:  # surrogates cannot be stored: skip over them
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return prefix[:-1] + chr(code)
+        prefix = prefix[:-1]
+    return None
+
+
+def _matches(words: Sequence[QueryWord], *, exact: bool) -> list[_Match]:
+    """What each word asks of a visitor to be an exact, or a prefix, match (a year is exact)."""
+    return [
+        _Match(tokens=(word.text,)) if exact or word.kind == "year" else _Match(prefix=word.text)
+        for word in words
+    ]
+
+
+def one_typo_variants(word: str) -> set[str]:
+    """Every string one deletion, insertion, substitution or swap away from ``word``."""
+    letters = set(string.ascii_lowercase) | set(word)
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    variants = {head + tail[1:] for head, tail in splits if tail}
+    variants |= {head + tail[1] + tail[0] + tail[2:] for head, tail in splits if len(tail) > 1}
+    variants |= {head + c + tail[1:] for head, tail in splits if tail for c in letters}
+    variants |= {head + c + tail for head, tail in splits for c in letters}
+    variants.discard(word)
+    return {v[:MAX_TOKEN_LENGTH] for v in variants}
+
+
+# --- Looking up --------------------------------------------------------------------------------
+
+# Core tables rather than ORM entities: these statements are built at every keystroke.
+_VISITOR = cast(Table, Visitor.__table__)
+_TOKEN = cast(Table, VisitorSearchToken.__table__)
+_COLUMNS = (
+    _VISITOR.c.id,
+    _VISITOR.c.first_name,
+    _VISITOR.c.last_name,
+    _VISITOR.c.birth_year,
+    _VISITOR.c.commune,
+)
+_ORDER = (_VISITOR.c.last_activity_at.desc(), _VISITOR.c.id.desc())
+Result = tuple[int, str | None, str | None, int | None, str | None]
+
+
+def _has(visitor_id: ColumnElement[int], match: _Match) -> ColumnElement[bool]:
+    """Whether the visitor has a token the word matches (probes of the token primary key)."""
+    token = _TOKEN.alias()
+    probes = [
+        exists().where(part)
+        for part in match.parts(token.c.token, token.c.visitor_id == visitor_id)
+    ]
+    return or_(*probes) if len(probes) > 1 else probes[0]
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where candidate files come from: the tokens one word matches, checked for the others."""
+
+    driver: _Match
+    others: Sequence[_Match] = ()
+
+
+class _Lookup:
+    """The look-ups of one search (or duplicate check) in one office, in one transaction."""
+
+    def __init__(
+        self,
+        session: Session,
+        office_id: int,
+        limit: int,
+        also: Sequence[ColumnElement[bool]] = (),
+    ) -> None:
+        self.connection = session.connection()
+        if self.connection.dialect.name == "postgresql":
+            # A handful of rows wanted: parallel workers would only add their start-up, and
+            # keep scanning ahead of a walk that already has enough (seconds on a big office).
+            self.connection.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+        self.office_id = office_id
+        self.limit = limit
+        self.also = also
+        self.rows: list[Result] = []
+
+    @property
+    def room(self) -> int:
+        """How many more results are wanted."""
+        return self.limit - len(self.rows)
+
+    def counts(self, matches: Sequence[_Match], cap: int) -> list[int]:
+        """How many tokens of the office each word matches (a part counted up to ``cap`` + 1)."""
+        totals = []
+        for match in matches:
+            counted = []
+            for part in match.parts(_TOKEN.c.token, _TOKEN.c.office_id == self.office_id):
+                tokens = select(literal(1)).where(part).limit(cap + 1).subquery()
+                counted.append(select(func.count()).select_from(tokens).scalar_subquery())
+            totals.append(sum(counted[1:], counted[0]))
+        return [int(n) for n in self.connection.execute(select(*totals)).one()]
+
+    def _filters(self) -> list[ColumnElement[bool]]:
+        filters = [
+            _VISITOR.c.office_id == self.office_id,
+            _VISITOR.c.anonymised_at.is_(None),
+            _VISITOR.c.merged_into_id.is_(None),
+            *self.also,
+        ]
+        if self.rows:
+            filters.append(_VISITOR.c.id.not_in([row[0] for row in self.rows]))
+        return filters
+
+    def drive(self, sources: Sequence[_Source], tiers: Sequence[Sequence[_Match]] = ()) -> None:
+        """Add the best files reached from the sources' tokens (few), most recently seen first.
+
+        ``tiers`` rank the files before their last activity: those matching every match of
+        the first tier come first, and so on; the others after. Each candidate's visitor row
+        is read through a correlated look-up of its primary key, and only the chosen ones are
+        joined: the same plan on both engines, whatever PostgreSQL's statistics would favour.
+        """
+        selects = [
+            select(_TOKEN.c.visitor_id).where(
+                part, *(_has(_TOKEN.c.visitor_id, other) for other in source.others)
+            )
+            for source in sources
+            for part in source.driver.parts(_TOKEN.c.token, _TOKEN.c.office_id == self.office_id)
+        ]
+        candidates = (union(*selects) if len(selects) > 1 else selects[0].distinct()).subquery()
+        candidate = candidates.c.visitor_id
+        seen = (
+            select(_VISITOR.c.last_activity_at)
+            .where(_VISITOR.c.id == candidate, *self._filters())
+            .scalar_subquery()
+        )
+        rank: ColumnElement[int] = literal(0)
+        if tiers:
+            rank = case(
+                *(
+                    (and_(*(_has(candidate, m) for m in tier)), position)
+                    for position, tier in enumerate(tiers)
+                ),
+                else_=len(tiers),
+            )
+        ranked = select(candidate.label("id"), rank.label("rank"), seen.label("seen")).subquery()
+        # A candidate the filters refuse has no "seen": sorted last, dropped after the limit.
+        best = (
+            select(ranked)
+            .order_by(ranked.c.rank, ranked.c.seen.desc().nulls_last(), ranked.c.id.desc())
+            .limit(self.room)
+            .subquery()
+        )
+        query = (
+            select(*_COLUMNS)
+            .select_from(best.join(_VISITOR, _VISITOR.c.id == best.c.id))
+            .where(best.c.seen.is_not(None))
+            .order_by(best.c.rank, best.c.seen.desc(), best.c.id.desc())
+        )
+        self.rows += [tuple(row) for row in self.connection.execute(query)]
+
+    def walk(self, matches: Sequence[_Match]) -> None:
+        """Add the most recently seen files matching every word, walking the office's files.
+
+        For broad words only: so many files match that the walk soon has enough.
+        """
+        query = (
+            select(*_COLUMNS)
+            .with_hint(_VISITOR, "INDEXED BY ix_visitor_office_activity", "sqlite")
+            .where(*self._filters(), *(_has(_VISITOR.c.id, m) for m in matches))
+            .order_by(*_ORDER)
+            .limit(self.room)
+        )
+        self.rows += [tuple(row) for row in self.connection.execute(query)]
+
+    def find(
+        self, matches: Sequence[_Match], cap: int, tiers: Sequence[Sequence[_Match]] = ()
+    ) -> None:
+        """Add the files matching every word: from the narrowest word's tokens when there
+        are at most ``cap`` of them, else (better tiers first) by walking the office's files."""
+        counts = self.counts(matches, cap)
+        narrowest = min(range(len(matches)), key=lambda i: counts[i])
+        if counts[narrowest] == 0:
+            return
+        if counts[narrowest] <= cap:
+            others = [m for i, m in enumerate(matches) if i != narrowest]
+            self.drive([_Source(matches[narrowest], others)], tiers)
+            return
+        for tier in tiers:
+            self.find(tier, cap)
+            if self.room <= 0:
+                return
+        self.walk(matches)
+
+    def matches(self) -> list[VisitorMatch]:
+        """The results, with the day of their last visit (one grouped query)."""
+        ids = [row[0] for row in self.rows]
+        last_visits: dict[int, date] = {}
+        if ids:
+            visit = cast(Table, Visit.__table__)
+            last_visits = {
+                visitor_id: day
+                for visitor_id, day in self.connection.execute(
+                    select(visit.c.visitor_id, func.max(visit.c.day))
+                    .where(visit.c.visitor_id.in_(ids))
+                    .group_by(visit.c.visitor_id)
                 )
-            )
-        if digits:
-            query = query.where(
-                or_(Visitor.birth_year == int(digits[:4]), Visitor.phone_digits.like(f"%{digits}%"))
-            )
-    elif len(digits) >= MIN_PHONE_DIGITS:
-        conditions: list[ColumnElement[bool]] = [Visitor.phone_digits.like(f"{digits}%")]
-        if len(digits) == 4:
-            conditions.append(Visitor.birth_year == int(digits))
-        query = query.where(or_(*conditions))
+            }
+        return [VisitorMatch(*row, last_visit_on=last_visits.get(row[0])) for row in self.rows]
+
+
+def _typo_tokens(
+    connection: Connection, office_id: int, words: Sequence[QueryWord]
+) -> dict[int, tuple[str, ...]]:
+    """For each long enough name word (by position), the office's tokens one typo away that
+    it is not already a prefix of."""
+    variants = {
+        position: {v for v in one_typo_variants(w.text) if not v.startswith(w.text)}
+        for position, w in enumerate(words)
+        if w.kind == "name" and len(w.text) >= MIN_FUZZY_LENGTH
+    }
+    candidates = sorted(set().union(*variants.values()))
+    if not candidates:
+        return {}
+    if connection.dialect.name == "postgresql":
+        # One array parameter: hundreds of bound values cost more than the look-ups.
+        among = _TOKEN.c.token == any_(literal(candidates, ARRAY(String)))
     else:
-        return None
-    return query.order_by(Visitor.search_key, Visitor.id).limit(limit)
+        among = _TOKEN.c.token.in_(candidates)
+    existing = set(
+        connection.scalars(
+            select(_TOKEN.c.token).where(_TOKEN.c.office_id == office_id, among).distinct()
+        )
+    )
+    return {
+        position: tuple(sorted(found))
+        for position, options in variants.items()
+        if (found := options & existing)
+    }
 
 
 class VisitorService:
-    """Finding visitors of an office."""
+    """Finding the visitors of an office, spotting duplicates, and merging two files."""
 
     def __init__(self, database: Database, office_id: int) -> None:
         self.database = database
         self.office_id = office_id
 
     def search(self, text: str, limit: int = 8) -> list[VisitorMatch]:
-        """Visitors matching a name fragment (any order, accents ignored) or phone digits."""
-        query = search_query(text, self.office_id, limit)
-        if query is None:
+        """Visitors matching what was typed: name parts in any order, phone digits, birth year.
+
+        Exact matches come first, then prefixes, then one typo away; anonymised and merged
+        files are never found.
+        """
+        words = parse_query(text)
+        if not words or limit < 1:
             return []
+        exact = _matches(words, exact=True)
+        prefix = _matches(words, exact=False)
+        # One broad word is best walked (so many files match), several best intersected.
+        cap = DRIVE_LIMIT if len(words) == 1 else DRIVE_LIMIT_SEVERAL
         with self.database.read() as session:
-            visitors = session.scalars(query).all()
-            ids = [v.id for v in visitors]
-            rows = session.execute(
-                select(Visit.visitor_id, func.max(Visit.day))
-                .where(Visit.visitor_id.in_(ids))
-                .group_by(Visit.visitor_id)
+            lookup = _Lookup(session, self.office_id, limit)
+            lookup.find(prefix, cap, tiers=[exact] if exact != prefix else [])
+            if lookup.room > 0:
+                # Every file matching by prefix is found: now those one typo away.
+                typos = _typo_tokens(lookup.connection, self.office_id, words)
+                loose = [
+                    _Match(m.prefix, m.tokens + typos.get(i, ())) for i, m in enumerate(prefix)
+                ]
+                sources = [
+                    _Source(_Match(tokens=tokens), loose[:i] + loose[i + 1 :])
+                    for i, tokens in typos.items()
+                ]
+                if sources:
+                    lookup.drive(sources)
+            return lookup.matches()
+
+    def likely_duplicates(
+        self,
+        first_name: str | None,
+        last_name: str | None,
+        phone: str | None,
+        birth_year: int | str | None,
+    ) -> list[VisitorMatch]:
+        """Open files that are probably this person: the same name, and the same phone or year.
+
+        Names compare as the search folds them, in any order and with compounds joined up
+        ("N'Diaye" is "Ndiaye"); a file has the same name when each name part of either
+        person is a name part, or a compound, of the other.
+        """
+        keys = {"".join(name_tokens(part))[:MAX_TOKEN_LENGTH] for part in (first_name, last_name)}
+        keys.discard("")
+        same: list[ColumnElement[bool]] = []
+        digits = _phone_key(phone)
+        if digits:
+            same.append(_VISITOR.c.phone_digits == digits)
+        year = _year_key(birth_year)
+        if year is not None:
+            same.append(_VISITOR.c.birth_year == year)
+        if not keys or not same:
+            return []
+        forms = {*name_part_tokens(first_name), *name_part_tokens(last_name)}
+        with self.database.read() as session:
+            lookup = _Lookup(session, self.office_id, DUPLICATES_LIMIT, also=[or_(*same)])
+            lookup.find([_Match(tokens=(key,)) for key in sorted(keys)], DRIVE_LIMIT_SEVERAL)
+            lookup.rows = [
+                row
+                for row in lookup.rows
+                if all(
+                    "".join(name_tokens(part))[:MAX_TOKEN_LENGTH] in forms
+                    for part in (row[1], row[2])
+                    if name_tokens(part)
+                )
+            ]
+            return lookup.matches()
+
+    def merge(self, survivor_id: int, duplicate_id: int, actor: Actor, now: datetime) -> None:
+        """Merge the duplicate file into the survivor: its history moves, it points there.
+
+        Visits, consents and appointments move to the survivor; the duplicate keeps its
+        identity as it was, marked ``merged_into`` the survivor and gone from the search.
+        Files once merged into the duplicate now point at the survivor. Refused for a file
+        merged into itself, a merged or anonymised file, and files of another office.
+        """
+        if actor.office_id != self.office_id:
+            raise PermissionDenied(OTHER_OFFICE)
+        if actor.role not in MERGE_ROLES:
+            raise PermissionDenied(MERGE_NOT_FOR_RECEPTION)
+        if survivor_id == duplicate_id:
+            raise DomainError(MERGE_INTO_ITSELF)
+        with self.database.write() as session:
+            files = {
+                v.id: v
+                for v in session.scalars(
+                    select(Visitor)
+                    .where(Visitor.id.in_((survivor_id, duplicate_id)))
+                    .with_for_update()
+                )
+            }
+            for visitor_id in (survivor_id, duplicate_id):
+                visitor = files.get(visitor_id)
+                if visitor is None:
+                    raise NotFound(FILE_UNKNOWN)
+                if visitor.office_id != self.office_id:
+                    raise PermissionDenied(MERGE_OTHER_OFFICE)
+                if visitor.merged_into_id is not None:
+                    raise DomainError(MERGE_MERGED_FILE)
+                if visitor.anonymised_at is not None:
+                    raise DomainError(MERGE_ANONYMISED_FILE)
+            survivor, duplicate = files[survivor_id], files[duplicate_id]
+            moved = {
+                table.__tablename__: _move(session, table, duplicate_id, survivor_id)
+                for table in (Visit, Consent, Appointment)
+            }
+            session.execute(
+                update(Visitor)
+                .where(Visitor.merged_into_id == duplicate_id)
+                .values(merged_into_id=survivor_id, version=Visitor.version + 1)
+                .execution_options(synchronize_session=False)
             )
-            last_visits = {visitor_id: day for visitor_id, day in rows}
-        return [
-            VisitorMatch(
-                id=v.id,
-                first_name=v.first_name,
-                last_name=v.last_name,
-                birth_year=v.birth_year,
-                commune=v.commune,
-                last_visit_on=last_visits.get(v.id),
+            # Through the ORM, so that the version check refuses a file edited meanwhile.
+            duplicate.merged_into_id = survivor_id
+            survivor.last_activity_at = max(survivor.last_activity_at, duplicate.last_activity_at)
+            session.flush()
+            index_visitor(session, duplicate_id)
+            audit.record(
+                session,
+                actor,
+                audit.Action.MERGE,
+                at=now,
+                entity="visitor",
+                entity_id=survivor_id,
+                office_id=self.office_id,
+                survivor_id=survivor_id,
+                duplicate_id=duplicate_id,
+                moved=moved,
             )
-            for v in visitors
-        ]
+
+
+def _move(session: Session, table: type[Visit | Consent | Appointment], old: int, new: int) -> int:
+    """Point the rows of ``table`` from one visitor to another; how many moved."""
+    result = session.execute(
+        update(table)
+        .where(table.visitor_id == old)
+        .values(visitor_id=new)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _phone_key(phone: str | None) -> str | None:
+    """The national digits of a typed phone (as the file would store them), if any."""
+    if not phone or not phone.strip():
+        return None
+    try:
+        return phone_digits(normalise_phone(phone))
+    except FieldError:
+        digits = phone_digits(phone)
+        return digits if len(digits) >= MIN_PHONE_DIGITS else None
+
+
+def _year_key(birth_year: int | str | None) -> int | None:
+    """A plausible birth year from typed text or an int, else None."""
+    if isinstance(birth_year, str):
+        text = birth_year.strip()
+        birth_year = int(text) if text.isascii() and text.isdigit() else None
+    return birth_year if birth_year is not None and birth_year in YEARS else None
+
+
+MERGE_ROLES = frozenset({Role.MEDIATOR.value, Role.MANAGER.value})
+FILE_UNKNOWN = N_("This visitor file does not exist.")
+OTHER_OFFICE = N_("This desk belongs to another office.")
+MERGE_NOT_FOR_RECEPTION = N_("Merging files is for mediators and managers.")
+MERGE_INTO_ITSELF = N_("A file cannot be merged into itself.")
+MERGE_OTHER_OFFICE = N_("Only files of this office can be merged.")
+MERGE_MERGED_FILE = N_("This file was already merged into another one.")
+MERGE_ANONYMISED_FILE = N_("An anonymised file cannot be merged.")
+
+
+# --- Opening a file ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -109,6 +583,18 @@ class NewVisitor:
     birth_year: str | None = None
     commune: str | None = None
     keep_file_consent: bool = False
+
+
+@dataclass(frozen=True)
+class CheckedVisitor:
+    """A new visitor's particulars, every field checked and cleaned."""
+
+    first_name: str
+    last_name: str | None
+    phone: str | None
+    email: str | None
+    birth_year: int | None
+    commune: str | None
 
 
 NAME_REQUIRED = N_("Type at least the first name.")
@@ -129,10 +615,8 @@ def _name(value: str | None, field: str) -> str | None:
     return cleaned or None
 
 
-def create_visitor(
-    database: Database, data: NewVisitor, actor: Actor, now: datetime
-) -> VisitorMatch:
-    """Open a named file with the visitor's recorded consent; every field checked first."""
+def check_new_visitor(data: NewVisitor, now: datetime) -> CheckedVisitor:
+    """Check every field of a new file (not the consent); FieldError names the first bad one."""
     first_name = _name(data.first_name, "first_name")
     if not first_name:
         raise FieldError("first_name", NAME_REQUIRED)
@@ -145,24 +629,33 @@ def create_visitor(
         else None
     )
     commune = _name(data.commune, "commune")
+    return CheckedVisitor(first_name, last_name, phone, email, birth_year, commune)
+
+
+def create_visitor(
+    database: Database, data: NewVisitor, actor: Actor, now: datetime
+) -> VisitorMatch:
+    """Open a named file with the visitor's recorded consent; every field checked first."""
+    checked = check_new_visitor(data, now)
     if not data.keep_file_consent:
         raise FieldError("consent", CONSENT_REQUIRED)
     with database.write() as session:
         visitor = Visitor(
             office_id=actor.office_id,
-            first_name=first_name,
-            last_name=last_name,
-            phone=phone,
-            phone_digits=phone_digits(phone) if phone else None,
-            email=email,
-            birth_year=birth_year,
-            commune=commune,
-            search_key=search_key(first_name, last_name),
+            first_name=checked.first_name,
+            last_name=checked.last_name,
+            phone=checked.phone,
+            phone_digits=phone_digits(checked.phone) if checked.phone else None,
+            email=checked.email,
+            birth_year=checked.birth_year,
+            commune=checked.commune,
+            search_key=search_key(checked.first_name, checked.last_name),
             created_at=now,
             last_activity_at=now,
         )
         session.add(visitor)
         session.flush()
+        index_visitor(session, visitor.id)
         session.add(
             Consent(
                 office_id=actor.office_id,
@@ -173,4 +666,6 @@ def create_visitor(
                 text_version_hash=KEEP_FILE_TEXT_HASH,
             )
         )
-    return VisitorMatch(visitor.id, first_name, last_name, birth_year, commune, None)
+    return VisitorMatch(
+        visitor.id, checked.first_name, checked.last_name, checked.birth_year, checked.commune, None
+    )

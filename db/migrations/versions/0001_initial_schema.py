@@ -466,8 +466,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_visit_event")),
     )
     with op.batch_alter_table("visit_event", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_visit_event_office_id"), ["office_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_visit_event_visit_id"), ["visit_id"], unique=False)
+        batch_op.create_index(
+            "ix_visit_event_office_status", ["office_id", "to_status", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_visit_event_visit_status", ["visit_id", "to_status"], unique=False
+        )
 
     op.create_table(
         "relay",
@@ -545,8 +549,8 @@ def downgrade() -> None:
 
     op.drop_table("relay")
     with op.batch_alter_table("visit_event", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_visit_event_visit_id"))
-        batch_op.drop_index(batch_op.f("ix_visit_event_office_id"))
+        batch_op.drop_index("ix_visit_event_visit_status")
+        batch_op.drop_index("ix_visit_event_office_status")
 
     op.drop_table("visit_event")
     with op.batch_alter_table("demand", schema=None) as batch_op:

@@ -1,0 +1,81 @@
+"""The visitor search index: the words a file can be found by, kept beside the visitor row.
+
+Each visitor has a few rows in ``visitor_search_token``: the folded parts of each name
+("helene", "dupont", "moreau"), each compound name joined up from every part on
+("dupontmoreau"; "delafontaine" and "lafontaine"; "ndiaye" for N'Diaye), the national phone
+digits ("0612345678") and the birth year ("1985"). Searching is then a handful of range
+look-ups on one index, the same on SQLite and PostgreSQL.
+
+Whatever changes a visitor's name, phone or birth year, or merges or anonymises the file,
+calls :func:`index_visitor` in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from pimms_tui.db.models import Visitor, VisitorSearchToken
+
+from .normalise import name_tokens
+
+# Longer tokens are cut (both when indexed and when searched): a prefix this long is enough.
+MAX_TOKEN_LENGTH = 64
+
+
+def name_part_tokens(part: str | None) -> list[str]:
+    """The tokens of one name part: its words, then each run of words to the end joined up."""
+    words = name_tokens(part)
+    joined = ["".join(words[start:]) for start in range(len(words) - 1)]
+    return [token[:MAX_TOKEN_LENGTH] for token in (*words, *joined)]
+
+
+def search_tokens(
+    first_name: str | None,
+    last_name: str | None,
+    phone_digits: str | None,
+    birth_year: int | None,
+) -> set[str]:
+    """Every token a visitor with these particulars is found by."""
+    tokens = {*name_part_tokens(first_name), *name_part_tokens(last_name)}
+    if phone_digits:
+        tokens.add(phone_digits[:MAX_TOKEN_LENGTH])
+    if birth_year is not None:
+        tokens.add(str(birth_year))
+    return tokens
+
+
+def token_rows(visitor_id: int, office_id: int, tokens: Iterable[str]) -> list[dict[str, object]]:
+    """The rows to insert for a visitor's tokens."""
+    return [
+        {"visitor_id": visitor_id, "token": token, "office_id": office_id}
+        for token in sorted(tokens)
+    ]
+
+
+def index_visitor(session: Session, visitor_id: int) -> None:
+    """Rewrite the search tokens of a visitor from its row as it stands in this transaction.
+
+    Call it after creating a file or changing its name, phone or birth year, and after
+    merging or anonymising it: a merged or anonymised file keeps no token, so the search
+    can never find it.
+    """
+    row = session.execute(
+        select(
+            Visitor.office_id,
+            Visitor.first_name,
+            Visitor.last_name,
+            Visitor.phone_digits,
+            Visitor.birth_year,
+            Visitor.anonymised_at,
+            Visitor.merged_into_id,
+        ).where(Visitor.id == visitor_id)
+    ).one_or_none()
+    session.execute(delete(VisitorSearchToken).where(VisitorSearchToken.visitor_id == visitor_id))
+    if row is None or row.anonymised_at is not None or row.merged_into_id is not None:
+        return
+    tokens = search_tokens(row.first_name, row.last_name, row.phone_digits, row.birth_year)
+    if tokens:
+        session.execute(insert(VisitorSearchToken), token_rows(visitor_id, row.office_id, tokens))
