@@ -119,6 +119,26 @@ class Database:
                     raise
                 attempt += 1
 
+    def refresh_statistics(self, *, full: bool = False) -> None:
+        """Give SQLite's planner table statistics (PostgreSQL's autovacuum does it there).
+
+        Without them SQLite may read a visitor's demands through the office index (half the
+        table) instead of the visit index: opening a file took 300 ms instead of 40 ms on
+        100,000 visitors. ``analysis_limit`` keeps ANALYZE to a quick sample.
+        """
+        if not self.is_sqlite:
+            return
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+            has_statistics = connection.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
+            ).first()
+            if full or not has_statistics:
+                connection.exec_driver_sql("ANALYZE")
+            else:
+                connection.exec_driver_sql("PRAGMA optimize")
+            connection.commit()
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()

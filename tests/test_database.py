@@ -147,3 +147,11 @@ def test_sqlite_settings(sqlite_database: Database) -> None:
         assert pragma("PRAGMA foreign_keys").scalar() == 1
         assert pragma("PRAGMA busy_timeout").scalar() == 5000
         assert pragma("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+def test_sqlite_statistics_are_gathered(sqlite_database: Database) -> None:
+    """The planner gets statistics, so a visitor's demands are read by visit, not by office."""
+    sqlite_database.refresh_statistics(full=True)
+    with sqlite_database.engine.connect() as connection:
+        tables = connection.exec_driver_sql("SELECT DISTINCT tbl FROM sqlite_stat1").scalars()
+        assert "register" in set(tables)

@@ -21,7 +21,12 @@ from pimms_tui.domain import visitors as visitors_module
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo, create_office
-from pimms_tui.domain.search_index import index_visitor, name_part_tokens, search_tokens
+from pimms_tui.domain.search_index import (
+    forget_visitors,
+    index_visitor,
+    name_part_tokens,
+    search_tokens,
+)
 from pimms_tui.domain.visitors import (
     NewVisitor,
     QueryWord,
@@ -82,7 +87,7 @@ def test_query_words() -> None:
     """Names fold; digit runs make one phone fragment; a year 1900–2100 is a birth year."""
     assert parse_query("Hélène  DUPONT-Moreau") == [
         QueryWord("name", "helene"),
-        QueryWord("name", "dupontmoreau"),
+        QueryWord("name", "dupontmoreau", ("dupont", "moreau")),
     ]
     assert parse_query("06 12 34") == [QueryWord("phone", "061234")]
     assert parse_query("+33 6 12") == [QueryWord("phone", "0612")]
@@ -90,7 +95,7 @@ def test_query_words() -> None:
     assert parse_query("dupont 1985") == [QueryWord("name", "dupont"), QueryWord("year", "1985")]
     assert parse_query("06") == []  # too few digits to mean anything yet
     assert parse_query("  ") == []
-    assert parse_query("N'Diaye") == [QueryWord("name", "ndiaye")]
+    assert parse_query("N'Diaye") == [QueryWord("name", "ndiaye", ("n", "diaye"))]
 
 
 def test_tokens_of_a_file() -> None:
@@ -233,6 +238,9 @@ def test_one_typo_still_finds_the_person(desk: Desk) -> None:
     for typed in ("Dupond", "dupnt", "duopnt", "dupontt", "helene dupond", "dupond hel"):
         assert desk.names(typed) == ["Hélène Dupont"], typed
     assert desk.names("traroe") == ["Awa Traoré"]
+    # A typo in a compound typed whole: the parts are tried one by one.
+    patrice = desk.add("Patrice", "Bonnet-de Lattre")
+    assert [m.id for m in desk.search("Bonent-de Lattre Pat")] == [patrice]
     assert desk.names("dupnd") == []  # two typos is someone else
 
 
@@ -277,20 +285,29 @@ def test_limit(desk: Desk) -> None:
     assert desk.names("dupont", limit=3) == ["Jean11 Dupont", "Jean10 Dupont", "Jean09 Dupont"]
 
 
-def test_broad_words_walk_the_recent_files(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
-    """When every word is broad, the office is walked from the most recently seen: the
-    results and their order are the same as through the token index."""
+@pytest.mark.parametrize("count_limit", [0, 1000], ids=["walked", "walked-then-driven"])
+def test_broad_words_walk_the_recent_files(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, count_limit: int
+) -> None:
+    """When every word is broad, the office is walked from the most recently seen (and, when
+    the walk within its bound finds too few, the tokens are read after all): the results and
+    their order are the same as through the token index."""
     desk.add("Marc", "Martin")
     desk.add("Lucas", "Martinez")
     desk.add("Inès", "Mertin")
     desk.add("Marie", "Dupont", year="1985")
     desk.add("Hélène", "Dupont-Moreau", phone="06 12 34 56 78")
-    typed = ("martin", "m", "ma du", "dupont 1985", "0612", "mertin", "dupond")
+    typed = ("martin", "m", "ma du", "dupont 1985", "0612", "mertin", "dupond", "d")
     through_index = {text: desk.names(text) for text in typed}
-    monkeypatch.setattr(visitors_module, "DRIVE_LIMIT", 0)
-    monkeypatch.setattr(visitors_module, "DRIVE_LIMIT_SEVERAL", 0)
+    walk_everything(monkeypatch, count_limit)
     assert {text: desk.names(text) for text in typed} == through_index
     assert through_index["martin"] == ["Marc Martin", "Lucas Martinez", "Inès Mertin"]
+
+
+def walk_everything(monkeypatch: pytest.MonkeyPatch, count_limit: int) -> None:
+    """Make every word broad: walked at once (limit 0), or first within a bound."""
+    monkeypatch.setattr(visitors_module, "DRIVE_LIMIT", 0)
+    monkeypatch.setattr(visitors_module, "COUNT_LIMIT", count_limit)
 
 
 # --- What a result holds, and what is never found ---------------------------------------------
@@ -350,6 +367,22 @@ def test_merged_and_anonymised_files_are_never_found(desk: Desk, database: Datab
             select(VisitorSearchToken.token).where(VisitorSearchToken.visitor_id == merged)
         ).all()
     assert left == []
+
+
+def test_files_anonymised_in_bulk_lose_their_tokens(desk: Desk, database: Database) -> None:
+    """forget_visitors drops the tokens of many files at once, given ids or a SELECT."""
+    first = desk.add("Hélène", "Dupont", phone="06 12 34 56 78", year="1985")
+    second = desk.add("Marc", "Dupont")
+    kept = desk.add("Awa", "Diallo")
+    with database.write() as session:
+        forget_visitors(session, select(Visitor.id).where(Visitor.last_name == "Dupont"))
+        remaining = set(session.scalars(select(VisitorSearchToken.visitor_id)))
+    assert remaining == {kept}
+    assert desk.search("dupont") == [] and desk.search("0612") == []
+    with database.write() as session:
+        index_visitor(session, first)
+        forget_visitors(session, [first, second])
+    assert desk.search("1985") == []
 
 
 def test_other_offices_are_not_searched(desk: Desk, database: Database, clock: FixedClock) -> None:
@@ -445,16 +478,15 @@ def plans(database: Database, seen: list[tuple[str, Any]]) -> list[str]:
 SCAN_OF_A_TABLE = re.compile(r"\bSCAN (visitor|visitor_search_token|visit)(_\d+)?\b")
 
 
-@pytest.mark.parametrize("walk", [False, True], ids=["driven", "walked"])
+@pytest.mark.parametrize("walk", [None, 0, 1000], ids=["driven", "walked", "walked-then-driven"])
 def test_search_reads_indexes_not_tables(
-    desk: Desk, database: Database, monkeypatch: pytest.MonkeyPatch, walk: bool
+    desk: Desk, database: Database, monkeypatch: pytest.MonkeyPatch, walk: int | None
 ) -> None:
     """Every statement of a search is index look-ups: no scan of visitor or of the tokens."""
     for n in range(30):
         desk.add(f"Jean{n:02d}", "Dupont", phone=f"06 12 34 56 {n:02d}", year="1985")
-    if walk:
-        monkeypatch.setattr(visitors_module, "DRIVE_LIMIT", 0)
-        monkeypatch.setattr(visitors_module, "DRIVE_LIMIT_SEVERAL", 0)
+    if walk is not None:
+        walk_everything(monkeypatch, walk)
     with statements(database) as seen:
         for typed in ("dup", "jean dupont", "dupond", "0612", "dupont 1985"):
             assert desk.search(typed), typed
@@ -467,5 +499,37 @@ def test_search_reads_indexes_not_tables(
             assert "Seq Scan" not in plan, plan
     every = "\n".join(found)
     assert "ix_visitor_search_token_office_token" in every
-    if walk:
+    if walk is not None:
         assert "ix_visitor_office_activity" in every
+
+
+def test_demo_visitors_are_indexed(database: Database, clock: FixedClock) -> None:
+    """The demo seeder writes every visitor's tokens, as index_visitor would."""
+    from pimms_tui.domain.demo import seed_demo
+
+    seed_demo(database, visitors=60, days=5, seed=3, now=clock.now())
+    with database.read() as session:
+        people = session.execute(
+            select(
+                Visitor.id,
+                Visitor.office_id,
+                Visitor.first_name,
+                Visitor.last_name,
+                Visitor.phone_digits,
+                Visitor.birth_year,
+            )
+        ).all()
+        tokens: dict[int, set[str]] = {}
+        for visitor_id, token in session.execute(
+            select(VisitorSearchToken.visitor_id, VisitorSearchToken.token)
+        ):
+            tokens.setdefault(visitor_id, set()).add(token)
+    assert len(people) == 60
+    for person in people:
+        expected = search_tokens(person[2], person[3], person[4], person[5])
+        assert tokens[person[0]] == expected
+    first = people[0]
+    found = VisitorService(database, first.office_id).search(
+        f"{first.last_name or ''} {first.first_name}", limit=50
+    )
+    assert first.id in [m.id for m in found]

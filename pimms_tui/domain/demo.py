@@ -51,7 +51,7 @@ from .consent import KEEP_FILE_TEXT_HASH
 from .normalise import fold, phone_digits, search_key
 from .offices import create_office
 from .orientation import SHARE_CONSENT_TEXT_HASH
-from .search_index import name_part_tokens
+from .search_index import contact_tokens, name_part_tokens
 from .setup import prepare_database
 
 T = TypeVar("T")
@@ -154,6 +154,7 @@ def seed_demo(
     finally:
         if gc_was_enabled:
             gc.enable()
+    database.refresh_statistics(full=True)  # a bulk load leaves the planner without stats
     return DemoReport(**counts, seconds=time.perf_counter() - started)
 
 
@@ -1283,17 +1284,13 @@ class _Generator:
             )
 
     def _index(self, person: _Person, office_id: int, digits: str | None) -> None:
-        """The person's search tokens (search_index.search_tokens, name parts cached)."""
-        tokens: set[str] = set()
+        """The person's search tokens, as search_index.search_tokens (name parts cached)."""
+        tokens = set(contact_tokens(digits, person.birth_year))
         for part in (person.first, person.last):
             part_tokens = self.name_tokens.get(part)
             if part_tokens is None:
                 part_tokens = self.name_tokens[part] = name_part_tokens(part)
             tokens.update(part_tokens)
-        if digits:
-            tokens.add(digits)
-        if person.birth_year is not None:
-            tokens.add(str(person.birth_year))
         rows = self.rows["visitor_search_token"]
         for token in tokens:
             rows.append((person.id, token, office_id))

@@ -7,14 +7,15 @@ digits ("0612345678") and the birth year ("1985"). Searching is then a handful o
 look-ups on one index, the same on SQLite and PostgreSQL.
 
 Whatever changes a visitor's name, phone or birth year, or merges or anonymises the file,
-calls :func:`index_visitor` in the same transaction.
+calls :func:`index_visitor` in the same transaction (:func:`forget_visitors` for many files
+anonymised at once): an anonymised file must keep no fragment of its name, phone or year.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Select, delete, insert, select
 from sqlalchemy.orm import Session
 
 from pimms_tui.db.models import Visitor, VisitorSearchToken
@@ -32,6 +33,12 @@ def name_part_tokens(part: str | None) -> list[str]:
     return [token[:MAX_TOKEN_LENGTH] for token in (*words, *joined)]
 
 
+def contact_tokens(phone_digits: str | None, birth_year: int | None) -> list[str]:
+    """The tokens of the phone digits and of the birth year."""
+    tokens = [phone_digits[:MAX_TOKEN_LENGTH]] if phone_digits else []
+    return tokens + ([str(birth_year)] if birth_year is not None else [])
+
+
 def search_tokens(
     first_name: str | None,
     last_name: str | None,
@@ -39,12 +46,11 @@ def search_tokens(
     birth_year: int | None,
 ) -> set[str]:
     """Every token a visitor with these particulars is found by."""
-    tokens = {*name_part_tokens(first_name), *name_part_tokens(last_name)}
-    if phone_digits:
-        tokens.add(phone_digits[:MAX_TOKEN_LENGTH])
-    if birth_year is not None:
-        tokens.add(str(birth_year))
-    return tokens
+    return {
+        *name_part_tokens(first_name),
+        *name_part_tokens(last_name),
+        *contact_tokens(phone_digits, birth_year),
+    }
 
 
 def token_rows(visitor_id: int, office_id: int, tokens: Iterable[str]) -> list[dict[str, object]]:
@@ -79,3 +85,13 @@ def index_visitor(session: Session, visitor_id: int) -> None:
     tokens = search_tokens(row.first_name, row.last_name, row.phone_digits, row.birth_year)
     if tokens:
         session.execute(insert(VisitorSearchToken), token_rows(visitor_id, row.office_id, tokens))
+
+
+def forget_visitors(session: Session, visitor_ids: Sequence[int] | Select[tuple[int]]) -> None:
+    """Remove the search tokens of many files at once (a purge anonymising them in bulk).
+
+    ``visitor_ids`` is a list of ids or a SELECT of ids, run inside the DELETE.
+    """
+    session.execute(
+        delete(VisitorSearchToken).where(VisitorSearchToken.visitor_id.in_(visitor_ids))
+    )

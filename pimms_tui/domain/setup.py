@@ -25,6 +25,7 @@ def prepare_database(database: Database, *, always_seed: bool = False) -> SeedRe
     if not migrate.is_current(database.engine):
         migrate.upgrade(database.engine)
         migrated = True
+    database.refresh_statistics()
     if not (always_seed or migrated):
         with database.read() as session:
             if session.scalar(select(func.count()).select_from(Register)):

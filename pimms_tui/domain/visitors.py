@@ -32,7 +32,6 @@ from sqlalchemy import (
     and_,
     any_,
     case,
-    exists,
     func,
     literal,
     or_,
@@ -60,11 +59,13 @@ from .validation import FieldError, normalise_phone, validate_birth_year, valida
 MIN_PHONE_DIGITS = 4
 # Shorter name words are never matched with a typo ("le" would find half the office).
 MIN_FUZZY_LENGTH = 4
-# A word matching at most this many tokens is looked up and its files ranked; a broader one
-# (a letter or two) walks the office's files from the most recently seen instead. With
-# several words, the narrowest one's files are checked for the others up to a larger number.
+# When the narrowest word matches at most DRIVE_LIMIT tokens, its files are read and ranked;
+# a broader one walks the office's files from the most recently seen (see _Lookup.find).
+# Tokens are counted up to COUNT_LIMIT: past it, a word is broad whatever its count.
 DRIVE_LIMIT = 1000
-DRIVE_LIMIT_SEVERAL = 20_000
+COUNT_LIMIT = 20_000
+# How many recent files a walk looks at before the narrowest word's tokens are read instead.
+WALK_LIMIT = 2000
 YEARS = range(1900, 2101)
 DUPLICATES_LIMIT = 8
 
@@ -92,6 +93,8 @@ class QueryWord:
 
     kind: str  # "name", "phone" or "year"
     text: str
+    # The parts of a compound typed whole ("bonnet", "de" for "Bonnet-de"), else empty.
+    parts: tuple[str, ...] = ()
 
 
 def parse_query(text: str) -> list[QueryWord]:
@@ -117,9 +120,10 @@ def parse_query(text: str) -> list[QueryWord]:
             numbers.append(raw)
             continue
         flush_numbers()
-        joined = "".join(name_tokens(raw))[:MAX_TOKEN_LENGTH]
+        parts = name_tokens(raw)
+        joined = "".join(parts)[:MAX_TOKEN_LENGTH]
         if joined:
-            words.append(QueryWord("name", joined))
+            words.append(QueryWord("name", joined, tuple(parts) if len(parts) > 1 else ()))
     flush_numbers()
     return list(dict.fromkeys(words))
 
@@ -199,21 +203,18 @@ Result = tuple[int, str | None, str | None, int | None, str | None]
 
 
 def _has(visitor_id: ColumnElement[int], match: _Match) -> ColumnElement[bool]:
-    """Whether the visitor has a token the word matches (probes of the token primary key)."""
+    """Whether the visitor has a token the word matches (probes of the token primary key).
+
+    ``OFFSET 0`` keeps PostgreSQL from turning the probe into a join that reads every token
+    of the word (its estimate of a prefix range can be far off): a probe per visitor is what
+    makes a walk stop early and a look-up cost what its narrowest word costs.
+    """
     token = _TOKEN.alias()
     probes = [
-        exists().where(part)
+        select(literal(1)).where(part).offset(0).exists()
         for part in match.parts(token.c.token, token.c.visitor_id == visitor_id)
     ]
     return or_(*probes) if len(probes) > 1 else probes[0]
-
-
-@dataclass(frozen=True)
-class _Source:
-    """Where candidate files come from: the tokens one word matches, checked for the others."""
-
-    driver: _Match
-    others: Sequence[_Match] = ()
 
 
 class _Lookup:
@@ -263,8 +264,14 @@ class _Lookup:
             filters.append(_VISITOR.c.id.not_in([row[0] for row in self.rows]))
         return filters
 
-    def drive(self, sources: Sequence[_Source], tiers: Sequence[Sequence[_Match]] = ()) -> None:
-        """Add the best files reached from the sources' tokens (few), most recently seen first.
+    def drive(
+        self,
+        driver: _Match,
+        others: Sequence[_Match],
+        tiers: Sequence[Sequence[_Match]] = (),
+    ) -> None:
+        """Add the best files among those with a token ``driver`` matches (few) that match
+        the ``others`` too, most recently seen first.
 
         ``tiers`` rank the files before their last activity: those matching every match of
         the first tier come first, and so on; the others after. Each candidate's visitor row
@@ -273,10 +280,9 @@ class _Lookup:
         """
         selects = [
             select(_TOKEN.c.visitor_id).where(
-                part, *(_has(_TOKEN.c.visitor_id, other) for other in source.others)
+                part, *(_has(_TOKEN.c.visitor_id, other) for other in others)
             )
-            for source in sources
-            for part in source.driver.parts(_TOKEN.c.token, _TOKEN.c.office_id == self.office_id)
+            for part in driver.parts(_TOKEN.c.token, _TOKEN.c.office_id == self.office_id)
         ]
         candidates = (union(*selects) if len(selects) > 1 else selects[0].distinct()).subquery()
         candidate = candidates.c.visitor_id
@@ -310,38 +316,62 @@ class _Lookup:
         )
         self.rows += [tuple(row) for row in self.connection.execute(query)]
 
-    def walk(self, matches: Sequence[_Match]) -> None:
-        """Add the most recently seen files matching every word, walking the office's files.
+    def walk(self, matches: Sequence[_Match], within: int | None = None) -> bool:
+        """Add the most recently seen files matching every word, walking the office's files
+        from the most recent (``within`` that many of them at most); whether it found enough.
 
-        For broad words only: so many files match that the walk soon has enough.
+        For broad words: so many files match that the walk soon has enough.
         """
+        bounds: list[ColumnElement[bool]] = []
+        if within is not None:
+            since = self.connection.scalar(
+                select(_VISITOR.c.last_activity_at)
+                .with_hint(_VISITOR, "INDEXED BY ix_visitor_office_activity", "sqlite")
+                .where(_VISITOR.c.office_id == self.office_id)
+                .order_by(_VISITOR.c.last_activity_at.desc())
+                .offset(within - 1)
+                .limit(1)
+            )
+            if since is not None:
+                bounds.append(_VISITOR.c.last_activity_at >= since)
+        room = self.room
         query = (
             select(*_COLUMNS)
             .with_hint(_VISITOR, "INDEXED BY ix_visitor_office_activity", "sqlite")
-            .where(*self._filters(), *(_has(_VISITOR.c.id, m) for m in matches))
+            .where(*self._filters(), *bounds, *(_has(_VISITOR.c.id, m) for m in matches))
             .order_by(*_ORDER)
-            .limit(self.room)
+            .limit(room)
         )
-        self.rows += [tuple(row) for row in self.connection.execute(query)]
+        found = [tuple(row) for row in self.connection.execute(query)]
+        self.rows += found
+        return len(found) == room or not bounds
 
-    def find(
-        self, matches: Sequence[_Match], cap: int, tiers: Sequence[Sequence[_Match]] = ()
-    ) -> None:
-        """Add the files matching every word: from the narrowest word's tokens when there
-        are at most ``cap`` of them, else (better tiers first) by walking the office's files."""
-        counts = self.counts(matches, cap)
+    def find(self, matches: Sequence[_Match], tiers: Sequence[Sequence[_Match]] = ()) -> None:
+        """Add the files matching every word, best ``tiers`` first.
+
+        From the narrowest word's tokens when there are few; else the most recent files are
+        walked first (a few thousand at most), and the tokens read only when the walk did
+        not find enough (words broad each but rare together, like a common name and a year).
+        """
+        counts = self.counts(matches, COUNT_LIMIT)
         narrowest = min(range(len(matches)), key=lambda i: counts[i])
         if counts[narrowest] == 0:
             return
-        if counts[narrowest] <= cap:
-            others = [m for i, m in enumerate(matches) if i != narrowest]
-            self.drive([_Source(matches[narrowest], others)], tiers)
+        others = [m for i, m in enumerate(matches) if i != narrowest]
+        if counts[narrowest] <= DRIVE_LIMIT:
+            self.drive(matches[narrowest], others, tiers)
             return
         for tier in tiers:
-            self.find(tier, cap)
+            self.find(tier)
             if self.room <= 0:
                 return
-        self.walk(matches)
+        if counts[narrowest] > COUNT_LIMIT:
+            self.walk(matches)
+            return
+        before = len(self.rows)
+        if not self.walk(matches, within=min(counts[narrowest], WALK_LIMIT)):
+            del self.rows[before:]
+            self.drive(matches[narrowest], others)
 
     def matches(self) -> list[VisitorMatch]:
         """The results, with the day of their last visit (one grouped query)."""
@@ -408,23 +438,25 @@ class VisitorService:
             return []
         exact = _matches(words, exact=True)
         prefix = _matches(words, exact=False)
-        # One broad word is best walked (so many files match), several best intersected.
-        cap = DRIVE_LIMIT if len(words) == 1 else DRIVE_LIMIT_SEVERAL
         with self.database.read() as session:
             lookup = _Lookup(session, self.office_id, limit)
-            lookup.find(prefix, cap, tiers=[exact] if exact != prefix else [])
+            lookup.find(prefix, tiers=[exact] if exact != prefix else [])
             if lookup.room > 0:
-                # Every file matching by prefix is found: now those one typo away.
-                typos = _typo_tokens(lookup.connection, self.office_id, words)
-                loose = [
-                    _Match(m.prefix, m.tokens + typos.get(i, ())) for i, m in enumerate(prefix)
+                # Every file matching by prefix is found: now those one typo away, a typed
+                # compound taken part by part (the typo is in one of them).
+                parts = [
+                    part
+                    for word in words
+                    for part in ([QueryWord("name", p) for p in word.parts] or [word])
                 ]
-                sources = [
-                    _Source(_Match(tokens=tokens), loose[:i] + loose[i + 1 :])
-                    for i, tokens in typos.items()
-                ]
-                if sources:
-                    lookup.drive(sources)
+                typos = _typo_tokens(lookup.connection, self.office_id, parts)
+                if typos:
+                    lookup.find(
+                        [
+                            _Match(m.prefix, m.tokens + typos.get(i, ()))
+                            for i, m in enumerate(_matches(parts, exact=False))
+                        ]
+                    )
             return lookup.matches()
 
     def likely_duplicates(
@@ -454,7 +486,7 @@ class VisitorService:
         forms = {*name_part_tokens(first_name), *name_part_tokens(last_name)}
         with self.database.read() as session:
             lookup = _Lookup(session, self.office_id, DUPLICATES_LIMIT, also=[or_(*same)])
-            lookup.find([_Match(tokens=(key,)) for key in sorted(keys)], DRIVE_LIMIT_SEVERAL)
+            lookup.find([_Match(tokens=(key,)) for key in sorted(keys)])
             lookup.rows = [
                 row
                 for row in lookup.rows
