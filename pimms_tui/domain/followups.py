@@ -366,17 +366,7 @@ class FollowUpService:
             .join(Partner, Partner.id == Relay.partner_id)
             .where(Relay.id == relay_id, Relay.office_id == self.office.id)
         ).one()
-        return RelaySummary(
-            id=relay.id,
-            demand_id=relay.demand_id,
-            partner_id=relay.partner_id,
-            partner_name=partner_name,
-            mode=relay.mode,
-            status=relay.status,
-            sent_at=relay.sent_at,
-            follow_up_on=relay.follow_up_on,
-            details_shared=relay.shared_details is not None,
-        )
+        return RelaySummary.of(relay, partner_name)
 
 
 def _rowcount(result: Any) -> int:

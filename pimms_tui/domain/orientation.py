@@ -156,6 +156,21 @@ class RelaySummary:
     follow_up_on: date
     details_shared: bool
 
+    @classmethod
+    def of(cls, relay: Relay, partner_name: str) -> RelaySummary:
+        """The summary of a relay row (never its shared details: only whether there are)."""
+        return cls(
+            id=relay.id,
+            demand_id=relay.demand_id,
+            partner_id=relay.partner_id,
+            partner_name=partner_name,
+            mode=relay.mode,
+            status=relay.status,
+            sent_at=relay.sent_at,
+            follow_up_on=relay.follow_up_on,
+            details_shared=relay.shared_details is not None,
+        )
+
 
 @dataclass(frozen=True)
 class RelayView:
@@ -657,20 +672,7 @@ class OrientationService:
             .where(Relay.office_id == self.office.id, condition)
             .order_by(Relay.follow_up_on, Relay.id)
         ).all()
-        return [
-            RelaySummary(
-                id=relay.id,
-                demand_id=relay.demand_id,
-                partner_id=relay.partner_id,
-                partner_name=partner_name,
-                mode=relay.mode,
-                status=relay.status,
-                sent_at=relay.sent_at,
-                follow_up_on=relay.follow_up_on,
-                details_shared=relay.shared_details is not None,
-            )
-            for relay, partner_name in rows
-        ]
+        return [RelaySummary.of(relay, partner_name) for relay, partner_name in rows]
 
     def _prior(
         self, session: Session, visitor_id: int, except_visit: int | None

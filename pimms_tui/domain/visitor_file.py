@@ -451,17 +451,7 @@ class VisitorFileService:
         open_relays: list[OpenRelay] = []
         today = self.office.local_day(now)
         for relay, partner_name, motif_id, visit_day in relay_rows:
-            summary = RelaySummary(
-                id=relay.id,
-                demand_id=relay.demand_id,
-                partner_id=relay.partner_id,
-                partner_name=partner_name,
-                mode=relay.mode,
-                status=relay.status,
-                sent_at=relay.sent_at,
-                follow_up_on=relay.follow_up_on,
-                details_shared=relay.shared_details is not None,
-            )
+            summary = RelaySummary.of(relay, partner_name)
             relays[relay.demand_id] = summary
             if relay.status == RelayStatus.OPEN:
                 label_fr, label_en = motif_labels.get(motif_id, ("", ""))
