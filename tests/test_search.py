@@ -305,9 +305,11 @@ def test_broad_words_walk_the_recent_files(
 
 
 def walk_everything(monkeypatch: pytest.MonkeyPatch, count_limit: int) -> None:
-    """Make every word broad: walked at once (limit 0), or first within a bound."""
+    """Make every word broad: walked at once (limit 0), or first within a bound of a file
+    or two, further as the matches met say, then through the tokens."""
     monkeypatch.setattr(visitors_module, "DRIVE_LIMIT", 0)
     monkeypatch.setattr(visitors_module, "COUNT_LIMIT", count_limit)
+    monkeypatch.setattr(visitors_module, "WALK_LIMIT", 1)
 
 
 # --- What a result holds, and what is never found ---------------------------------------------

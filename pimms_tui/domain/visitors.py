@@ -36,6 +36,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     union,
     update,
 )
@@ -66,6 +67,9 @@ DRIVE_LIMIT = 1000
 COUNT_LIMIT = 20_000
 # How many recent files a walk looks at before the narrowest word's tokens are read instead.
 WALK_LIMIT = 2000
+# Another word whose tokens are at most this many times the driving word's is read whole
+# into a set (sequential index reads) rather than probed once per candidate (random ones).
+SET_FACTOR = 4
 YEARS = range(1900, 2101)
 DUPLICATES_LIMIT = 8
 
@@ -264,24 +268,49 @@ class _Lookup:
             filters.append(_VISITOR.c.id.not_in([row[0] for row in self.rows]))
         return filters
 
+    def _among(self, visitor_id: ColumnElement[int], match: _Match) -> ColumnElement[bool]:
+        """Whether the visitor is among those with a token the word matches: the word's
+        tokens read once (an in-memory set on both engines), not probed visitor by visitor.
+
+        ``IS TRUE`` keeps PostgreSQL from making it a join whose method would rest on its
+        estimate of the range; the LIMIT (never reached: the word was counted) bounds that
+        estimate, so the set is hashed.
+        """
+        tests = [
+            visitor_id.in_(select(_TOKEN.c.visitor_id).where(part).limit(COUNT_LIMIT + 1)).is_(
+                true()
+            )
+            for part in match.parts(_TOKEN.c.token, _TOKEN.c.office_id == self.office_id)
+        ]
+        return or_(*tests) if len(tests) > 1 else tests[0]
+
     def drive(
         self,
         driver: _Match,
         others: Sequence[_Match],
-        tiers: Sequence[Sequence[_Match]] = (),
+        tiers: Sequence[Sequence[_Match]],
+        driver_count: int,
+        other_counts: Sequence[int],
     ) -> None:
         """Add the best files among those with a token ``driver`` matches (few) that match
         the ``others`` too, most recently seen first.
+
+        Another word is checked by a probe per candidate, or, when it matches not many more
+        tokens than the driver (``other_counts``), by reading its tokens once into a set.
 
         ``tiers`` rank the files before their last activity: those matching every match of
         the first tier come first, and so on; the others after. Each candidate's visitor row
         is read through a correlated look-up of its primary key, and only the chosen ones are
         joined: the same plan on both engines, whatever PostgreSQL's statistics would favour.
         """
+        checks = [
+            self._among(_TOKEN.c.visitor_id, other)
+            if count <= min(COUNT_LIMIT, SET_FACTOR * driver_count)
+            else _has(_TOKEN.c.visitor_id, other)
+            for other, count in zip(others, other_counts, strict=True)
+        ]
         selects = [
-            select(_TOKEN.c.visitor_id).where(
-                part, *(_has(_TOKEN.c.visitor_id, other) for other in others)
-            )
+            select(_TOKEN.c.visitor_id).where(part, *checks)
             for part in driver.parts(_TOKEN.c.token, _TOKEN.c.office_id == self.office_id)
         ]
         candidates = (union(*selects) if len(selects) > 1 else selects[0].distinct()).subquery()
@@ -349,29 +378,50 @@ class _Lookup:
     def find(self, matches: Sequence[_Match], tiers: Sequence[Sequence[_Match]] = ()) -> None:
         """Add the files matching every word, best ``tiers`` first.
 
-        From the narrowest word's tokens when there are few; else the most recent files are
-        walked first (a few thousand at most), and the tokens read only when the walk did
-        not find enough (words broad each but rare together, like a common name and a year).
+        From the narrowest word's tokens when that is cheap: few of them, or the other words
+        narrow enough to be read whole. Else the most recent files are walked, a few
+        thousand at first, then as far as the rate of matches met says is needed, while
+        that costs less than reading the narrowest word's tokens; reading them is the last
+        resort (words each broad but rare together, like a common first name and an initial).
         """
         counts = self.counts(matches, COUNT_LIMIT)
         narrowest = min(range(len(matches)), key=lambda i: counts[i])
-        if counts[narrowest] == 0:
+        count = counts[narrowest]
+        if count == 0:
             return
         others = [m for i, m in enumerate(matches) if i != narrowest]
-        if counts[narrowest] <= DRIVE_LIMIT:
-            self.drive(matches[narrowest], others, tiers)
+        other_counts = [n for i, n in enumerate(counts) if i != narrowest]
+        probed = sum(n > min(COUNT_LIMIT, SET_FACTOR * count) for n in other_counts)
+
+        def drive(tiers: Sequence[Sequence[_Match]] = ()) -> None:
+            self.drive(matches[narrowest], others, tiers, count, other_counts)
+
+        if count <= DRIVE_LIMIT or (others and count <= COUNT_LIMIT and not probed):
+            drive(tiers)
             return
         for tier in tiers:
             self.find(tier)
             if self.room <= 0:
                 return
-        if counts[narrowest] > COUNT_LIMIT:
+        if count > COUNT_LIMIT:
             self.walk(matches)
             return
-        before = len(self.rows)
-        if not self.walk(matches, within=min(counts[narrowest], WALK_LIMIT)):
+        # In visitor rows read or probes made (about the same cost): a walked file costs
+        # one, a driven token one per word probed for it, or a visitor row (one word).
+        drive_cost = count * max(1, probed)
+        within = WALK_LIMIT
+        room, before = self.room, len(self.rows)
+        while within < drive_cost:
+            if self.walk(matches, within=within):
+                return
+            met = len(self.rows) - before
             del self.rows[before:]
-            self.drive(matches[narrowest], others)
+            # How far the walk would have to go at the rate it met matches so far.
+            needed = within * room / met if met else drive_cost
+            if needed >= drive_cost:
+                break
+            within = int(needed * 2)
+        drive()
 
     def matches(self) -> list[VisitorMatch]:
         """The results, with the day of their last visit (one grouped query)."""
