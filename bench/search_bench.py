@@ -52,7 +52,7 @@ from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.normalise import phone_digits, search_key
 from pimms_tui.domain.offices import create_office, office_info
-from pimms_tui.domain.search_index import search_tokens
+from pimms_tui.domain.search_index import all_tokens
 from pimms_tui.domain.setup import prepare_database
 from pimms_tui.domain.visitors import VisitorService
 
@@ -160,7 +160,7 @@ def seed_in_bulk(database: Database, visitors: int, visits: int, offices: int) -
                     _stamp(last_activity),
                 )
             )  # fmt: skip
-            for token in search_tokens(first, last, digits, birth_year):
+            for token in all_tokens(first, last, digits, birth_year):
                 token_rows.append((visitor_id, token, office_id))
         _write(database, "visitor", _VISITOR_COLUMNS, visitor_rows)
         _write(database, "visitor_search_token", _TOKEN_COLUMNS, token_rows)

@@ -22,9 +22,12 @@ from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo, create_office
 from pimms_tui.domain.search_index import (
+    PAIR_MARK,
+    all_tokens,
     forget_visitors,
     index_visitor,
     name_part_tokens,
+    pair_tokens,
     search_tokens,
 )
 from pimms_tui.domain.visitors import (
@@ -312,6 +315,92 @@ def walk_everything(monkeypatch: pytest.MonkeyPatch, count_limit: int) -> None:
     monkeypatch.setattr(visitors_module, "WALK_LIMIT", 1)
 
 
+def test_pair_tokens_of_a_file() -> None:
+    """Every ordered pair of name tokens, compounds included; never a phone or a year."""
+    assert pair_tokens("Awa", "Diop") == {"~awa diop", "~diop awa"}
+    pairs = pair_tokens("Hélène", "Dupont-Moreau")
+    assert {"~helene dupont", "~moreau helene", "~dupont moreau", "~helene dupontmoreau"} <= pairs
+    assert len(pairs) == 4 * 3
+    assert all_tokens("Awa", None, "0612345678", 1990) == {"awa", "0612345678", "1990"}
+
+
+PAIR_QUERIES = (
+    "sophie b",  # a whole first name, a last name's initial
+    "b sophie",  # the other way round
+    "soph be",  # a first name's start: its few forms are listed and paired
+    "sophie ber 1985",  # a third word checked candidate by candidate
+    "bernard bernardin",  # a word that is a prefix of the other's token
+    "bernard bern",  # both words could match the same token: not by pairs
+    "sophie bernrad",  # a typo in the second word
+    "sophie dupont-mor",  # a compound typed whole
+    "sophia b",
+    "sophie z",
+)
+
+
+def test_pairs_find_what_the_words_find(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Searches driven by the pair tokens give the same files, in the same order, as the
+    same searches through the words alone; and the pairs were used."""
+    for first, last, year in (
+        ("Sophie", "Bernard", "1985"),
+        ("Sophie", "Bernardin", None),
+        ("Sophia", "Benali", None),
+        ("Sophie", "Dupont-Moreau", None),
+        ("Bernard", "Sophie", None),
+        ("Sophiane", "Blanc", "1985"),
+        ("Marc", "Bernard", None),
+        ("Sophie", "Martin", None),
+    ):
+        desk.add(first, last, year=year)
+    monkeypatch.setattr(visitors_module, "DRIVE_LIMIT", 0)  # every word broad enough to pair
+    used: list[bool] = []
+    pair_driver = visitors_module._Lookup._pair_driver
+
+    def spy(self: Any, *args: Any) -> Any:
+        driver = pair_driver(self, *args)
+        used.append(driver is not None)
+        return driver
+
+    monkeypatch.setattr(visitors_module._Lookup, "_pair_driver", spy)
+    through_pairs = {text: desk.names(text) for text in PAIR_QUERIES}
+    assert sum(used) >= 6
+    monkeypatch.setattr(visitors_module._Lookup, "_pair_driver", lambda *_: None)
+    assert {text: desk.names(text) for text in PAIR_QUERIES} == through_pairs
+    # Most recently seen first; then Sophia, one typo away from "sophie".
+    assert through_pairs["sophie b"] == [
+        "Bernard Sophie",
+        "Sophie Bernardin",
+        "Sophie Bernard",
+        "Sophia Benali",
+    ]
+    assert through_pairs["bernard bernardin"] == ["Sophie Bernardin"]
+    assert through_pairs["sophie ber 1985"] == ["Sophie Bernard"]
+    assert through_pairs["sophie z"] == []
+
+
+def test_migration_writes_the_pairs_of_existing_files(desk: Desk, database: Database) -> None:
+    """Files indexed before the pair tokens get them from migration 0003; downgrading
+    removes them and nothing else."""
+    visitor_id = desk.add("Hélène", "Dupont-Moreau", phone="06 12 34 56 78", year="1985")
+
+    def tokens() -> set[str]:
+        with database.read() as session:
+            return set(
+                session.scalars(
+                    select(VisitorSearchToken.token).where(
+                        VisitorSearchToken.visitor_id == visitor_id
+                    )
+                )
+            )
+
+    everything = tokens()
+    assert everything == all_tokens("Hélène", "Dupont-Moreau", "0612345678", 1985)
+    migrate.downgrade(database.engine, "0002")
+    assert tokens() == {t for t in everything if not t.startswith(PAIR_MARK)}
+    migrate.upgrade(database.engine)
+    assert tokens() == everything
+
+
 # --- What a result holds, and what is never found ---------------------------------------------
 
 
@@ -528,7 +617,7 @@ def test_demo_visitors_are_indexed(database: Database, clock: FixedClock) -> Non
             tokens.setdefault(visitor_id, set()).add(token)
     assert len(people) == 60
     for person in people:
-        expected = search_tokens(person[2], person[3], person[4], person[5])
+        expected = all_tokens(person[2], person[3], person[4], person[5])
         assert tokens[person[0]] == expected
     first = people[0]
     found = VisitorService(database, first.office_id).search(

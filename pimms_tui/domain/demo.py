@@ -51,7 +51,7 @@ from .consent import KEEP_FILE_TEXT_HASH
 from .normalise import fold, phone_digits, search_key
 from .offices import create_office
 from .orientation import SHARE_CONSENT_TEXT_HASH
-from .search_index import contact_tokens, name_part_tokens
+from .search_index import contact_tokens, name_part_tokens, pair_token
 from .setup import prepare_database
 
 T = TypeVar("T")
@@ -1284,13 +1284,16 @@ class _Generator:
             )
 
     def _index(self, person: _Person, office_id: int, digits: str | None) -> None:
-        """The person's search tokens, as search_index.search_tokens (name parts cached)."""
+        """The person's search tokens, as search_index.all_tokens (name parts cached)."""
         tokens = set(contact_tokens(digits, person.birth_year))
+        words: set[str] = set()
         for part in (person.first, person.last):
             part_tokens = self.name_tokens.get(part)
             if part_tokens is None:
                 part_tokens = self.name_tokens[part] = name_part_tokens(part)
-            tokens.update(part_tokens)
+            words.update(part_tokens)
+        tokens |= words
+        tokens.update(pair_token(a, b) for a in words for b in words if a != b)
         rows = self.rows["visitor_search_token"]
         for token in tokens:
             rows.append((person.id, token, office_id))

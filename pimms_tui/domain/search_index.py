@@ -6,6 +6,11 @@ Each visitor has a few rows in ``visitor_search_token``: the folded parts of eac
 digits ("0612345678") and the birth year ("1985"). Searching is then a handful of range
 look-ups on one index, the same on SQLite and PostgreSQL.
 
+Each pair of name tokens is a token too, in both orders ("~helene dupont", "~dupont helene"):
+a common first name and the first letter of a common last name ("Sophie B") are then one
+range of the index rather than two broad words to intersect. The mark ``~`` sorts after
+every letter and digit, so that no word's range ever meets a pair.
+
 Whatever changes a visitor's name, phone or birth year, or merges or anonymises the file,
 calls :func:`index_visitor` in the same transaction (:func:`forget_visitors` for many files
 anonymised at once): an anonymised file must keep no fragment of its name, phone or year.
@@ -24,6 +29,8 @@ from .normalise import name_tokens
 
 # Longer tokens are cut (both when indexed and when searched): a prefix this long is enough.
 MAX_TOKEN_LENGTH = 64
+# Leads a pair token; sorts after the letters and digits that start the other tokens.
+PAIR_MARK = "~"
 
 
 def name_part_tokens(part: str | None) -> list[str]:
@@ -39,18 +46,46 @@ def contact_tokens(phone_digits: str | None, birth_year: int | None) -> list[str
     return tokens + ([str(birth_year)] if birth_year is not None else [])
 
 
+def pair_token(first: str, second: str) -> str:
+    """The token of two name tokens, in that order (cut like every token)."""
+    return f"{PAIR_MARK}{first} {second}"[:MAX_TOKEN_LENGTH]
+
+
+def pair_fits(first: str, second: str) -> bool:
+    """Whether the pair token of ``first`` and ``second`` is whole (not cut)."""
+    return len(PAIR_MARK) + len(first) + 1 + len(second) <= MAX_TOKEN_LENGTH
+
+
+def pair_tokens(first_name: str | None, last_name: str | None) -> set[str]:
+    """Every ordered pair of a visitor's name tokens, as tokens."""
+    words = {*name_part_tokens(first_name), *name_part_tokens(last_name)}
+    return {pair_token(a, b) for a in words for b in words if a != b}
+
+
 def search_tokens(
     first_name: str | None,
     last_name: str | None,
     phone_digits: str | None,
     birth_year: int | None,
 ) -> set[str]:
-    """Every token a visitor with these particulars is found by."""
+    """Every word token a visitor with these particulars is found by (pairs apart)."""
     return {
         *name_part_tokens(first_name),
         *name_part_tokens(last_name),
         *contact_tokens(phone_digits, birth_year),
     }
+
+
+def all_tokens(
+    first_name: str | None,
+    last_name: str | None,
+    phone_digits: str | None,
+    birth_year: int | None,
+) -> set[str]:
+    """The word tokens and the pair tokens of a visitor: every row of its index."""
+    return search_tokens(first_name, last_name, phone_digits, birth_year) | pair_tokens(
+        first_name, last_name
+    )
 
 
 def token_rows(visitor_id: int, office_id: int, tokens: Iterable[str]) -> list[dict[str, object]]:
@@ -82,7 +117,7 @@ def index_visitor(session: Session, visitor_id: int) -> None:
     session.execute(delete(VisitorSearchToken).where(VisitorSearchToken.visitor_id == visitor_id))
     if row is None or row.anonymised_at is not None or row.merged_into_id is not None:
         return
-    tokens = search_tokens(row.first_name, row.last_name, row.phone_digits, row.birth_year)
+    tokens = all_tokens(row.first_name, row.last_name, row.phone_digits, row.birth_year)
     if tokens:
         session.execute(insert(VisitorSearchToken), token_rows(visitor_id, row.office_id, tokens))
 

@@ -12,7 +12,9 @@ then the newest file.
 How the files are reached depends on how many tokens the narrowest word matches (counted up
 to a cap, on the index): few, and its files are read and checked for the other words; many
 (a letter or two), and the office's files are walked from the most recently seen, which
-finds enough matches almost at once precisely because so many match.
+finds enough matches almost at once precisely because so many match. Two name words each
+broad but rare together ("Sophie B", in an office of a million files) are read through the
+pair tokens: one range of the index for both words.
 """
 
 from __future__ import annotations
@@ -53,7 +55,13 @@ from .consent import KEEP_FILE_TEXT_HASH
 from .errors import DomainError, NotFound, PermissionDenied
 from .messages import N_
 from .normalise import name_tokens, phone_digits, search_key
-from .search_index import MAX_TOKEN_LENGTH, index_visitor, name_part_tokens
+from .search_index import (
+    MAX_TOKEN_LENGTH,
+    index_visitor,
+    name_part_tokens,
+    pair_fits,
+    pair_token,
+)
 from .validation import FieldError, normalise_phone, validate_birth_year, validate_email
 
 # Fewer phone digits than this match too many files to be worth showing.
@@ -70,6 +78,9 @@ WALK_LIMIT = 2000
 # Another word whose tokens are at most this many times the driving word's is read whole
 # into a set (sequential index reads) rather than probed once per candidate (random ones).
 SET_FACTOR = 4
+# A name word is paired with another when it stands for at most this many tokens (a word
+# typed whole, its longer forms, its typo variants); past it, the pairs would cost more.
+PAIR_WORDS = 16
 YEARS = range(1900, 2101)
 DUPLICATES_LIMIT = 8
 
@@ -134,10 +145,12 @@ def parse_query(text: str) -> list[QueryWord]:
 
 @dataclass(frozen=True)
 class _Match:
-    """What one word asks of a visitor: a token starting with ``prefix`` or among ``tokens``."""
+    """What one word asks of a visitor: a token starting with ``prefix`` or among ``tokens``
+    (``name``: the word is a name word, so it is in the pair tokens too)."""
 
     prefix: str | None = None
     tokens: tuple[str, ...] = ()
+    name: bool = False
 
     def parts(
         self, column: ColumnElement[str], anchor: ColumnElement[bool]
@@ -173,7 +186,9 @@ def _after_prefix(prefix: str) -> str | None:
 def _matches(words: Sequence[QueryWord], *, exact: bool) -> list[_Match]:
     """What each word asks of a visitor to be an exact, or a prefix, match (a year is exact)."""
     return [
-        _Match(tokens=(word.text,)) if exact or word.kind == "year" else _Match(prefix=word.text)
+        _Match(tokens=(word.text,), name=word.kind == "name")
+        if exact or word.kind == "year"
+        else _Match(prefix=word.text, name=word.kind == "name")
         for word in words
     ]
 
@@ -219,6 +234,22 @@ def _has(visitor_id: ColumnElement[int], match: _Match) -> ColumnElement[bool]:
         for part in match.parts(token.c.token, token.c.visitor_id == visitor_id)
     ]
     return or_(*probes) if len(probes) > 1 else probes[0]
+
+
+@dataclass(frozen=True)
+class _Driver:
+    """Where a look-up reads its candidates: ``parts`` of the token index, matching about
+    ``count`` tokens, each file then checked for the ``others`` words."""
+
+    parts: list[ColumnElement[bool]]
+    count: int
+    others: list[_Match]
+    other_counts: list[int]
+
+    @property
+    def probed(self) -> int:
+        """How many other words are probed per candidate (the others are read as sets)."""
+        return sum(n > min(COUNT_LIMIT, SET_FACTOR * self.count) for n in self.other_counts)
 
 
 class _Lookup:
@@ -284,19 +315,12 @@ class _Lookup:
         ]
         return or_(*tests) if len(tests) > 1 else tests[0]
 
-    def drive(
-        self,
-        driver: _Match,
-        others: Sequence[_Match],
-        tiers: Sequence[Sequence[_Match]],
-        driver_count: int,
-        other_counts: Sequence[int],
-    ) -> None:
-        """Add the best files among those with a token ``driver`` matches (few) that match
-        the ``others`` too, most recently seen first.
+    def drive(self, driver: _Driver, tiers: Sequence[Sequence[_Match]] = ()) -> None:
+        """Add the best files among those with a token the ``driver`` reads (few) that match
+        its other words too, most recently seen first.
 
         Another word is checked by a probe per candidate, or, when it matches not many more
-        tokens than the driver (``other_counts``), by reading its tokens once into a set.
+        tokens than the driver, by reading its tokens once into a set.
 
         ``tiers`` rank the files before their last activity: those matching every match of
         the first tier come first, and so on; the others after. Each candidate's visitor row
@@ -305,14 +329,11 @@ class _Lookup:
         """
         checks = [
             self._among(_TOKEN.c.visitor_id, other)
-            if count <= min(COUNT_LIMIT, SET_FACTOR * driver_count)
+            if count <= min(COUNT_LIMIT, SET_FACTOR * driver.count)
             else _has(_TOKEN.c.visitor_id, other)
-            for other, count in zip(others, other_counts, strict=True)
+            for other, count in zip(driver.others, driver.other_counts, strict=True)
         ]
-        selects = [
-            select(_TOKEN.c.visitor_id).where(part, *checks)
-            for part in driver.parts(_TOKEN.c.token, _TOKEN.c.office_id == self.office_id)
-        ]
+        selects = [select(_TOKEN.c.visitor_id).where(part, *checks) for part in driver.parts]
         candidates = (union(*selects) if len(selects) > 1 else selects[0].distinct()).subquery()
         candidate = candidates.c.visitor_id
         seen = (
@@ -378,37 +399,34 @@ class _Lookup:
     def find(self, matches: Sequence[_Match], tiers: Sequence[Sequence[_Match]] = ()) -> None:
         """Add the files matching every word, best ``tiers`` first.
 
-        From the narrowest word's tokens when that is cheap: few of them, or the other words
-        narrow enough to be read whole. Else the most recent files are walked, a few
-        thousand at first, then as far as the rate of matches met says is needed, while
-        that costs less than reading the narrowest word's tokens; reading them is the last
-        resort (words each broad but rare together, like a common first name and an initial).
+        From the narrowest word's tokens, or from the pairs of two name words when those are
+        fewer, when that is cheap: few of them, or the other words narrow enough to be read
+        whole. Else the most recent files are walked, a few thousand at first, then as far as
+        the rate of matches met says is needed, while that costs less than reading the
+        driver's tokens; reading them is the last resort.
         """
         counts = self.counts(matches, COUNT_LIMIT)
-        narrowest = min(range(len(matches)), key=lambda i: counts[i])
-        count = counts[narrowest]
-        if count == 0:
+        driver = self._word_driver(matches, counts)
+        if driver.count > DRIVE_LIMIT:
+            driver = self._pair_driver(matches, counts, driver) or driver
+        if driver.count == 0:
             return
-        others = [m for i, m in enumerate(matches) if i != narrowest]
-        other_counts = [n for i, n in enumerate(counts) if i != narrowest]
-        probed = sum(n > min(COUNT_LIMIT, SET_FACTOR * count) for n in other_counts)
-
-        def drive(tiers: Sequence[Sequence[_Match]] = ()) -> None:
-            self.drive(matches[narrowest], others, tiers, count, other_counts)
-
-        if count <= DRIVE_LIMIT or (others and count <= COUNT_LIMIT and not probed):
-            drive(tiers)
+        probed = driver.probed
+        if driver.count <= DRIVE_LIMIT or (
+            driver.others and driver.count <= COUNT_LIMIT and not probed
+        ):
+            self.drive(driver, tiers)
             return
         for tier in tiers:
             self.find(tier)
             if self.room <= 0:
                 return
-        if count > COUNT_LIMIT:
+        if driver.count > COUNT_LIMIT:
             self.walk(matches)
             return
         # In visitor rows read or probes made (about the same cost): a walked file costs
         # one, a driven token one per word probed for it, or a visitor row (one word).
-        drive_cost = count * max(1, probed)
+        drive_cost = driver.count * max(1, probed)
         within = WALK_LIMIT
         room, before = self.room, len(self.rows)
         while within < drive_cost:
@@ -421,7 +439,73 @@ class _Lookup:
             if needed >= drive_cost:
                 break
             within = int(needed * 2)
-        drive()
+        self.drive(driver)
+
+    def _word_driver(self, matches: Sequence[_Match], counts: Sequence[int]) -> _Driver:
+        """Candidates from the tokens of the narrowest word."""
+        narrowest = min(range(len(matches)), key=lambda i: counts[i])
+        return _Driver(
+            parts=matches[narrowest].parts(_TOKEN.c.token, self._in_office),
+            count=counts[narrowest],
+            others=[m for i, m in enumerate(matches) if i != narrowest],
+            other_counts=[n for i, n in enumerate(counts) if i != narrowest],
+        )
+
+    def _pair_driver(
+        self, matches: Sequence[_Match], counts: Sequence[int], single: _Driver
+    ) -> _Driver | None:
+        """Candidates from the pair tokens of two name words, if they are fewer than the
+        ``single`` word's: the broadest name word paired with the narrowest other one whose
+        tokens can be listed (a word typed whole has one or a few)."""
+        names = [i for i, m in enumerate(matches) if m.name]
+        if len(names) < 2:
+            return None
+        broad = max(names, key=lambda i: counts[i])
+        for narrow in sorted((i for i in names if i != broad), key=lambda i: counts[i]):
+            words = self._listed_tokens(matches[narrow])
+            if words is not None:
+                break
+        else:
+            return None
+        wanted = matches[broad]
+        typed = [wanted.prefix] if wanted.prefix is not None else []
+        if any(w.startswith(t) for w in words for t in typed) or words & set(wanted.tokens):
+            return None  # both words could match one token ("dupont dup"): no pair for that
+        if not all(pair_fits(w, t) for w in words for t in (*typed, *wanted.tokens)):
+            return None  # a pair that long is cut in the index: not one range any more
+        pairs = [
+            _Match(
+                prefix=pair_token(w, wanted.prefix) if wanted.prefix is not None else None,
+                tokens=tuple(pair_token(w, t) for t in wanted.tokens),
+            )
+            for w in sorted(words)
+        ]
+        count = sum(self.counts(pairs, COUNT_LIMIT))
+        if count >= single.count:
+            return None
+        rest = [i for i in range(len(matches)) if i not in (narrow, broad)]
+        return _Driver(
+            parts=[part for pair in pairs for part in pair.parts(_TOKEN.c.token, self._in_office)],
+            count=count,
+            others=[matches[i] for i in rest],
+            other_counts=[counts[i] for i in rest],
+        )
+
+    def _listed_tokens(self, match: _Match) -> set[str] | None:
+        """The office's tokens ``match`` matches, if there are at most PAIR_WORDS of them."""
+        words = set(match.tokens)
+        if match.prefix is not None:
+            (part,) = _Match(prefix=match.prefix).parts(_TOKEN.c.token, self._in_office)
+            words.update(
+                self.connection.scalars(
+                    select(_TOKEN.c.token).where(part).distinct().limit(PAIR_WORDS + 1)
+                )
+            )
+        return words if len(words) <= PAIR_WORDS else None
+
+    @property
+    def _in_office(self) -> ColumnElement[bool]:
+        return _TOKEN.c.office_id == self.office_id
 
     def matches(self) -> list[VisitorMatch]:
         """The results, with the day of their last visit (one grouped query)."""
@@ -503,7 +587,7 @@ class VisitorService:
                 if typos:
                     lookup.find(
                         [
-                            _Match(m.prefix, m.tokens + typos.get(i, ()))
+                            _Match(m.prefix, m.tokens + typos.get(i, ()), m.name)
                             for i, m in enumerate(_matches(parts, exact=False))
                         ]
                     )
@@ -536,7 +620,7 @@ class VisitorService:
         forms = {*name_part_tokens(first_name), *name_part_tokens(last_name)}
         with self.database.read() as session:
             lookup = _Lookup(session, self.office_id, DUPLICATES_LIMIT, also=[or_(*same)])
-            lookup.find([_Match(tokens=(key,)) for key in sorted(keys)])
+            lookup.find([_Match(tokens=(key,), name=True) for key in sorted(keys)])
             lookup.rows = [
                 row
                 for row in lookup.rows
