@@ -338,9 +338,13 @@ PAIR_QUERIES = (
 )
 
 
-def test_pairs_find_what_the_words_find(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("listed", [16, 0], ids=["forms-listed", "prefix-filtered"])
+def test_pairs_find_what_the_words_find(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, listed: int
+) -> None:
     """Searches driven by the pair tokens give the same files, in the same order, as the
-    same searches through the words alone; and the pairs were used."""
+    same searches through the words alone; and the pairs were used: each form of a word
+    paired, or (too many forms) the pairs starting with the word filtered on the other."""
     for first, last, year in (
         ("Sophie", "Bernard", "1985"),
         ("Sophie", "Bernardin", None),
@@ -353,18 +357,19 @@ def test_pairs_find_what_the_words_find(desk: Desk, monkeypatch: pytest.MonkeyPa
     ):
         desk.add(first, last, year=year)
     monkeypatch.setattr(visitors_module, "DRIVE_LIMIT", 0)  # every word broad enough to pair
+    monkeypatch.setattr(visitors_module, "PAIR_WORDS", listed)
     used: list[bool] = []
     pair_driver = visitors_module._Lookup._pair_driver
 
     def spy(self: Any, *args: Any) -> Any:
-        driver = pair_driver(self, *args)
+        driver, together = pair_driver(self, *args)
         used.append(driver is not None)
-        return driver
+        return driver, together
 
     monkeypatch.setattr(visitors_module._Lookup, "_pair_driver", spy)
     through_pairs = {text: desk.names(text) for text in PAIR_QUERIES}
     assert sum(used) >= 6
-    monkeypatch.setattr(visitors_module._Lookup, "_pair_driver", lambda *_: None)
+    monkeypatch.setattr(visitors_module._Lookup, "_pair_driver", lambda *_: (None, None))
     assert {text: desk.names(text) for text in PAIR_QUERIES} == through_pairs
     # Most recently seen first; then Sophia, one typo away from "sophie".
     assert through_pairs["sophie b"] == [

@@ -57,6 +57,7 @@ from .messages import N_
 from .normalise import name_tokens, phone_digits, search_key
 from .search_index import (
     MAX_TOKEN_LENGTH,
+    PAIR_MARK,
     index_visitor,
     name_part_tokens,
     pair_fits,
@@ -252,6 +253,17 @@ class _Driver:
         return sum(n > min(COUNT_LIMIT, SET_FACTOR * self.count) for n in self.other_counts)
 
 
+def _counted(parts: Sequence[ColumnElement[bool]], cap: int) -> ColumnElement[int]:
+    """The tokens matching ``parts``, each part counted up to ``cap`` + 1 on the index."""
+    counted = [
+        select(func.count())
+        .select_from(select(literal(1)).where(part).limit(cap + 1).subquery())
+        .scalar_subquery()
+        for part in parts
+    ]
+    return sum(counted[1:], counted[0])
+
+
 class _Lookup:
     """The look-ups of one search (or duplicate check) in one office, in one transaction."""
 
@@ -279,14 +291,15 @@ class _Lookup:
 
     def counts(self, matches: Sequence[_Match], cap: int) -> list[int]:
         """How many tokens of the office each word matches (a part counted up to ``cap`` + 1)."""
-        totals = []
-        for match in matches:
-            counted = []
-            for part in match.parts(_TOKEN.c.token, _TOKEN.c.office_id == self.office_id):
-                tokens = select(literal(1)).where(part).limit(cap + 1).subquery()
-                counted.append(select(func.count()).select_from(tokens).scalar_subquery())
-            totals.append(sum(counted[1:], counted[0]))
+        totals = [
+            _counted(match.parts(_TOKEN.c.token, _TOKEN.c.office_id == self.office_id), cap)
+            for match in matches
+        ]
         return [int(n) for n in self.connection.execute(select(*totals)).one()]
+
+    def count_parts(self, parts: Sequence[ColumnElement[bool]], cap: int) -> int:
+        """How many tokens the ``parts`` match together (each counted up to ``cap`` + 1)."""
+        return int(self.connection.execute(select(_counted(parts, cap))).scalar_one())
 
     def _filters(self) -> list[ColumnElement[bool]]:
         filters = [
@@ -407,13 +420,18 @@ class _Lookup:
         """
         counts = self.counts(matches, COUNT_LIMIT)
         driver = self._word_driver(matches, counts)
+        together = None  # about how many files match two of the words, when counted
         if driver.count > DRIVE_LIMIT:
-            driver = self._pair_driver(matches, counts, driver) or driver
+            paired, together = self._pair_driver(matches, counts)
+            driver = paired or driver
         if driver.count == 0:
             return
         probed = driver.probed
+        # Other words read whole as sets make reading the driver's files cheap, unless those
+        # files are so many that the most recent ones match at once (then walking wins).
+        few_together = together is None or together <= DRIVE_LIMIT
         if driver.count <= DRIVE_LIMIT or (
-            driver.others and driver.count <= COUNT_LIMIT and not probed
+            driver.others and driver.count <= COUNT_LIMIT and not probed and few_together
         ):
             self.drive(driver, tiers)
             return
@@ -452,44 +470,77 @@ class _Lookup:
         )
 
     def _pair_driver(
-        self, matches: Sequence[_Match], counts: Sequence[int], single: _Driver
-    ) -> _Driver | None:
-        """Candidates from the pair tokens of two name words, if they are fewer than the
-        ``single`` word's: the broadest name word paired with the narrowest other one whose
-        tokens can be listed (a word typed whole has one or a few)."""
+        self, matches: Sequence[_Match], counts: Sequence[int]
+    ) -> tuple[_Driver | None, int | None]:
+        """Candidates from the pair tokens of the narrowest name word and another name word
+        (the one they have fewest pairs with); and how many pairs that is, if counted: about
+        how many files match both words. None when there are not two name words to pair.
+        """
         names = [i for i, m in enumerate(matches) if m.name]
         if len(names) < 2:
-            return None
-        broad = max(names, key=lambda i: counts[i])
-        for narrow in sorted((i for i in names if i != broad), key=lambda i: counts[i]):
-            words = self._listed_tokens(matches[narrow])
-            if words is not None:
-                break
-        else:
-            return None
-        wanted = matches[broad]
-        typed = [wanted.prefix] if wanted.prefix is not None else []
-        if any(w.startswith(t) for w in words for t in typed) or words & set(wanted.tokens):
-            return None  # both words could match one token ("dupont dup"): no pair for that
-        if not all(pair_fits(w, t) for w in words for t in (*typed, *wanted.tokens)):
-            return None  # a pair that long is cut in the index: not one range any more
-        pairs = [
-            _Match(
-                prefix=pair_token(w, wanted.prefix) if wanted.prefix is not None else None,
-                tokens=tuple(pair_token(w, t) for t in wanted.tokens),
-            )
-            for w in sorted(words)
-        ]
-        count = sum(self.counts(pairs, COUNT_LIMIT))
-        if count >= single.count:
-            return None
-        rest = [i for i in range(len(matches)) if i not in (narrow, broad)]
-        return _Driver(
-            parts=[part for pair in pairs for part in pair.parts(_TOKEN.c.token, self._in_office)],
+            return None, None
+        narrow = min(names, key=lambda i: counts[i])
+        short = matches[narrow]
+        listed = self._listed_tokens(short)
+        options = {
+            other: parts
+            for other in names
+            if other != narrow and (parts := self._pair_parts(short, listed, matches[other]))
+        }
+        if not options:
+            return None, None
+        totals = self.connection.execute(
+            select(*(_counted(parts, COUNT_LIMIT) for parts in options.values()))
+        ).one()
+        count, partner = min(zip((int(n) for n in totals), options, strict=True))
+        rest = [i for i in range(len(matches)) if i not in (narrow, partner)]
+        driver = _Driver(
+            parts=options[partner],
             count=count,
             others=[matches[i] for i in rest],
             other_counts=[counts[i] for i in rest],
         )
+        return (driver if count < counts[narrow] else None), count
+
+    def _pair_parts(
+        self, short: _Match, listed: set[str] | None, wide: _Match
+    ) -> list[ColumnElement[bool]]:
+        """The parts of the index holding the pairs of ``short`` and ``wide`` (none if they
+        cannot be paired).
+
+        Each form of the short word (its typo variants, the tokens its prefix starts, when
+        ``listed``) makes one range of pairs with the wide word; a prefix with many forms
+        ("michel": "michelle", "michelmartin"…) makes one range of the pairs starting with
+        it, filtered on the pair's second word: still one read of the index.
+        """
+        forms = set(short.tokens) | (listed or set())
+        spread = short.prefix if short.prefix is not None and listed is None else None
+        seconds = [wide.prefix] if wide.prefix is not None else []
+        if any(f.startswith(t) for f in forms for t in seconds) or forms & set(wide.tokens):
+            return []  # both words could match one token ("dupont dup"): no pair for that
+        if spread is not None and any(
+            spread.startswith(t) or t.startswith(spread) for t in (*seconds, *wide.tokens)
+        ):
+            return []
+        firsts = [*forms, *([spread] if spread is not None else [])]
+        if not all(pair_fits(f, t) for f in firsts for t in (*seconds, *wide.tokens)):
+            return []  # a pair that long is cut in the index: not one range any more
+        pairs = [
+            _Match(
+                prefix=pair_token(form, wide.prefix) if wide.prefix is not None else None,
+                tokens=tuple(pair_token(form, t) for t in wide.tokens),
+            )
+            for form in sorted(forms)
+        ]
+        parts = [part for pair in pairs for part in pair.parts(_TOKEN.c.token, self._in_office)]
+        if spread is not None:
+            (within,) = _Match(prefix=PAIR_MARK + spread).parts(_TOKEN.c.token, self._in_office)
+            # "~michel% d%": the pair's first word starts with "michel", its second with "d"
+            # (a word holds no space, so the space is the one between the two).
+            patterns = [f"{PAIR_MARK}{spread}% {t}%" for t in seconds]
+            patterns += [f"{PAIR_MARK}{spread}% {t}" for t in wide.tokens]
+            parts.append(and_(within, or_(*(_TOKEN.c.token.like(p) for p in patterns))))
+        return parts
 
     def _listed_tokens(self, match: _Match) -> set[str] | None:
         """The office's tokens ``match`` matches, if there are at most PAIR_WORDS of them."""
