@@ -91,9 +91,9 @@ def check_pin(pin: str) -> str:
     raise DomainError(PIN_INVALID, length=PASSPHRASE_MIN)
 
 
-def hash_pin(pin: str) -> str:
-    """The Argon2id hash of a PIN that follows the rule."""
-    return _hasher().hash(check_pin(pin))
+def hash_pin(pin: str, salt: bytes | None = None) -> str:
+    """The Argon2id hash of a PIN that follows the rule (a random salt unless given)."""
+    return _hasher().hash(check_pin(pin), salt=salt)
 
 
 def _pin_matches(pin_hash: str, pin: str) -> bool:
