@@ -55,6 +55,13 @@ class OfficeSetupScreen(DeskScreen):
         """Enter moves to the next field; on the last one, everything is checked and saved."""
         shown = [f for f in FIELDS if self.query_one(f, Input).display]
         current = f"#{event.input.id}"
+        if current == "#office-name" and not event.value.strip():
+            self._say(_("Please type the office's name."), current)
+            return
+        if current == "#manager-name" and not event.value.strip():
+            self._say(_("Please type your name."), current)
+            return
+        self._say("")
         if current != shown[-1]:
             self.query_one(shown[shown.index(current) + 1], Input).focus()
             return

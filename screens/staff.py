@@ -109,13 +109,18 @@ class StaffScreen(DeskScreen):
 
     def action_add(self) -> None:
         """A new account."""
-        self.app.push_screen(StaffForm(), lambda saved: self.load() if saved else None)
+        self.app.push_screen(StaffForm(), self.reload_if_saved)
 
     def action_reset_pin(self) -> None:
         """A new PIN for the selected person (it also lifts a lock-out)."""
         account = self.selected()
         if account is not None:
-            self.app.push_screen(StaffForm(account), lambda saved: self.load() if saved else None)
+            self.app.push_screen(StaffForm(account), self.reload_if_saved)
+
+    def reload_if_saved(self, saved: object) -> None:
+        """After a form: read the accounts again if something was saved."""
+        if saved:
+            self.load()
 
     def action_deactivate(self) -> None:
         """Close the selected account; it leaves the sign-in list."""

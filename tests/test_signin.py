@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 from typing import Any
 
 import pytest
@@ -36,7 +34,9 @@ from .uikit import (
     build_app,
     screen_text,
     settle,
+    shown,
     signed_in_account,
+    wait_for,
 )
 
 SIZE = (120, 40)
@@ -45,16 +45,6 @@ SIZE = (120, 40)
 def accounts(database: Database, office: OfficeInfo) -> dict[Role, int]:
     """One account per role, all with the test PIN."""
     return {role: signed_in_account(database, office, role).id for role in Role}
-
-
-async def wait_for(pilot: Pilot[Any], condition: Any, rounds: int = 80) -> None:
-    """Let workers and timers run until ``condition()`` holds (or fail)."""
-    for _ in range(rounds):
-        await settle(pilot, 1)
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the condition never held; the screen shows:\n" + screen_text(pilot))
 
 
 async def sign_in(pilot: Pilot[Any], name: str, pin: str = TEST_PIN) -> None:
@@ -68,13 +58,6 @@ async def sign_in(pilot: Pilot[Any], name: str, pin: str = TEST_PIN) -> None:
     await settle(pilot)
     await pilot.press(*pin, "enter")
     await settle(pilot)
-
-
-def shown(app: Any) -> str:
-    """What the terminal really displays (every layer composited), as plain text."""
-    svg = app.export_screenshot()
-    body = svg[svg.index("<g class=") :] if "<g class=" in svg else svg
-    return html.unescape(re.sub(r"<[^>]+>", "", body)).replace("\xa0", " ")
 
 
 def journal(database: Database) -> list[str]:

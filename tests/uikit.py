@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -127,3 +129,20 @@ def screen_text(pilot: Pilot[Any]) -> str:
             rendered = widget.render()
             parts.append(str(getattr(rendered, "plain", rendered)))
     return "\n".join(parts)
+
+
+async def wait_for(pilot: Pilot[Any], condition: Any, rounds: int = 80) -> None:
+    """Let workers and timers run until ``condition()`` holds (or fail)."""
+    for _ in range(rounds):
+        await settle(pilot, 1)
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the condition never held; the screen shows:\n" + screen_text(pilot))
+
+
+def shown(app: Any) -> str:
+    """What the terminal really displays (every layer composited), as plain text."""
+    svg = app.export_screenshot()
+    body = svg[svg.index("<g class=") :] if "<g class=" in svg else svg
+    return html.unescape(re.sub(r"<[^>]+>", "", body)).replace("\xa0", " ")
