@@ -8,7 +8,7 @@ anonymous appointment), then a free slot. Refusals are written in the status lin
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -20,7 +20,6 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, OptionList,
 from textual.widgets.option_list import Option
 
 from pimms_tui.db.enums import AppointmentStatus
-from pimms_tui.domain.access import Permission
 from pimms_tui.domain.agenda import AgendaPerson, week_start
 from pimms_tui.domain.appointments import AppointmentView, Slot
 from pimms_tui.domain.visitors import VisitorMatch, VisitorService
@@ -81,10 +80,6 @@ class AgendaScreen(WorklistScreen):
         Binding("t", "today", N_("Today"), id="agenda_today"),
         Binding("escape", "back", N_("Back"), id="agenda_back"),
     ]
-    ACTION_PERMISSIONS: ClassVar[dict[str, Permission]] = {
-        "no_show": Permission.FOLLOW_UP,
-        "excused": Permission.FOLLOW_UP,
-    }
 
     def __init__(self, day: date | None = None) -> None:
         super().__init__()

@@ -221,6 +221,10 @@ OPERATIONS: dict[str, tuple[Permission, Operation]] = {
             w.relay, RelayStatus.CONFIRMED.value, a
         ),
     ),
+    "appointments.set_outcome_seen": (
+        Permission.FOLLOW_UP,
+        lambda w, a: _appointments(w).set_outcome(w.past_appointment, "seen", a),
+    ),
     "followups.record_appointment": (
         Permission.FOLLOW_UP,
         lambda w, a: FollowUpService(w.database, w.clock, w.office).record_appointment(
@@ -228,7 +232,7 @@ OPERATIONS: dict[str, tuple[Permission, Operation]] = {
         ),
     ),
     "agenda.mark_no_show": (
-        Permission.FOLLOW_UP,
+        Permission.BOOK,
         lambda w, a: _agenda(w).mark_no_show(w.past_appointment, a),
     ),
     "visitors.merge": (

@@ -203,12 +203,12 @@ class AgendaService:
 
     def mark_no_show(self, appointment_id: int, actor: Actor) -> AppointmentView:
         """The person did not come (once the appointment has started)."""
-        require(actor, Permission.FOLLOW_UP)
+        require(actor, Permission.BOOK)
         return self.appointments.set_outcome(appointment_id, AppointmentStatus.NO_SHOW, actor)
 
     def mark_excused(self, appointment_id: int, actor: Actor) -> AppointmentView:
         """The person let the office know they could not come."""
-        require(actor, Permission.FOLLOW_UP)
+        require(actor, Permission.BOOK)
         return self.appointments.set_outcome(appointment_id, AppointmentStatus.EXCUSED, actor)
 
     # Internals ----------------------------------------------------------------------------

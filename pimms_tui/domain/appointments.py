@@ -357,8 +357,13 @@ class AppointmentService:
             return self.view(session, appointment_id)
 
     def set_outcome(self, appointment_id: int, status: str, actor: Actor) -> AppointmentView:
-        """Record what happened: seen, no-show, excused or cancelled (a later fix is allowed)."""
-        require(actor, Permission.FOLLOW_UP)
+        """Record what happened: seen, no-show, excused or cancelled (a later fix is allowed).
+
+        That the person was seen is the mediators' follow-up; that they did not come, sent
+        word or cancelled is kept by whoever holds the agenda, reception included.
+        """
+        seen = status == AppointmentStatus.SEEN.value
+        require(actor, Permission.FOLLOW_UP if seen else Permission.BOOK)
         self.check_actor(actor)
         if status not in OUTCOME_STATUSES:
             raise FieldError("status", OUTCOME_INVALID)
