@@ -188,7 +188,12 @@ class SignInScreen(DeskScreen):
         except DomainError as refused:
             self.app.call_from_thread(self._refused, translate(refused.message, refused.params))
             return
-        self.app.call_from_thread(self.desk_app.enter_as, account)
+        self.app.call_from_thread(self._accepted, account)
+
+    def _accepted(self, account: StaffAccount) -> None:
+        # The screen may stay in a stack: no PIN is left in it.
+        self.query_one("#signin-pin", Input).value = ""
+        self.desk_app.enter_as(account)
 
     def _refused(self, text: str) -> None:
         self._say(text)
