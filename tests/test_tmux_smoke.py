@@ -40,6 +40,7 @@ STEP_TIMEOUT_S = 15.0
 POLL_S = 0.1
 WIDTH, HEIGHT = 160, 60
 SIGN_IN_SHOWN = re.compile(r"demo PIN (\d{4})")
+CHOSEN = re.compile(r"Signing in as ")
 QUEUE_SHOWN = re.compile(r"— \d+ waiting")
 ARRIVAL_READY = re.compile(r"1 · ")
 ANONYMOUS_CHOSEN = re.compile(r"Anonymous visit")
@@ -167,6 +168,7 @@ def test_demo_arrival_in_a_real_terminal(terminal: Terminal, tmp_path: Path) -> 
     match = SIGN_IN_SHOWN.search(sign_in)
     assert match is not None
     terminal.keys("Enter")
+    terminal.wait_for(CHOSEN)  # the PIN field has the focus once the name is taken
     terminal.keys(*match.group(1), "Enter")
     queue_before = terminal.wait_for(QUEUE_SHOWN)
     codes_before = set(TICKET_CODE.findall(queue_before))
