@@ -74,6 +74,8 @@ def main() -> None:
             office=office,
             desk=desk,
         )
+        # Counted from the queue, once someone is signed in (sign-in is not part of a path).
+        services.staff = services.create_first_manager("Mesure", "4821")
         results: list[tuple[str, int, str]] = []
         anonymous, code_a = asyncio.run(count_keys(services, ["a", "enter", "1"]))
         results.append(("anonymous walk-in, reason included", anonymous, code_a))

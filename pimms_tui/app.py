@@ -8,17 +8,20 @@ anything else a logged error and an apology — never a traceback on screen.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
 
 from sqlalchemy.exc import DBAPIError
-from textual import on
+from textual import events, on
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
 from pimms_tui import screens
+from pimms_tui.domain import access
 from pimms_tui.domain.errors import DomainError
+from pimms_tui.domain.staff import StaffAccount
 from pimms_tui.i18n import N_, _, translate
 from pimms_tui.screens.base import translate_bindings
 from pimms_tui.services import Services
@@ -37,24 +40,88 @@ class PimmsApp(App[None]):
         Binding("ctrl+q", "quit", N_("Quit"), id="quit", priority=True),
         Binding("f1,question_mark", "help", N_("Help"), id="help"),
         Binding("ctrl+f,slash", "search", N_("Find a visitor"), id="search"),
+        Binding("ctrl+l", "switch_user", N_("Lock / change user"), id="switch_user", priority=True),
     ]
+    # How often the idle lock looks at the time since the last key (seconds).
+    IDLE_CHECK_SECONDS = 1.0
 
     def __init__(self, services: Services) -> None:
         super().__init__()
         translate_bindings(self)
         self.services = services
         self.database_down = False
+        self.last_activity = services.clock.now()
 
     def on_mount(self) -> None:
         """Open the queue, or the first-run setup when the database has no office yet."""
-        from pimms_tui.screens.queue import QueueScreen
         from pimms_tui.screens.setup import OfficeSetupScreen
+        from pimms_tui.screens.signin import SignInScreen
 
         self.title = _("PIMMS — front desk")
+        self.set_interval(self.IDLE_CHECK_SECONDS, self.lock_when_idle)
         if self.services.office is None:
             self.push_screen(OfficeSetupScreen())
+        elif self.services.staff is not None:
+            self.enter_as(self.services.staff)
         else:
-            self.push_screen(QueueScreen())
+            self.push_screen(SignInScreen())
+
+    # Who works at this desk -----------------------------------------------------------------
+
+    def enter_as(self, account: StaffAccount) -> None:
+        """Give the desk to ``account``: back to their own work, or a fresh queue.
+
+        Each person has their own stack of screens (a Textual mode): the same person
+        signing in again finds their work as they left it; someone else never sees it.
+        """
+        from pimms_tui.screens.queue import QueueScreen
+        from pimms_tui.screens.signin import SignInScreen
+
+        self.services.staff = account
+        self.last_activity = self.services.clock.now()
+        mode = f"staff-{account.id}"
+        if mode not in self._modes:
+            self.add_mode(mode, QueueScreen)
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+        # The sign-in screen left on top of this person's work when they stepped away.
+        if isinstance(self.screen, SignInScreen) and len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.sub_title = account.display_name
+
+    def action_switch_user(self) -> None:
+        """Lock the desk and let anyone sign in; the work below waits for its owner."""
+        self.lock(idle=False)
+
+    def lock(self, *, idle: bool) -> None:
+        """Cover everything with the sign-in screen (nothing of a visitor shows)."""
+        from pimms_tui.screens.signin import SignInScreen
+
+        if self.services.staff is None or isinstance(self.screen, SignInScreen):
+            return
+        self.clear_notifications()
+        self.push_screen(SignInScreen(locked_for=self.services.staff if idle else None))
+
+    def lock_when_idle(self) -> None:
+        """Lock the desk once nobody has typed for the configured time (0: never)."""
+        minutes = self.services.settings.idle_lock_minutes
+        if minutes <= 0 or self.services.staff is None:
+            return
+        if self.services.clock.now() - self.last_activity >= timedelta(minutes=minutes):
+            self.lock(idle=True)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Every key and click counts as activity for the idle lock."""
+        if isinstance(event, events.Key | events.MouseDown):
+            self.last_activity = self.services.clock.now()
+        await super().on_event(event)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Searching opens visitor files: only for the roles that see files."""
+        if action == "search":
+            staff = self.services.staff
+            return staff is not None and access.allows(staff.role, access.Permission.FILES)
+        return True
 
     def action_help(self) -> None:
         """Show every key of the current screen."""
@@ -66,7 +133,10 @@ class PimmsApp(App[None]):
     def action_search(self) -> None:
         """Find a visitor's file, from anywhere (once the office exists)."""
         from pimms_tui.screens.search import SearchScreen
+        from pimms_tui.screens.signin import SignInScreen
 
+        if isinstance(self.screen, SignInScreen) or self.services.staff is None:
+            return
         if self.services.office is not None and not isinstance(self.screen, SearchScreen):
             self.push_screen(SearchScreen())
 

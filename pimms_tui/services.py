@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from pimms_tui.db.engine import Database
+from pimms_tui.db.enums import Role
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.agenda import AgendaService
 from pimms_tui.domain.appointments import AppointmentService
@@ -44,6 +45,7 @@ from pimms_tui.domain.orientation import OrientationService
 from pimms_tui.domain.queue import QueueService
 from pimms_tui.domain.setup import prepare_database
 from pimms_tui.domain.slips import SlipService
+from pimms_tui.domain.staff import AccessRules, StaffAccount, StaffService
 from pimms_tui.domain.visitor_file import VisitorFileService
 from pimms_tui.domain.visitors import VisitorService
 from pimms_tui.settings import Settings, data_dir
@@ -77,6 +79,7 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     office: OfficeInfo | None = None
     desk: DeskInfo | None = None
+    staff: StaffAccount | None = None  # who is signed in at this terminal
     _queue: QueueService | None = field(default=None, init=False, repr=False)
     _catalog: Catalog | None = field(default=None, init=False, repr=False)
 
@@ -94,14 +97,37 @@ class Services:
 
     @property
     def actor(self) -> Actor:
-        """Who acts from this terminal (staff accounts come with sign-in)."""
+        """Who acts from this terminal: the signed-in staff member, with their role.
+
+        Before anyone signs in, the terminal has reception's rights only, never a manager's.
+        """
         assert self.office is not None
         desk = self.desk
+        staff = self.staff
         return Actor(
             office_id=self.office.id,
             desk_id=desk.id if desk else None,
+            staff_id=staff.id if staff else None,
+            role=staff.role if staff else Role.RECEPTION,
             desk_name=desk.name if desk else "",
         )
+
+    @property
+    def staff_accounts(self) -> StaffService:
+        """The office's staff accounts, with the lock-out rules of the settings."""
+        assert self.office is not None
+        rules = AccessRules(
+            attempts=self.settings.lockout_attempts, lock_minutes=self.settings.lockout_minutes
+        )
+        return StaffService(self.database, self.clock, self.office.id, rules)
+
+    def sign_in(self, staff_id: int, pin: str) -> StaffAccount:
+        """Check the PIN (lock-out and journal in the domain); the account, once accepted."""
+        return self.staff_accounts.sign_in(staff_id, pin, self.desk.id if self.desk else None)
+
+    def create_first_manager(self, name: str, pin: str) -> StaffAccount:
+        """First run: the office's first manager, who is then the one signed in."""
+        return self.staff_accounts.create_first_manager(name, pin)
 
     @property
     def queue(self) -> QueueService:

@@ -87,6 +87,8 @@ class Settings:
     office_code: str | None = None
     queue_poll_seconds: float = 0.25
     idle_lock_minutes: float = 3.0
+    lockout_attempts: int = 5
+    lockout_minutes: float = 5.0
 
     @property
     def resolved_database_url(self) -> str:
@@ -142,6 +144,35 @@ def _clean(value: str | None) -> str | None:
     return value.strip() or None
 
 
+# Environment variables for the desk's access rules, and the Settings field each one sets.
+ACCESS_NUMBERS = {
+    "PIMMS_IDLE_LOCK_MINUTES": "idle_lock_minutes",
+    "PIMMS_LOCKOUT_ATTEMPTS": "lockout_attempts",
+    "PIMMS_LOCKOUT_MINUTES": "lockout_minutes",
+}
+
+
+def _access_numbers(env: Mapping[str, str]) -> dict[str, float | int]:
+    """Idle lock and lock-out numbers from the environment (0 idle minutes: never lock)."""
+    values: dict[str, float | int] = {}
+    for name, key in ACCESS_NUMBERS.items():
+        text = _clean(env.get(name))
+        if text is None:
+            continue
+        try:
+            number = int(text) if key == "lockout_attempts" else float(text)
+        except ValueError:
+            number = -1
+        if number < 0 or (key == "lockout_attempts" and number < 1) or number != number:
+            raise SettingsError(
+                N_("The setting {name} must be a positive number, not {value}."),
+                name=name,
+                value=text,
+            )
+        values[key] = number
+    return values
+
+
 def load_settings(environ: Mapping[str, str] | None = None, **cli: Any) -> Settings:
     """Build the settings from the file, the environment and command-line values."""
     env = os.environ if environ is None else environ
@@ -161,6 +192,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **cli: Any) -> Setti
         desk=_clean(env.get("PIMMS_DESK")),
         office_code=_clean(env.get("PIMMS_OFFICE")),
     )
+    settings = settings.with_overrides(**_access_numbers(env))
     cli = {key: _clean(value) if isinstance(value, str) else value for key, value in cli.items()}
     settings = settings.with_overrides(**cli)
     if settings.demo and cli.get("database_url") is None:

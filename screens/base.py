@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.dom import DOMNode
@@ -11,6 +11,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 from textual.worker import Worker
 
+from pimms_tui.domain.access import Permission, allows
 from pimms_tui.i18n import _
 
 if TYPE_CHECKING:
@@ -40,6 +41,10 @@ class DatabaseBanner(Static):
 class DeskScreen(Screen[Any]):
     """A full screen of the desk."""
 
+    # Actions a role may lack: their keys are hidden (and inert) for that role. The domain
+    # refuses the operation anyway; hiding the key only spares a useless refusal.
+    ACTION_PERMISSIONS: ClassVar[dict[str, Permission]] = {}
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         translate_bindings(self)
@@ -60,6 +65,16 @@ class DeskScreen(Screen[Any]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Worker messages do not bubble: hand failures to the app's one handler."""
         self.desk_app.handle_worker_failure(event)
+
+    def role_allows(self, permission: Permission) -> bool:
+        """Whether the signed-in person's role grants ``permission``."""
+        staff = self.services.staff
+        return staff is not None and allows(staff.role, permission)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the keys of actions the signed-in role may not do."""
+        permission = self.ACTION_PERMISSIONS.get(action)
+        return permission is None or self.role_allows(permission)
 
     def compose_banner(self) -> ComposeResult:
         """The database banner, hidden unless the screen has the -database-down class."""

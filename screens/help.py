@@ -65,6 +65,8 @@ def keys_markdown() -> str:
     from .orientation import FormModal
     from .queue import QueueScreen
     from .search import SearchScreen
+    from .signin import SignInScreen
+    from .staff import StaffScreen
     from .visitor_file import VisitorFileScreen
 
     sections: list[tuple[str, type[Any]]] = [
@@ -75,6 +77,8 @@ def keys_markdown() -> str:
         ("Visitor file", VisitorFileScreen),
         ("Follow-ups", FollowUpsScreen),
         ("Agenda", AgendaScreen),
+        ("Sign-in", SignInScreen),
+        ("Staff", StaffScreen),
         ("Forms", FormModal),
         ("Everywhere", PimmsApp),
     ]

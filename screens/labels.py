@@ -15,10 +15,16 @@ from pimms_tui.db.enums import (
     RefusalReason,
     RelayMode,
     RelayStatus,
+    Role,
     VisitStatus,
 )
 from pimms_tui.i18n import N_, _
 
+ROLE_LABELS = {
+    Role.RECEPTION: N_("reception"),
+    Role.MEDIATOR: N_("mediator"),
+    Role.MANAGER: N_("manager"),
+}
 STATUS_LABELS = {
     VisitStatus.WAITING: N_("waiting"),
     VisitStatus.CALLED: N_("called"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from sqlalchemy.exc import DBAPIError
@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from pimms_tui.db.enums import Priority, VisitStatus
+from pimms_tui.domain.access import REFUSALS, Permission
 from pimms_tui.domain.followups import FollowUpCounts
 from pimms_tui.domain.queue import QueueEntry
 from pimms_tui.i18n import N_, _, format_duration, label
@@ -79,7 +80,13 @@ class QueueScreen(DeskScreen):
         Binding("p", "toggle_public", N_("Public screen"), id="toggle_public"),
         Binding("f", "followups", N_("Follow-ups"), id="followups"),
         Binding("g", "agenda", N_("Agenda"), id="agenda"),
+        Binding("e", "staff", N_("Staff"), id="staff"),
     ]
+    ACTION_PERMISSIONS: ClassVar[dict[str, Permission]] = {
+        "start": Permission.ORIENT,
+        "followups": Permission.FOLLOW_UP,
+        "staff": Permission.STAFF,
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -188,7 +195,11 @@ class QueueScreen(DeskScreen):
         summary = _("{office} — {desk} — {count} waiting").format(
             office=clean(office), desk=clean(desk), count=waiting
         )
-        if self.follow_ups is not None and self.follow_ups.total:
+        if (
+            self.follow_ups is not None
+            and self.follow_ups.total
+            and self.role_allows(Permission.FOLLOW_UP)
+        ):
             summary += "   " + _(
                 "To follow up: {relays} relays, {appointments} appointments to fill in (f)"
             ).format(
@@ -254,6 +265,12 @@ class QueueScreen(DeskScreen):
 
         self.app.push_screen(FollowUpsScreen())
 
+    def action_staff(self) -> None:
+        """The office's staff accounts (managers)."""
+        from .staff import StaffScreen
+
+        self.app.push_screen(StaffScreen())
+
     def action_agenda(self) -> None:
         """The agenda: day and week, check-in, booking."""
         from .agenda import AgendaScreen
@@ -282,6 +299,9 @@ class QueueScreen(DeskScreen):
             return
         if entry.status == VisitStatus.WAITING:
             self.run_queue_action("call", entry.visit_id)
+        elif not self.role_allows(Permission.ORIENT):
+            # Listening and orienting are the mediators' (the domain refuses it anyway).
+            self.notify(_(REFUSALS[Permission.ORIENT]), severity="warning")
         elif entry.status == VisitStatus.CALLED:
             self.run_queue_action("start", entry.visit_id)
         elif entry.status == VisitStatus.IN_PROGRESS:

@@ -6,7 +6,7 @@ file is audited by the domain; the screen only asks for it off the UI thread.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -16,6 +16,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
+from pimms_tui.domain.access import Permission
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.appointments import AppointmentView
 from pimms_tui.domain.queue import Ticket
@@ -67,6 +68,9 @@ class VisitorFileScreen(DeskScreen):
         Binding("f", "follow_up", N_("Follow-up"), id="file_follow_up"),
         Binding("escape", "back", N_("Back"), id="file_back"),
     ]
+    ACTION_PERMISSIONS: ClassVar[dict[str, Permission]] = {
+        "follow_up": Permission.FOLLOW_UP,
+    }
 
     def __init__(self, visitor_id: int) -> None:
         super().__init__()

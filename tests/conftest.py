@@ -53,12 +53,26 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         "PIMMS_LANG",
         "PIMMS_DESK",
         "PIMMS_OFFICE",
+        "PIMMS_IDLE_LOCK_MINUTES",
+        "PIMMS_LOCKOUT_ATTEMPTS",
+        "PIMMS_LOCKOUT_MINUTES",
         "LANGUAGE",
         "LC_ALL",
         "LC_MESSAGES",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
+
+
+@pytest.fixture(autouse=True)
+def cheap_pin_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with a small cost: the same algorithm and format, a hundred times faster."""
+    from argon2 import PasswordHasher
+
+    from pimms_tui.domain import staff
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(staff, "_hasher", lambda: cheap)
 
 
 def _admin_engine(url: str):  # type: ignore[no-untyped-def]

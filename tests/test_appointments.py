@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,7 @@ from pimms_tui.domain.appointments import (
     opening_intervals,
 )
 from pimms_tui.domain.clock import FixedClock
-from pimms_tui.domain.errors import Conflict, DomainError
+from pimms_tui.domain.errors import Conflict, DomainError, PermissionDenied
 from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.domain.validation import FieldError
 
@@ -268,13 +269,17 @@ def test_to_fill_in_and_outcomes(
     cancelled = service.book(None, Slot(paris(MONDAY, 10, 30), 30, camille), None, actor)
     service.cancel(cancelled.id, actor)
     assert service.to_fill_in() == []
+    # Reception keeps the agenda; that the person was seen is the mediator's follow-up.
+    mediator = replace(actor, role=Role.MEDIATOR)
     with pytest.raises(DomainError):
-        service.set_outcome(later.id, AppointmentStatus.SEEN, actor)  # not started yet
+        service.set_outcome(later.id, AppointmentStatus.SEEN, mediator)  # not started yet
 
     clock.advance(minutes=45)  # 10:45: the 10:00 one is over, the 11:00 one is to come
     assert [a.id for a in service.to_fill_in()] == [early.id]
     assert [a.id for a in service.to_fill_in(staff_id=camille + 1)] == []
-    seen = service.set_outcome(early.id, AppointmentStatus.SEEN, actor)
+    with pytest.raises(PermissionDenied):
+        service.set_outcome(early.id, AppointmentStatus.SEEN, actor)
+    seen = service.set_outcome(early.id, AppointmentStatus.SEEN, mediator)
     assert seen.status == AppointmentStatus.SEEN
     assert service.to_fill_in() == []
     fixed = service.set_outcome(early.id, AppointmentStatus.NO_SHOW, actor)  # a correction
@@ -282,7 +287,7 @@ def test_to_fill_in_and_outcomes(
     with pytest.raises(FieldError):
         service.set_outcome(early.id, AppointmentStatus.BOOKED, actor)
     with pytest.raises(Conflict):
-        service.set_outcome(cancelled.id, AppointmentStatus.SEEN, actor)
+        service.set_outcome(cancelled.id, AppointmentStatus.SEEN, mediator)
     with pytest.raises(Conflict):
         service.cancel(early.id, actor)
 

@@ -15,7 +15,7 @@ from pimms_tui.screens.arrival import ArrivalScreen, TicketScreen
 from pimms_tui.screens.queue import QueueScreen
 from pimms_tui.screens.visitor_form import NewVisitorForm
 
-from .uikit import build_app, screen_text, settle, table_text
+from .uikit import build_app, screen_text, settle, table_text, wait_for
 
 SIZE = (120, 40)
 
@@ -156,7 +156,7 @@ async def test_priority_and_anonymous_profile_by_keys(
 async def test_first_run_asks_for_the_office_name(
     sqlite_database: Database, clock: FixedClock
 ) -> None:
-    """On an empty database the desk asks the office's name once, then shows the queue."""
+    """On an empty database the desk asks the office's name and its manager, then the queue."""
     from pimms_tui.app import make_app
     from pimms_tui.db.models import Office
     from pimms_tui.screens.setup import OfficeSetupScreen
@@ -171,9 +171,9 @@ async def test_first_run_asks_for_the_office_name(
         await pilot.press("enter")
         await settle(pilot)
         assert "nom" in screen_text(pilot).lower()
-        await pilot.press(*"PIMMS Dijon Centre", "enter")
-        await settle(pilot)
-        assert isinstance(app.screen, QueueScreen)
+        await pilot.press(*"PIMMS Dijon Centre", "enter", *"Nadia R.", "enter")
+        await pilot.press(*"4821", "enter", *"4821", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
         assert "PIMMS Dijon Centre — Accueil" in screen_text(pilot)
     with sqlite_database.read() as session:
         office = session.scalars(select(Office)).one()

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -53,7 +54,7 @@ from pimms_tui.db.models import (
 )
 from pimms_tui.domain import demo
 from pimms_tui.domain.consent import KEEP_FILE_TEXT_HASH
-from pimms_tui.domain.demo import DemoReport, ensure_demo_data, seed_demo
+from pimms_tui.domain.demo import DEMO_PINS, DemoReport, ensure_demo_data, seed_demo
 from pimms_tui.domain.normalise import phone_digits, search_key
 from pimms_tui.domain.orientation import SHARE_CONSENT_TEXT_HASH
 
@@ -122,14 +123,16 @@ def test_counts_match_the_report(seeded: Seeded) -> None:
 
 
 def test_staff_per_office(seeded: Seeded) -> None:
-    """A manager, two receptionists and three mediators per office, named "Sophie M."."""
+    """A manager, two receptionists and three mediators per office, named "Sophie M."; PINs."""
     with seeded.database.read() as session:
         staff = all_rows(session, Staff)
     by_office: dict[int, list[str]] = defaultdict(list)
     for member in staff:
         by_office[member.office_id].append(member.role)
         assert member.display_name.endswith(".") and member.display_name[-3] == " "
-        assert member.pin_hash is None and member.active
+        assert member.active and member.pin_hash is not None
+        # The demo PIN of the role (listed on the demo's sign-in screen) opens the account.
+        assert PasswordHasher().verify(member.pin_hash, DEMO_PINS[Role(member.role)])
     for roles in by_office.values():
         assert sorted(roles) == sorted(
             [Role.MANAGER, Role.RECEPTION, Role.RECEPTION] + [Role.MEDIATOR] * 3

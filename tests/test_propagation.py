@@ -15,12 +15,15 @@ from textual.widgets import DataTable
 
 from pimms_tui.app import make_app
 from pimms_tui.db.engine import Database
+from pimms_tui.db.enums import Role
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo, create_office, ensure_desk
 from pimms_tui.domain.queue import ArrivalRequest, QueueService
 from pimms_tui.services import Services
 from pimms_tui.settings import Settings
+
+from .uikit import signed_in_account
 
 APP_WAIT_S = 3.0
 PAUSE_S = 0.05
@@ -123,6 +126,7 @@ async def test_idle_app_shows_an_arrival_made_at_another_desk(
         office=office,
         desk=desk,
     )
+    services.staff = signed_in_account(sqlite_database, office, Role.RECEPTION)
     other = Database.from_url(url_of(sqlite_database))
     try:
         app = make_app(services)

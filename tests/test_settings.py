@@ -268,3 +268,43 @@ def test_with_overrides_ignores_none() -> None:
     """Only the values given replace the current ones."""
     settings = Settings(desk="Guichet 1").with_overrides(desk=None, language="en")
     assert (settings.desk, settings.language) == ("Guichet 1", "en")
+
+
+def test_access_numbers_default() -> None:
+    settings = load_settings(environ={})
+    assert (settings.idle_lock_minutes, settings.lockout_attempts, settings.lockout_minutes) == (
+        3.0,
+        5,
+        5.0,
+    )
+
+
+def test_access_numbers_from_the_environment() -> None:
+    settings = load_settings(
+        environ={
+            "PIMMS_IDLE_LOCK_MINUTES": "0",
+            "PIMMS_LOCKOUT_ATTEMPTS": " 3 ",
+            "PIMMS_LOCKOUT_MINUTES": "2.5",
+        }
+    )
+    assert (settings.idle_lock_minutes, settings.lockout_attempts, settings.lockout_minutes) == (
+        0.0,
+        3,
+        2.5,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PIMMS_IDLE_LOCK_MINUTES", "-1"),
+        ("PIMMS_IDLE_LOCK_MINUTES", "trois"),
+        ("PIMMS_LOCKOUT_ATTEMPTS", "0"),
+        ("PIMMS_LOCKOUT_ATTEMPTS", "2.5"),
+        ("PIMMS_LOCKOUT_MINUTES", "nan"),
+    ],
+)
+def test_access_numbers_refused(name: str, value: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings(environ={name: value})
+    assert name in translate(refused.value.message, refused.value.params)

@@ -12,14 +12,14 @@ import pytest
 from textual.widgets import Input
 
 from pimms_tui.db.engine import Database
-from pimms_tui.db.enums import Need, Priority
+from pimms_tui.db.enums import Need, Priority, Role
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo, ensure_desk
 from pimms_tui.domain.queue import ArrivalRequest, QueueService
 from pimms_tui.domain.visitors import NewVisitor, create_visitor
 
-from .uikit import add_mediator, build_app, settle
+from .uikit import add_mediator, build_app, settle, signed_in_account, wait_for
 
 SIZE = (120, 34)
 # No background polling during a snapshot: a reload mid-screenshot would make it flaky.
@@ -124,3 +124,18 @@ def test_orientation_chooser(snap_compare: Any, busy_office: Any) -> None:
         await _settled(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=orient)
+
+
+def test_sign_in_screen_in_the_demo(snap_compare: Any, busy_office: Any) -> None:
+    """Sign-in with the demo accounts listed, a name filtered and chosen."""
+    database, clock, office = busy_office
+    for role in Role:
+        signed_in_account(database, office, role)
+    app = build_app(database, clock, office, poll_seconds=3600, role=None, demo=True)
+
+    async def choose(pilot: Any) -> None:
+        await wait_for(pilot, lambda: bool(getattr(pilot.app.screen, "accounts", None)))
+        await pilot.press(*"mal", "enter")
+        await _settled(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=choose)

@@ -1,4 +1,4 @@
-"""Smoke test in a real terminal: ``pimms --demo`` in tmux, one anonymous arrival, end to end.
+"""Smoke test in a real terminal: ``pimms --demo`` in tmux, sign-in, one arrival, end to end.
 
 The app runs as its own process in a detached session of a private tmux server (``-L`` with a
 unique socket name, so the user's tmux is never touched), with data and settings in temporary
@@ -39,6 +39,8 @@ FIRST_START_TIMEOUT_S = 60.0  # the first --demo run seeds the demo database
 STEP_TIMEOUT_S = 15.0
 POLL_S = 0.1
 WIDTH, HEIGHT = 160, 60
+SIGN_IN_SHOWN = re.compile(r"demo PIN (\d{4})")
+CHOSEN = re.compile(r"Signing in as ")
 QUEUE_SHOWN = re.compile(r"— \d+ waiting")
 ARRIVAL_READY = re.compile(r"1 · ")
 ANONYMOUS_CHOSEN = re.compile(r"Anonymous visit")
@@ -147,7 +149,7 @@ def terminal() -> Iterator[Terminal]:
 
 
 def test_demo_arrival_in_a_real_terminal(terminal: Terminal, tmp_path: Path) -> None:
-    """Start, press a, Enter, 1: the ticket shows large, then on the queue and in the database."""
+    """Demo PIN, a, Enter, 1: the ticket shows large, then on the queue and in the database."""
     data, config = tmp_path / "data", tmp_path / "config"
     environment = " ".join(
         f"{name}={shlex.quote(value)}"
@@ -161,7 +163,14 @@ def test_demo_arrival_in_a_real_terminal(terminal: Terminal, tmp_path: Path) -> 
     command = f"env -u COLUMNS -u LINES {environment} {python} -m pimms_tui --demo --lang en"
     terminal.start(command)
 
-    queue_before = terminal.wait_for(QUEUE_SHOWN, FIRST_START_TIMEOUT_S)
+    # The demo lists its accounts with their PINs: Enter takes the first name, then its PIN.
+    sign_in = terminal.wait_for(SIGN_IN_SHOWN, FIRST_START_TIMEOUT_S)
+    match = SIGN_IN_SHOWN.search(sign_in)
+    assert match is not None
+    terminal.keys("Enter")
+    terminal.wait_for(CHOSEN)  # the PIN field has the focus once the name is taken
+    terminal.keys(*match.group(1), "Enter")
+    queue_before = terminal.wait_for(QUEUE_SHOWN)
     codes_before = set(TICKET_CODE.findall(queue_before))
     terminal.keys("a")
     terminal.wait_for(ARRIVAL_READY)

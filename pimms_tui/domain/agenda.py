@@ -19,6 +19,7 @@ from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import AppointmentStatus, Role, VisitSource
 from pimms_tui.db.models import Appointment, Partner, Staff, Visit
 
+from .access import Permission, require
 from .actors import Actor
 from .appointments import AppointmentService, AppointmentView
 from .clock import Clock
@@ -171,6 +172,7 @@ class AgendaService:
         Refused for a cancelled appointment, one already checked in or with an outcome, and
         one of another day (the queue orders appointments by today's times).
         """
+        require(actor, Permission.QUEUE)
         self.appointments.check_actor(actor)
         appointment = self.appointments.appointment(appointment_id)
         if appointment.status == AppointmentStatus.CANCELLED:
@@ -196,14 +198,17 @@ class AgendaService:
 
     def cancel(self, appointment_id: int, actor: Actor) -> AppointmentView:
         """Cancel a booked appointment, freeing its time."""
+        require(actor, Permission.BOOK)
         return self.appointments.cancel(appointment_id, actor)
 
     def mark_no_show(self, appointment_id: int, actor: Actor) -> AppointmentView:
         """The person did not come (once the appointment has started)."""
+        require(actor, Permission.BOOK)
         return self.appointments.set_outcome(appointment_id, AppointmentStatus.NO_SHOW, actor)
 
     def mark_excused(self, appointment_id: int, actor: Actor) -> AppointmentView:
         """The person let the office know they could not come."""
+        require(actor, Permission.BOOK)
         return self.appointments.set_outcome(appointment_id, AppointmentStatus.EXCUSED, actor)
 
     # Internals ----------------------------------------------------------------------------

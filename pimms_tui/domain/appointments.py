@@ -26,6 +26,7 @@ from pimms_tui.db.enums import AppointmentStatus, Role
 from pimms_tui.db.models import Appointment, Motif, Office, Partner, Staff, Visitor
 
 from . import sensitive
+from .access import Permission, require
 from .actors import Actor
 from .clock import Clock
 from .errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -327,6 +328,7 @@ class AppointmentService:
         place: str | None = None,
     ) -> AppointmentView:
         """Book a slot; Conflict if it was taken meanwhile, FieldError if it is not bookable."""
+        require(actor, Permission.BOOK)
         self.check_actor(actor)
         with self.database.write() as session:
             appointment_id = self.book_in_session(session, visitor_id, slot, motif_id, place)
@@ -334,6 +336,7 @@ class AppointmentService:
 
     def cancel(self, appointment_id: int, actor: Actor) -> AppointmentView:
         """Cancel a booked appointment, freeing its time."""
+        require(actor, Permission.BOOK)
         self.check_actor(actor)
         with self.database.write() as session:
             current = self._status(session, appointment_id)
@@ -354,7 +357,13 @@ class AppointmentService:
             return self.view(session, appointment_id)
 
     def set_outcome(self, appointment_id: int, status: str, actor: Actor) -> AppointmentView:
-        """Record what happened: seen, no-show, excused or cancelled (a later fix is allowed)."""
+        """Record what happened: seen, no-show, excused or cancelled (a later fix is allowed).
+
+        That the person was seen is the mediators' follow-up; that they did not come, sent
+        word or cancelled is kept by whoever holds the agenda, reception included.
+        """
+        seen = status == AppointmentStatus.SEEN.value
+        require(actor, Permission.FOLLOW_UP if seen else Permission.BOOK)
         self.check_actor(actor)
         if status not in OUTCOME_STATUSES:
             raise FieldError("status", OUTCOME_INVALID)

@@ -10,6 +10,7 @@ the way SQLAlchemy's DateTime stores them (naive UTC text), which both engines r
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import time
 from bisect import bisect
@@ -53,6 +54,7 @@ from .offices import create_office
 from .orientation import SHARE_CONSENT_TEXT_HASH
 from .search_index import contact_tokens, name_part_tokens, pair_token
 from .setup import prepare_database
+from .staff import hash_pin
 
 T = TypeVar("T")
 
@@ -159,6 +161,8 @@ def seed_demo(
 
 
 DEMO_MORNING = (10, 30)
+# One PIN per role for the demo's staff, listed on the sign-in screen of ``pimms --demo``.
+DEMO_PINS = {Role.RECEPTION: "1111", Role.MEDIATOR: "2222", Role.MANAGER: "3333"}
 
 
 def demo_morning(now: datetime, timezone: str = "Europe/Paris") -> datetime:
@@ -1005,8 +1009,16 @@ class _Generator:
             name = f"{first} {rng.choice(_STAFF_INITIALS)}."
             if name not in names:
                 names.append(name)
+        # Demo PINs are public (shown on the sign-in screen with --demo); the salt comes from
+        # the seed so that the same seed gives the same rows.
+        hashes = {
+            role: hash_pin(
+                pin, salt=hashlib.sha256(f"demo-{office_id}-{role}".encode()).digest()[:16]
+            )
+            for role, pin in DEMO_PINS.items()
+        }
         rows = [
-            Staff(office_id=office_id, display_name=n, role=r)
+            Staff(office_id=office_id, display_name=n, role=r, pin_hash=hashes[r])
             for n, r in zip(names, roles, strict=True)
         ]
         session.add_all(rows)

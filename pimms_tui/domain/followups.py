@@ -28,6 +28,7 @@ from pimms_tui.db.enums import RefusalReason, RelayStatus
 from pimms_tui.db.models import Appointment, Demand, Motif, Partner, Relay, Visit, Visitor
 
 from . import audit
+from .access import Permission, require
 from .actors import Actor
 from .appointments import (
     MAX_DURATION_MINUTES,
@@ -201,6 +202,7 @@ class FollowUpService:
         The reason is kept for a refusal only. Refused with TransitionRefused when the relay
         is no longer open (another desk recorded news first, or it expired).
         """
+        require(actor, Permission.FOLLOW_UP)
         self.appointments.check_actor(actor)
         if status not in NEWS_STATUSES:
             raise FieldError("status", NEWS_INVALID)
@@ -230,6 +232,7 @@ class FollowUpService:
 
     def postpone_relay(self, relay_id: int, new_date: date, actor: Actor) -> RelaySummary:
         """Follow the relay up later: a new date after today; the relay stays open."""
+        require(actor, Permission.FOLLOW_UP)
         self.appointments.check_actor(actor)
         today = self.today()
         if new_date <= today:
@@ -259,6 +262,7 @@ class FollowUpService:
 
     def record_appointment(self, appointment_id: int, status: str, actor: Actor) -> AppointmentView:
         """Record what became of a past appointment: seen, no-show, excused or cancelled."""
+        require(actor, Permission.FOLLOW_UP)
         return self.appointments.set_outcome(appointment_id, status, actor)
 
     # Counts -------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from pimms_tui.db.models import (
 )
 
 from . import sensitive
+from .access import Permission, require
 from .actors import Actor
 from .appointments import AppointmentService, AppointmentView, Slot
 from .clock import Clock
@@ -310,6 +311,7 @@ class OrientationService:
 
     def add_demand(self, visit_id: int, data: DemandInput, actor: Actor) -> DemandView:
         """Record a new demand on a visit being seen; it comes after the existing ones."""
+        require(actor, Permission.ORIENT)
         self.appointments.check_actor(actor)
         with self.database.write() as session:
             self._lock_visit_in_progress(session, visit_id)
@@ -330,6 +332,7 @@ class OrientationService:
 
     def update_demand(self, demand_id: int, data: DemandInput, actor: Actor) -> DemandView:
         """Change a demand's reason, partner, register, level or note."""
+        require(actor, Permission.ORIENT)
         self.appointments.check_actor(actor)
         with self.database.write() as session:
             demand, _visit = self._lock_demand(session, demand_id)
@@ -341,6 +344,7 @@ class OrientationService:
 
     def remove_demand(self, demand_id: int, actor: Actor) -> None:
         """Remove a demand typed by mistake, while it has no orientation; renumber the others."""
+        require(actor, Permission.ORIENT)
         self.appointments.check_actor(actor)
         with self.database.write() as session:
             demand, _visit = self._lock_demand(session, demand_id)
@@ -360,6 +364,7 @@ class OrientationService:
 
     def set_outcome(self, demand_id: int, outcome: str, actor: Actor) -> DemandView:
         """Orient a demand: resolved on site, to finish alone, or must come back."""
+        require(actor, Permission.ORIENT)
         self.appointments.check_actor(actor)
         if outcome not in SIMPLE_OUTCOMES:
             raise FieldError("outcome", OUTCOME_INVALID)
@@ -373,6 +378,7 @@ class OrientationService:
 
     def relay(self, demand_id: int, data: RelayInput, actor: Actor) -> RelayView:
         """Pass the relay to a partner; shared details only with the visitor's consent."""
+        require(actor, Permission.ORIENT)
         self.appointments.check_actor(actor)
         now = self.clock.now()
         today = self.office.local_day(now)
@@ -443,6 +449,7 @@ class OrientationService:
         self, demand_id: int, slot: Slot, actor: Actor, place: str | None = None
     ) -> DemandView:
         """Book an appointment for a demand and orient the demand to it."""
+        require(actor, Permission.ORIENT)
         self.appointments.check_actor(actor)
         with self.database.write() as session:
             demand, visit = self._lock_demand(session, demand_id)
@@ -457,6 +464,7 @@ class OrientationService:
 
     def close_visit(self, visit_id: int, actor: Actor) -> None:
         """Close a visit being seen once every demand has an orientation."""
+        require(actor, Permission.ORIENT)
         self.appointments.check_actor(actor)
         now = self.clock.now()
         with self.database.write() as session:

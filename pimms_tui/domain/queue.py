@@ -96,6 +96,7 @@ from pimms_tui.db.types import UTCDateTime
 if sys.platform != "win32":
     import fcntl
 
+from .access import Permission, require
 from .actors import Actor
 from .clock import Clock
 from .errors import Conflict, NotFound
@@ -1106,6 +1107,8 @@ class QueueService:
         )
 
     def _check_actor(self, actor: Actor) -> None:
+        # Every operation of the queue passes here first: the role is checked with the office.
+        require(actor, Permission.QUEUE)
         if actor.office_id != self._office.id:
             raise ValueError("the actor works at another office than this queue's")
 

@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from pimms_tui.db.engine import Database
-from pimms_tui.db.enums import ConsentScope, Need, RelayStatus, Role, VisitStatus
+from pimms_tui.db.enums import ConsentScope, Need, RelayStatus, VisitStatus
 from pimms_tui.db.models import (
     Appointment,
     Consent,
@@ -38,6 +38,7 @@ from pimms_tui.db.models import (
 )
 
 from . import audit
+from .access import Permission, require
 from .actors import Actor
 from .appointments import PENDING_STATUSES, AppointmentService, AppointmentView
 from .clock import Clock
@@ -73,7 +74,6 @@ FILE_ANONYMISED = N_(
     "This visitor file was anonymised: the identity is erased, only anonymous counts remain."
 )
 FILE_MERGED_AWAY = N_("This file was merged into another one that no longer exists.")
-FILE_NOT_FOR_RECEPTION = N_("Visitor files are open to mediators and managers only.")
 OTHER_OFFICE = N_("This desk belongs to another office.")
 STALE_FILE = N_("Another desk changed this file meanwhile.")
 NAME_REQUIRED = N_("Type at least the first name.")
@@ -81,9 +81,6 @@ NAME_TOO_LONG = N_("This name is too long ({max} characters at most).")
 LANGUAGE_TOO_LONG = N_("The language is too long ({max} characters at most).")
 NEED_UNKNOWN = N_("This need is not one the desk knows.")
 ALREADY_IN_QUEUE = N_("This visitor is already in the queue with ticket {ticket}.")
-
-# Roles that may read a whole file (notes included): DESIGN §6, "mediators see files".
-FILE_ROLES = frozenset({Role.MEDIATOR.value, Role.MANAGER.value})
 
 
 # --- Values ------------------------------------------------------------------------------------
@@ -280,6 +277,7 @@ class VisitorFileService:
         Every field is checked first (FieldError named after the field); a stale version
         raises :class:`StaleFile` with the current identity and writes nothing.
         """
+        require(actor, Permission.FILES)
         self._check_reader(actor)
         now = self.clock.now()
         values = _identity_values(changes, now.year)
@@ -333,6 +331,7 @@ class VisitorFileService:
 
     def start_visit(self, visitor_id: int, motif_id: int | None, actor: Actor) -> Ticket:
         """Put the visitor in the queue from their file, with a new ticket."""
+        require(actor, Permission.QUEUE)
         self._check_actor(actor)
         with self.database.read() as session:
             visitor = self._visitor(session, visitor_id)
@@ -363,9 +362,8 @@ class VisitorFileService:
             raise PermissionDenied(OTHER_OFFICE)
 
     def _check_reader(self, actor: Actor) -> None:
+        require(actor, Permission.FILES)
         self._check_actor(actor)
-        if actor.role not in FILE_ROLES:
-            raise PermissionDenied(FILE_NOT_FOR_RECEPTION)
 
     def _visitor(self, session: Session, visitor_id: int, *, refresh: bool = False) -> Visitor:
         query = select(Visitor).where(Visitor.id == visitor_id, Visitor.office_id == self.office.id)

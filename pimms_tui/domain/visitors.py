@@ -46,10 +46,11 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from pimms_tui.db.engine import Database
-from pimms_tui.db.enums import ConsentScope, Role
+from pimms_tui.db.enums import ConsentScope
 from pimms_tui.db.models import Appointment, Consent, Visit, Visitor, VisitorSearchToken
 
 from . import audit
+from .access import Permission, require
 from .actors import Actor
 from .consent import KEEP_FILE_TEXT_HASH
 from .errors import DomainError, NotFound, PermissionDenied
@@ -691,10 +692,9 @@ class VisitorService:
         Files once merged into the duplicate now point at the survivor. Refused for a file
         merged into itself, a merged or anonymised file, and files of another office.
         """
+        require(actor, Permission.MERGE)
         if actor.office_id != self.office_id:
             raise PermissionDenied(OTHER_OFFICE)
-        if actor.role not in MERGE_ROLES:
-            raise PermissionDenied(MERGE_NOT_FOR_RECEPTION)
         if survivor_id == duplicate_id:
             raise DomainError(MERGE_INTO_ITSELF)
         with self.database.write() as session:
@@ -776,10 +776,8 @@ def _year_key(birth_year: int | str | None) -> int | None:
     return birth_year if birth_year is not None and birth_year in YEARS else None
 
 
-MERGE_ROLES = frozenset({Role.MEDIATOR.value, Role.MANAGER.value})
 FILE_UNKNOWN = N_("This visitor file does not exist.")
 OTHER_OFFICE = N_("This desk belongs to another office.")
-MERGE_NOT_FOR_RECEPTION = N_("Merging files is for mediators and managers.")
 MERGE_INTO_ITSELF = N_("A file cannot be merged into itself.")
 MERGE_OTHER_OFFICE = N_("Only files of this office can be merged.")
 MERGE_MERGED_FILE = N_("This file was already merged into another one.")
@@ -853,6 +851,7 @@ def create_visitor(
     database: Database, data: NewVisitor, actor: Actor, now: datetime
 ) -> VisitorMatch:
     """Open a named file with the visitor's recorded consent; every field checked first."""
+    require(actor, Permission.IDENTITY)
     checked = check_new_visitor(data, now)
     if not data.keep_file_consent:
         raise FieldError("consent", CONSENT_REQUIRED)

@@ -1,0 +1,204 @@
+"""The office's staff accounts, for managers: list, add with a role and a PIN, reset, deactivate.
+
+The domain refuses every change to anyone but a manager; this screen is only reached by
+managers (the queue hides its key for the other roles).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Input, Label, RadioButton, RadioSet, Static
+
+from pimms_tui.db.enums import Role
+from pimms_tui.domain.staff import StaffAccount
+from pimms_tui.i18n import N_, _, format_time
+
+from .base import DeskScreen
+from .forms import FormModal
+from .labels import ROLE_LABELS, word
+from .literal import clean
+
+
+@dataclass
+class StaffLoaded(Message):
+    """The accounts, read off the UI thread."""
+
+    accounts: list[StaffAccount]
+
+
+class StaffScreen(DeskScreen):
+    """Everyone who works at the office, with what a manager can change."""
+
+    BINDINGS = [
+        Binding("a", "add", N_("Add a person"), id="staff_add"),
+        Binding("p", "reset_pin", N_("New PIN"), id="staff_pin"),
+        Binding("d", "deactivate", N_("Deactivate"), id="staff_deactivate"),
+        Binding("escape", "back", N_("Back"), id="staff_back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.accounts: list[StaffAccount] = []
+
+    def compose(self) -> ComposeResult:
+        """The table of accounts."""
+        yield Header()
+        yield from self.compose_banner()
+        with Vertical(id="staff"):
+            yield Static(_("Staff of the office"), classes="title")
+            table: DataTable[Any] = DataTable(id="staff-list", cursor_type="row")
+            yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Columns, then the accounts."""
+        self.sub_title = _("Staff")
+        table = self.query_one("#staff-list", DataTable)
+        table.add_column(_("Name"), key="name", width=30)
+        table.add_column(_("Role"), key="role", width=14)
+        table.add_column(_("State"), key="state", width=30)
+        self.load()
+
+    @work(thread=True, exclusive=True, group="staff-load", exit_on_error=False)
+    def load(self) -> None:
+        """Read the accounts (refused by the domain for anyone but a manager)."""
+        self.post_message(StaffLoaded(self.services.staff_accounts.all(self.services.actor)))
+
+    @on(StaffLoaded)
+    def show(self, message: StaffLoaded) -> None:
+        """Draw the table, keeping the cursor's row."""
+        table = self.query_one("#staff-list", DataTable)
+        row = table.cursor_row
+        table.clear()
+        self.accounts = message.accounts
+        now = self.services.clock.now()
+        for account in self.accounts:
+            if not account.active:
+                state = _("deactivated")
+            elif account.locked_at(now) and account.locked_until is not None:
+                state = _("locked until {time}").format(
+                    time=format_time(
+                        account.locked_until,
+                        self.services.office.timezone if self.services.office else "Europe/Paris",
+                    )
+                )
+            else:
+                state = _("active")
+            table.add_row(
+                clean(account.display_name),
+                word(ROLE_LABELS, account.role),
+                state,
+                key=str(account.id),
+            )
+        if self.accounts:
+            table.move_cursor(row=min(row, len(self.accounts) - 1))
+
+    def selected(self) -> StaffAccount | None:
+        """The account under the cursor."""
+        table = self.query_one("#staff-list", DataTable)
+        if not self.accounts or table.cursor_row < 0:
+            return None
+        return self.accounts[min(table.cursor_row, len(self.accounts) - 1)]
+
+    def action_add(self) -> None:
+        """A new account."""
+        self.app.push_screen(StaffForm(), self.reload_if_saved)
+
+    def action_reset_pin(self) -> None:
+        """A new PIN for the selected person (it also lifts a lock-out)."""
+        account = self.selected()
+        if account is not None:
+            self.app.push_screen(StaffForm(account), self.reload_if_saved)
+
+    def reload_if_saved(self, saved: object) -> None:
+        """After a form: read the accounts again if something was saved."""
+        if saved:
+            self.load()
+
+    def action_deactivate(self) -> None:
+        """Close the selected account; it leaves the sign-in list."""
+        account = self.selected()
+        if account is not None and account.active:
+            self.deactivate(account.id)
+
+    @work(thread=True, exclusive=True, group="staff-change", exit_on_error=False)
+    def deactivate(self, staff_id: int) -> None:
+        """Deactivate in a worker; refusals reach the app's handler as a notice."""
+        self.services.staff_accounts.deactivate(staff_id, self.services.actor)
+        self.load()
+
+    def action_back(self) -> None:
+        """Back to the queue."""
+        self.app.pop_screen()
+
+
+class StaffForm(FormModal):
+    """Add a person (name, role, PIN), or give an existing person a new PIN."""
+
+    def __init__(self, account: StaffAccount | None = None) -> None:
+        super().__init__()
+        self.account = account
+
+    def compose(self) -> ComposeResult:
+        """Name and role for a new person; the PIN twice."""
+        with Vertical(id="staff-form", classes="dialog"):
+            if self.account is None:
+                yield Static(_("Add a person"), classes="title")
+                yield Label(_("Name"))
+                yield Input(id="staff-name", max_length=120)
+                yield Label(_("Role"))
+                with RadioSet(id="staff-role"):
+                    # The usual addition first: it is pressed and highlighted on arrival.
+                    for role in (Role.MEDIATOR, Role.RECEPTION, Role.MANAGER):
+                        yield RadioButton(
+                            word(ROLE_LABELS, role), value=role == Role.MEDIATOR, name=role.value
+                        )
+            else:
+                yield Static(
+                    _("New PIN for {name}").format(name=clean(self.account.display_name)),
+                    classes="title",
+                    markup=False,
+                )
+            yield Label(_("PIN: 4 to 8 digits, or a passphrase of 12 characters or more"))
+            yield Input(id="staff-pin", password=True, max_length=128)
+            yield Label(_("The same PIN again"))
+            yield Input(id="staff-pin-again", password=True, max_length=128)
+            yield from self.compose_error()
+            yield Static(_("Ctrl+S: save · Esc: cancel"), classes="hint")
+
+    def on_mount(self) -> None:
+        """Start in the first field."""
+        first = "#staff-name" if self.account is None else "#staff-pin"
+        self.query_one(first, Input).focus()
+
+    @on(Input.Submitted)
+    def next_field(self, event: Input.Submitted) -> None:
+        """Enter moves on; on the last field it saves."""
+        if event.input.id == "staff-pin-again":
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def action_save(self) -> None:
+        """Check the two PINs match, then save in a worker."""
+        pin = self.query_one("#staff-pin", Input).value
+        if pin != self.query_one("#staff-pin-again", Input).value:
+            self.query_one("#staff-pin-again", Input).value = ""
+            self.say(_("The two PINs differ: type it again."))
+            return
+        staff, actor = self.services.staff_accounts, self.services.actor
+        if self.account is not None:
+            staff_id = self.account.id
+            self.save_in_worker(lambda: staff.set_pin(staff_id, pin, actor))
+            return
+        name = self.query_one("#staff-name", Input).value
+        pressed = self.query_one("#staff-role", RadioSet).pressed_button
+        role = Role(pressed.name) if pressed is not None and pressed.name else Role.MEDIATOR
+        self.save_in_worker(lambda: staff.create(name, role, pin, actor))
