@@ -65,6 +65,7 @@ def keys_markdown() -> str:
     from .orientation import FormModal
     from .queue import QueueScreen
     from .search import SearchScreen
+    from .stats import StatsScreen
     from .visitor_file import VisitorFileScreen
 
     sections: list[tuple[str, type[Any]]] = [
@@ -75,6 +76,7 @@ def keys_markdown() -> str:
         ("Visitor file", VisitorFileScreen),
         ("Follow-ups", FollowUpsScreen),
         ("Agenda", AgendaScreen),
+        ("Statistics", StatsScreen),
         ("Forms", FormModal),
         ("Everywhere", PimmsApp),
     ]

@@ -79,6 +79,7 @@ class QueueScreen(DeskScreen):
         Binding("p", "toggle_public", N_("Public screen"), id="toggle_public"),
         Binding("f", "followups", N_("Follow-ups"), id="followups"),
         Binding("g", "agenda", N_("Agenda"), id="agenda"),
+        Binding("m", "statistics", N_("Statistics"), id="statistics"),
     ]
 
     def __init__(self) -> None:
@@ -253,6 +254,20 @@ class QueueScreen(DeskScreen):
         from .followups import FollowUpsScreen
 
         self.app.push_screen(FollowUpsScreen())
+
+    def action_statistics(self) -> None:
+        """The manager's statistics screen."""
+        from .stats import StatsScreen
+
+        self.app.push_screen(StatsScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Statistics are for managers: the key is hidden from other roles."""
+        if action == "statistics":
+            from pimms_tui.domain.access import Permission, allows
+
+            return allows(self.services.actor.role, Permission.STATISTICS)
+        return True
 
     def action_agenda(self) -> None:
         """The agenda: day and week, check-in, booking."""
