@@ -79,11 +79,11 @@ def bench_sqlite(runs: int) -> None:
     with sqlite_url() as url:
         database = Database.from_url(url)
         started = time.perf_counter()
-        seed_demo(
-            database, visitors=8000, visits=20_000, days=365, seed=3, offices=1, now=NOW
-        )
+        seed_demo(database, visitors=8000, visits=20_000, days=365, seed=3, offices=1, now=NOW)
         print(f"SQLite: seeded one office's year in {time.perf_counter() - started:.1f} s")
-        report("SQLite, 1 office, ~20,000 visits", measure(database, office_ids(database), runs), 200)
+        report(
+            "SQLite, 1 office, ~20,000 visits", measure(database, office_ids(database), runs), 200
+        )
         database.dispose()
 
 

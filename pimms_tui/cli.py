@@ -353,9 +353,7 @@ def _add_export_commands(commands: Any) -> None:
         metavar=_("CODE"),
         help=_("office code (repeat for several; default: this terminal's office)"),
     )
-    stats.add_argument(
-        "--all-offices", action="store_true", help=_("every office of the database")
-    )
+    stats.add_argument("--all-offices", action="store_true", help=_("every office of the database"))
     stats.add_argument("--format", dest="file_format", choices=("csv", "xlsx"), default="csv")
     stats.add_argument("--output", metavar=_("PATH"), help=_("file to write"))
     stats.add_argument(

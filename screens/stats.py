@@ -281,9 +281,7 @@ class StatsScreen(WorklistScreen):
         else:
             office_ids = (self.office.id,)
         target = service.wait_target(self.office.id)
-        query = StatsQuery(
-            start=start, end=end, office_ids=office_ids, wait_target_minutes=target
-        )
+        query = StatsQuery(start=start, end=end, office_ids=office_ids, wait_target_minutes=target)
         self.post_message(StatsLoaded(service.figures(actor, query)))
 
     def scope_text(self) -> str:
@@ -345,7 +343,9 @@ class StatsScreen(WorklistScreen):
         )
         put(
             "refusals",
-            counts_chart([(word(REFUSAL_REASON_LABELS, k), n) for k, n in stats.refusal_reasons.items()]),
+            counts_chart(
+                [(word(REFUSAL_REASON_LABELS, k), n) for k, n in stats.refusal_reasons.items()]
+            ),
         )
         put(
             "relay-partners",
@@ -440,9 +440,7 @@ class StatsScreen(WorklistScreen):
 
     def on_export_written(self, message: ExportWritten) -> None:
         """Say where the files are."""
-        self.say(
-            _("Written: {path}").format(path=", ".join(str(p) for p in message.paths))
-        )
+        self.say(_("Written: {path}").format(path=", ".join(str(p) for p in message.paths)))
 
     def action_back(self) -> None:
         """Back to the queue."""

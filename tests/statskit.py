@@ -4,14 +4,18 @@ Visits go through the real queue service (so the events are the ones the desk wr
 demands, relays and appointments are written as rows. All on Monday 2 March 2026 (Paris),
 plus one visit the week before. Hand-computed figures are in ``EXPECTED`` below.
 
-| visit | who | arrives | events | wait | listening | demands |
-|---|---|---|---|---|---|---|
-| V1 | anonymous, 26–44, woman | 10:00 | call 10:10, start 10:11, done 10:31 | 10 | 20 | 3 |
-| V2 | Marie Curiosa (named) | 10:02 | call 10:06, put back 10:07, call 10:20, start 10:21, done 10:26 | 4 | 5 | 1 |
-| V3 | anonymous | 10:05 | call 10:30, start 10:31, transfer 10:41, call 10:50, start 10:52, done 10:57 | 25 | 15 | 1 |
-| V4 | anonymous | 10:08 | call 10:40, no-show 10:45 | 32 | — | 0 |
-| V5 | Jean Valjeanne (named) | 10:10 | left 10:15 | — | — | 0 |
-| V0 | anonymous, 23 Feb | 10:00 | call 10:06, start 10:06, done 10:10 | 6 | 4 | 1 |
+Times are Paris local (wait and listening in minutes):
+
+- V1 anonymous (26–44, woman), arrives 10:00; call 10:10, start 10:11, done 10:31.
+  Wait 10, listening 20, three demands.
+- V2 Marie Curiosa (named), arrives 10:02; call 10:06, put back 10:07, call 10:20,
+  start 10:21, done 10:26. Wait 4 (to the first call), listening 5, one demand.
+- V3 anonymous, arrives 10:05; call 10:30, start 10:31, transfer 10:41, call 10:50,
+  start 10:52, done 10:57. Wait 25, listening 10 + 5 = 15, one demand.
+- V4 anonymous, arrives 10:08; call 10:40, no-show 10:45. Wait 32, no demand.
+- V5 Jean Valjeanne (named), arrives 10:10, left 10:15: never called.
+- V0 anonymous, 23 February, arrives 10:00; call 10:06, start 10:06, done 10:10.
+  Wait 6, listening 4, one demand.
 """
 
 from __future__ import annotations

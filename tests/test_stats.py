@@ -61,9 +61,7 @@ def test_figures_of_the_fixed_day(database: Database, office: OfficeInfo) -> Non
         ("caf", {"refused": 1}),
         ("edf", {"confirmed": 1}),
     ]
-    assert {k: v for k, v in stats.appointments_by_status.items() if v} == EXPECTED[
-        "appointments"
-    ]
+    assert {k: v for k, v in stats.appointments_by_status.items() if v} == EXPECTED["appointments"]
     assert stats.no_show_rate == pytest.approx(1 / 3)
 
     # Waits 4 (put back, counted to the first call), 10, 25, 32: the transfer adds nothing.

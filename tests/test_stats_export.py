@@ -102,7 +102,9 @@ def test_xlsx_matches_the_figures(database: Database, office: OfficeInfo, tmp_pa
     )
     workbook = load_workbook(path, read_only=True)
     assert workbook.sheetnames == ["Synthèse", "Demandes"]
-    summary = {(r[0], r[1]): r[2] for r in workbook["Synthèse"].iter_rows(min_row=2, values_only=True)}
+    summary = {
+        (r[0], r[1]): r[2] for r in workbook["Synthèse"].iter_rows(min_row=2, values_only=True)
+    }
     assert summary[("Visites", "visites")] == stats.visits
     assert summary[("Demandes", "demandes")] == stats.demands
     assert summary[("Temps d’attente (minutes)", "moyenne")] == pytest.approx(stats.waiting.mean)
@@ -126,7 +128,9 @@ def _xlsx_text(path: Path) -> list[str]:
 def test_masking_hides_small_counts(database: Database, office: OfficeInfo) -> None:
     build_activity(database, office)
     service = StatsService(database)
-    stats = service.figures(manager(office), StatsQuery(start=DAY, end=DAY, office_ids=(office.id,)))
+    stats = service.figures(
+        manager(office), StatsQuery(start=DAY, end=DAY, office_ids=(office.id,))
+    )
     masked = {
         (line.section, line.item): str(line.value) for line in summary_lines(stats, mask_below=3)
     }
@@ -154,8 +158,22 @@ def test_cli_export_stats(database: Database, office: OfficeInfo, tmp_path: Path
     url = database.engine.url.render_as_string(hide_password=False)
     out = tmp_path / "out.xlsx"
     code = cli.main(
-        ["--db", url, "--lang", "fr", "export", "stats", "--from", "2026-03-02", "--to",
-         "2026-03-02", "--format", "xlsx", "--output", str(out)]
+        [
+            "--db",
+            url,
+            "--lang",
+            "fr",
+            "export",
+            "stats",
+            "--from",
+            "2026-03-02",
+            "--to",
+            "2026-03-02",
+            "--format",
+            "xlsx",
+            "--output",
+            str(out),
+        ]
     )
     assert code == 0, capsys.readouterr().err
     workbook = load_workbook(out, read_only=True)
@@ -164,13 +182,32 @@ def test_cli_export_stats(database: Database, office: OfficeInfo, tmp_path: Path
     workbook.close()
     csv_out = tmp_path / "partner.csv"
     code = cli.main(
-        ["--db", url, "--lang", "en", "export", "stats", "--from", "2026-02-01", "--to",
-         "2026-03-31", "--office", "TEST", "--partner", "caf", "--mask", "--output", str(csv_out)]
+        [
+            "--db",
+            url,
+            "--lang",
+            "en",
+            "export",
+            "stats",
+            "--from",
+            "2026-02-01",
+            "--to",
+            "2026-03-31",
+            "--office",
+            "TEST",
+            "--partner",
+            "caf",
+            "--mask",
+            "--output",
+            str(csv_out),
+        ]
     )
     assert code == 0, capsys.readouterr().err
     i18n.activate("en")
     detail = read_csv(csv_out)
-    assert len(detail) == 3 and {r[4] for r in detail[1:]} == {"CAF — Caisse d’allocations familiales"}
+    assert len(detail) == 3 and {r[4] for r in detail[1:]} == {
+        "CAF — Caisse d’allocations familiales"
+    }
     summary = summary_dict(read_csv(tmp_path / "partner-summary.csv"))
     assert summary[("Demands", "demands")] == "< 3"
     assert ("Visits", "visits") not in summary

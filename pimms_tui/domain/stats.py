@@ -271,14 +271,14 @@ class DemandRow:
 # --- SQL building blocks -----------------------------------------------------------------------
 
 
-def _seconds_between(start: Any, end: Any, sqlite: bool) -> ColumnElement[float]:
+def _seconds_between(start: Any, end: Any, sqlite: bool) -> ColumnElement[Any]:
     """``end - start`` in seconds, on either engine (UTC instants stored naive)."""
     if sqlite:
         return (func.julianday(end) - func.julianday(start)) * 86400.0
     return func.extract("epoch", end - start)
 
 
-def _epoch(instant: Any, sqlite: bool) -> ColumnElement[float]:
+def _epoch(instant: Any, sqlite: bool) -> ColumnElement[Any]:
     """Seconds since 1970 of an instant column (to add and subtract event times)."""
     if sqlite:
         return (func.julianday(instant) - 2440587.5) * 86400.0
@@ -568,9 +568,7 @@ class _Figures:
             .where(called)
             .group_by(per_visit.c.day)
         )
-        rows = self.session.execute(
-            wait_histogram.union_all(listen_histogram, per_day)
-        ).all()
+        rows = self.session.execute(wait_histogram.union_all(listen_histogram, per_day)).all()
         waits = [(int(value), n) for kind, value, _day, n, _total in rows if kind == "w"]
         listens = [(int(value), n) for kind, value, _day, n, _total in rows if kind == "l"]
         by_day = sorted(
@@ -633,7 +631,7 @@ class _Figures:
         partner_counts: dict[str, Tally] = {}
         for partner_id, count in partners.items():
             # Several offices have their own row for the same partner: merged by code.
-            code, name = labels.partners.get(partner_id, (NO_PARTNER, ""))
+            code, name = labels.partners[partner_id] if partner_id is not None else (NO_PARTNER, "")
             known_partner = partner_counts.get(code)
             total = count + (known_partner.count if known_partner else 0)
             partner_counts[code] = Tally(code, name, name, total)

@@ -1,0 +1,116 @@
+"""The statistics screen driven by keystrokes: open from the queue, change period, export."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from textual.widgets import Input, Static
+
+from pimms_tui.db.engine import Database
+from pimms_tui.db.enums import Role
+from pimms_tui.domain.clock import FixedClock
+from pimms_tui.domain.offices import OfficeInfo
+from pimms_tui.services import Services
+from pimms_tui.settings import data_dir
+from pimms_tui.stats_export import read_csv
+from tests.statskit import build_activity
+from tests.uikit import build_app, settle
+
+SIZE = (150, 60)
+
+
+def section(pilot, key: str) -> str:  # type: ignore[no-untyped-def]
+    widget = pilot.app.screen.query_one(f"#stats-{key}", Static)
+    rendered = widget.render()
+    return str(getattr(rendered, "plain", rendered))
+
+
+async def test_open_change_period_and_export(
+    sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
+) -> None:
+    build_activity(sqlite_database, sqlite_office)
+    app = build_app(sqlite_database, clock, sqlite_office, language="fr")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "StatsScreen"
+        # This month (March 2026): Monday's five visits, not the week before.
+        overview = section(pilot, "overview")
+        assert "visites" in overview and " 5" in overview
+        assert "1 mars 2026" in section(pilot, "scope") or "mars 2026" in section(pilot, "scope")
+        waiting = section(pilot, "waiting")
+        assert "17,8 min" in waiting and "17,5 min" in waiting and "50\u00a0%" in waiting
+        motifs = section(pilot, "motif")
+        assert "█" in motifs and "60\u00a0%" in motifs  # energy: 3 of 5 demands
+        assert "10h" in section(pilot, "hours")
+        assert "Marie" not in "\n".join(section(pilot, k) for k in ("overview", "motif"))
+
+        await pilot.press("d")
+        await settle(pilot)
+        form_from = app.screen.query_one("#period-from", Input)
+        form_from.value = ""
+        await pilot.press(*"23/02/2026")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "visites" in section(pilot, "overview")
+        assert "\n" in section(pilot, "days")  # two days with waits
+        assert " 6" in section(pilot, "overview").splitlines()[0]
+
+        await pilot.press("t")  # today: Monday 2 March
+        await settle(pilot)
+        assert section(pilot, "overview").splitlines()[0].endswith("5")
+
+        await pilot.press("c")
+        await settle(pilot)
+        status = str(app.screen.query_one("#status-line", Static).render())
+        assert "Écrit" in status
+        exported = data_dir() / "documents" / "stats-2026-03-02-2026-03-02.csv"
+        rows = read_csv(exported)
+        assert len(rows) == 6
+        assert not any("Marie" in cell or "Zorglub" in cell for row in rows for cell in row)
+
+        await pilot.press("escape")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "QueueScreen"
+
+
+async def test_scope_line_in_english(
+    sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
+) -> None:
+    build_activity(sqlite_database, sqlite_office)
+    app = build_app(sqlite_database, clock, sqlite_office, language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("m", "t")
+        await settle(pilot)
+        waiting = section(pilot, "waiting")
+        assert "17.8 min" in waiting and "50%" in waiting
+        assert "2 Mar 2026" in section(pilot, "scope")
+
+
+async def test_key_hidden_from_reception(
+    sqlite_database: Database,
+    clock: FixedClock,
+    sqlite_office: OfficeInfo,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reception does not see the key, and pressing it opens nothing."""
+    original = Services.actor
+
+    def reception(self: Services):  # type: ignore[no-untyped-def]
+        return replace(original.fget(self), role=Role.RECEPTION)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(Services, "actor", property(reception))
+    app = build_app(sqlite_database, clock, sqlite_office)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert not any(b.id == "statistics" for b in _active_bindings(app))
+        await pilot.press("m")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "QueueScreen"
+
+
+def _active_bindings(app):  # type: ignore[no-untyped-def]
+    return [active.binding for active in app.active_bindings.values() if active.enabled]
