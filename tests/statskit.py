@@ -12,7 +12,8 @@ Times are Paris local (wait and listening in minutes):
   start 10:21, done 10:26. Wait 4 (to the first call), listening 5, one demand.
 - V3 anonymous, arrives 10:05; call 10:30, start 10:31, transfer 10:41, call 10:50,
   start 10:52, done 10:57. Wait 25, listening 10 + 5 = 15, one demand.
-- V4 anonymous, arrives 10:08; call 10:40, no-show 10:45. Wait 32, no demand.
+- V4 anonymous, arrives 10:08; call 10:40, recall 10:42, no-show 10:45. Wait 32 (to the
+  first call), no demand.
 - V5 Jean Valjeanne (named), arrives 10:10, left 10:15: never called.
 - V0 anonymous, 23 February, arrives 10:00; call 10:06, start 10:06, done 10:10.
   Wait 6, listening 4, one demand.
@@ -151,6 +152,8 @@ def build_activity(database: Database, office: OfficeInfo) -> Activity:
     queue.call(v4, actor)
     set_clock(DAY, 10, 41)
     queue.transfer(v3, None, None, actor)
+    set_clock(DAY, 10, 42)
+    queue.recall(v4, actor)
     set_clock(DAY, 10, 45)
     queue.mark_no_show(v4, actor)
     set_clock(DAY, 10, 50)

@@ -176,3 +176,69 @@ def office_now():  # type: ignore[no-untyped-def]
     from tests.statskit import at
 
     return at(DAY, 9, 0)
+
+
+def _percentile_cont(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    rank = fraction * (len(ordered) - 1)
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (rank - low) * (ordered[high] - ordered[low])
+
+
+def test_times_match_the_events_on_demo_data(database: Database) -> None:
+    """On the demo's realistic days (put back, transfers…), the waits and listening times
+    equal those computed visit by visit from the raw events."""
+    from collections import defaultdict
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from pimms_tui.db.models import Office, Visit, VisitEvent
+    from pimms_tui.domain.demo import seed_demo
+
+    now = datetime(2026, 3, 6, 16, 0, tzinfo=UTC)
+    seed_demo(database, visitors=300, days=10, seed=5, offices=1, now=now)
+    with database.read() as session:
+        office_id = session.execute(select(Office.id)).scalar_one()
+        visits = session.execute(select(Visit.id, Visit.arrived_at, Visit.status, Visit.day)).all()
+        events = session.execute(
+            select(VisitEvent.visit_id, VisitEvent.at, VisitEvent.from_status, VisitEvent.to_status)
+        ).all()
+    by_visit = defaultdict(list)
+    for visit_id, at, from_status, to_status in events:
+        by_visit[visit_id].append((at, from_status, to_status))
+    waits, listens = [], []
+    reshaped = 0
+    for visit_id, arrived_at, status, _day in visits:
+        history = by_visit[visit_id]
+        calls = [at for at, _f, to in history if to == "called"]
+        if calls:
+            waits.append((min(calls) - arrived_at).total_seconds() / 60)
+        if any(
+            f in ("called", "in_progress") and t in ("waiting", "called") for _a, f, t in history
+        ):
+            reshaped += 1
+        if status == "done":
+            seconds = sum(
+                (at.timestamp() if f == "in_progress" else 0)
+                - (at.timestamp() if t == "in_progress" else 0)
+                for at, f, t in history
+            )
+            listens.append(seconds / 60)
+    assert reshaped > 0 and len(waits) > 100
+    first = min(v.day for v in visits)
+    last = max(v.day for v in visits)
+    stats = StatsService(database).figures(
+        Actor(office_id=office_id, desk_id=None),
+        StatsQuery(start=first, end=last, office_ids=(office_id,)),
+    )
+    assert stats.waiting.count == len(waits)
+    assert stats.listening.count == len(listens)
+    tolerance = 1 / 60  # whole seconds
+    assert stats.waiting.mean == pytest.approx(sum(waits) / len(waits), abs=tolerance)
+    assert stats.waiting.median == pytest.approx(_percentile_cont(waits, 0.5), abs=tolerance)
+    assert stats.waiting.p90 == pytest.approx(_percentile_cont(waits, 0.9), abs=tolerance)
+    assert stats.waiting.over_target == sum(1 for w in waits if w * 60 > 20 * 60 + 0.5)
+    assert stats.listening.mean == pytest.approx(sum(listens) / len(listens), abs=tolerance)
+    assert stats.listening.p90 == pytest.approx(_percentile_cont(listens, 0.9), abs=tolerance)

@@ -302,34 +302,69 @@ def _in_period(query: StatsQuery) -> list[ColumnElement[bool]]:
 
 
 def _timings(query: StatsQuery, sqlite: bool) -> Any:
-    """Per visit of the period: waiting seconds to the first call, seconds in progress.
+    """Per visit of the period: the instant of its first call, seconds in progress.
 
-    One pass over the events of the period's visits (the events' visit index).
+    Most visits go straight through (arrival, one call, listening, close): their first call
+    is ``visit.called_at`` and their listening ``finished_at - started_at``, read from the
+    visit row alone. Only the visits whose history was reshaped — put back or recalled
+    (``called → waiting`` or ``called → called``: ``called_at`` then holds the *last* call) or
+    transferred (``in_progress → waiting``: two listenings with a wait between) — are
+    computed from their events. Finding them reads only those three kinds of events, so
+    the statement does not group a network's millions of events by visit.
     """
     event = VisitEvent
-    first_call = func.min(case((event.to_status == VisitStatus.CALLED.value, event.at)))
-    in_progress = func.sum(
-        case(
-            (event.from_status == VisitStatus.IN_PROGRESS.value, _epoch(event.at, sqlite)),
-            (event.to_status == VisitStatus.IN_PROGRESS.value, -_epoch(event.at, sqlite)),
-            else_=0.0,
+    reshaped = (
+        select(event.visit_id)
+        .where(
+            event.office_id.in_(query.office_ids),
+            event.from_status.in_((VisitStatus.CALLED.value, VisitStatus.IN_PROGRESS.value)),
+            event.to_status.in_((VisitStatus.WAITING.value, VisitStatus.CALLED.value)),
         )
+        .cte("reshaped")
     )
-    per_visit = (
+    reshaped_ids = select(reshaped.c.visit_id)
+    done = Visit.status == VisitStatus.DONE.value
+    straight = select(
+        Visit.id.label("visit_id"),
+        Visit.day.label("day"),
+        Visit.status.label("status"),
+        Visit.arrived_at.label("arrived_at"),
+        Visit.called_at.label("first_call"),
+        case((done, _seconds_between(Visit.started_at, Visit.finished_at, sqlite))).label(
+            "listening"
+        ),
+    ).where(*_in_period(query), Visit.id.not_in(reshaped_ids))
+    # Few visits, each read by the events' visit index (a join would scan every event).
+    first_call = (
+        select(func.min(event.at))
+        .where(event.visit_id == Visit.id, event.to_status == VisitStatus.CALLED.value)
+        .correlate(Visit)
+        .scalar_subquery()
+    )
+    in_progress = (
         select(
-            Visit.id.label("visit_id"),
-            Visit.day.label("day"),
-            Visit.status.label("status"),
-            Visit.arrived_at.label("arrived_at"),
-            first_call.label("first_call"),
-            in_progress.label("listening"),
+            func.sum(
+                case(
+                    (
+                        event.from_status == VisitStatus.IN_PROGRESS.value,
+                        _epoch(event.at, sqlite),
+                    ),
+                    (
+                        event.to_status == VisitStatus.IN_PROGRESS.value,
+                        -_epoch(event.at, sqlite),
+                    ),
+                    else_=0.0,
+                )
+            )
         )
-        .join(event, event.visit_id == Visit.id)
-        # Implied by the join, but it lets the planner read one office's events by index.
-        .where(*_in_period(query), event.office_id.in_(query.office_ids))
-        .group_by(Visit.id, Visit.day, Visit.status, Visit.arrived_at)
-        .cte("per_visit")
+        .where(event.visit_id == Visit.id)
+        .correlate(Visit)
+        .scalar_subquery()
     )
+    from_events = select(
+        Visit.id, Visit.day, Visit.status, Visit.arrived_at, first_call, in_progress
+    ).where(*_in_period(query), Visit.id.in_(reshaped_ids))
+    per_visit = straight.union_all(from_events).cte("per_visit")
     waited = _seconds_between(per_visit.c.arrived_at, per_visit.c.first_call, sqlite)
     return per_visit, waited
 
