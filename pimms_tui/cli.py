@@ -432,7 +432,9 @@ def _export_stats(args: argparse.Namespace, settings: Settings) -> int:
             path = (
                 Path(args.output)
                 if args.output
-                else default_export_path(services.documents_dir, query, args.file_format)
+                else default_export_path(
+                    services.documents_dir, query, args.file_format, args.partner
+                )
             )
             written = export_stats(
                 service,

@@ -346,6 +346,9 @@ def read_csv(path: Path) -> list[list[str]]:
         return list(csv.reader(handle, delimiter=separator))
 
 
-def default_export_path(folder: Path, query: StatsQuery, file_format: str) -> Path:
-    """``stats-2026-01-01-2026-12-31.csv`` in ``folder``."""
-    return folder / f"stats-{query.start.isoformat()}-{query.end.isoformat()}.{file_format}"
+def default_export_path(
+    folder: Path, query: StatsQuery, file_format: str, partner: str | None = None
+) -> Path:
+    """``stats-2026-01-01-2026-12-31.csv`` in ``folder`` (``stats-caf-…`` for a partner)."""
+    kind = f"stats-{partner}" if partner else "stats"
+    return folder / f"{kind}-{query.start.isoformat()}-{query.end.isoformat()}.{file_format}"

@@ -21,7 +21,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Footer, Header, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
 from pimms_tui.domain.stats import (
     NO_PARTNER,
@@ -35,6 +36,7 @@ from pimms_tui.domain.stats import (
 )
 from pimms_tui.i18n import N_, _, active_language, format_date, format_number, format_share
 
+from .base import DeskModal
 from .forms import FormModal, parse_day
 from .labels import (
     APPOINTMENT_STATUS_LABELS,
@@ -211,6 +213,7 @@ class StatsScreen(WorklistScreen):
         Binding("k", "mask", N_("Mask small counts"), id="stats_mask"),
         Binding("c", "export('csv')", N_("Export CSV"), id="stats_csv"),
         Binding("x", "export('xlsx')", N_("Export XLSX"), id="stats_xlsx"),
+        Binding("p", "partner_report", N_("Partner report…"), id="stats_partner"),
         Binding("escape", "back", N_("Back"), id="stats_back"),
     ]
 
@@ -422,17 +425,44 @@ class StatsScreen(WorklistScreen):
         self.say(_("Writing the export…"))
         self.write_export(self.stats.query, file_format, self.mask)
 
+    def action_partner_report(self) -> None:
+        """Pick a partner, then write its report (XLSX) for the shown period."""
+        if self.stats is None:
+            return
+        self.list_partners(self.stats.query)
+
+    @work(thread=True, exclusive=True, group="stats-partners", exit_on_error=False)
+    def list_partners(self, query: StatsQuery) -> None:
+        """The partners to choose from, off the UI thread."""
+        partners = self.service.partners(self.services.actor, query.office_ids)
+        self.app.call_from_thread(self._pick_partner, query, partners)
+
+    def _pick_partner(self, query: StatsQuery, partners: list[tuple[str, str]]) -> None:
+        def chosen(code: str | None) -> None:
+            if code is not None:
+                self.say(_("Writing the export…"))
+                self.write_export(query, "xlsx", self.mask, code)
+
+        self.app.push_screen(PartnerPick(partners), chosen)
+
     @work(thread=True, exclusive=True, group=EXPORT_GROUP, exit_on_error=False)
-    def write_export(self, query: StatsQuery, file_format: str, mask: bool) -> None:
+    def write_export(
+        self, query: StatsQuery, file_format: str, mask: bool, partner: str | None = None
+    ) -> None:
         """The export, off the UI thread; the files written are said in the status line."""
+        from dataclasses import replace
+
         from pimms_tui.stats_export import default_export_path, export_stats
 
         folder = self.services.documents_dir
+        if partner is not None:
+            ids = self.service.partner_ids(self.services.actor, query.office_ids, partner)
+            query = replace(query, partner_ids=ids)
         paths = export_stats(
             self.service,
             self.services.actor,
             query,
-            path=default_export_path(folder, query, file_format),
+            path=default_export_path(folder, query, file_format, partner),
             file_format=file_format,
             mask_below=3 if mask else None,
         )
@@ -453,6 +483,39 @@ class ExportWritten(Message):
     def __init__(self, paths: list[Path]) -> None:
         super().__init__()
         self.paths = paths
+
+
+class PartnerPick(DeskModal):
+    """The partner whose report to write: Enter on the list, Esc to cancel."""
+
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="partner_cancel")]
+
+    def __init__(self, partners: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.partners = partners
+
+    def compose(self) -> ComposeResult:
+        """The partners, by name."""
+        with Vertical(classes="dialog"):
+            yield Static(_("Partner report"), classes="title")
+            yield OptionList(
+                *[Option(Text(name), id=code) for code, name in self.partners],
+                id="partner-list",
+            )
+            yield Static(_("Enter: write the report · Esc: cancel"), classes="hint")
+
+    def on_mount(self) -> None:
+        """Focus the list."""
+        self.query_one("#partner-list", OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#partner-list")
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter picks the highlighted partner."""
+        self.dismiss(str(event.option.id))
+
+    def action_cancel(self) -> None:
+        """Close without writing."""
+        self.dismiss(None)
 
 
 class PeriodForm(FormModal):

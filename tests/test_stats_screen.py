@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from textual.widgets import Input, Static
+from openpyxl import load_workbook
+from textual.widgets import Input, OptionList, Static
 
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
@@ -70,6 +71,22 @@ async def test_open_change_period_and_export(
         rows = read_csv(exported)
         assert len(rows) == 6
         assert not any("Marie" in cell or "Zorglub" in cell for row in rows for cell in row)
+
+        # The partner report: the demands and relays of the CAF only, as XLSX.
+        await pilot.press("p")
+        await settle(pilot)
+        options = app.screen.query_one("#partner-list", OptionList)
+        codes = [str(options.get_option_at_index(i).id) for i in range(options.option_count)]
+        options.highlighted = codes.index("caf")
+        await pilot.press("enter")
+        await settle(pilot)
+        report = data_dir() / "documents" / "stats-caf-2026-03-02-2026-03-02.xlsx"
+        workbook = load_workbook(report, read_only=True)
+        rows = list(workbook["Demandes"].iter_rows(values_only=True))
+        workbook.close()
+        assert len(rows) == 3 and {r[4] for r in rows[1:]} == {
+            "CAF — Caisse d’allocations familiales"
+        }
 
         await pilot.press("escape")
         await settle(pilot)

@@ -442,6 +442,17 @@ class StatsService:
             ).scalar_one_or_none()
         return DEFAULT_WAIT_TARGET_MINUTES if target is None else int(target)
 
+    def partners(self, actor: Actor, office_ids: Sequence[int]) -> list[tuple[str, str]]:
+        """The partners of these offices as (code, name), one per code, by name."""
+        require(actor, Permission.STATISTICS)
+        with self.database.read() as session:
+            rows = session.execute(
+                select(Partner.code, func.min(Partner.name))
+                .where(Partner.office_id.in_(office_ids), Partner.active)
+                .group_by(Partner.code)
+            ).all()
+        return sorted(((code, name) for code, name in rows), key=lambda p: p[1].casefold())
+
     def partner_ids(self, actor: Actor, office_ids: Sequence[int], code: str) -> tuple[int, ...]:
         """The partners with ``code`` in these offices (a partner report across offices)."""
         require(actor, Permission.STATISTICS)
