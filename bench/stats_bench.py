@@ -19,6 +19,7 @@ The PostgreSQL database is created as ``stats_bench`` and dropped at the end unl
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -48,13 +49,19 @@ def measure(database: Database, office_ids: tuple[int, ...], runs: int) -> list[
     query = StatsQuery(start=last - timedelta(days=364), end=last, office_ids=office_ids)
     service.figures(actor, query)  # warm-up: caches, statement compilation
     samples = []
+    cpu = []
     for _ in range(runs):
         started = time.perf_counter()
+        cpu_started = time.process_time()
         stats = service.figures(actor, query)
         samples.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
     print(
         f"    {stats.visits:,} visits, {stats.demands:,} demands, {stats.relays:,} relays, "
-        f"{sum(stats.appointments_by_status.values()):,} appointments"
+        f"{sum(stats.appointments_by_status.values()):,} appointments; "
+        f"this process's CPU per run: median {statistics.median(cpu):.0f} ms "
+        f"(all of SQLite's work, the driver's only on PostgreSQL); "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     return samples
 
