@@ -390,7 +390,7 @@ def _iso_day(text: str) -> Any:
 def _export_stats(args: argparse.Namespace, settings: Settings) -> int:
     """``pimms export stats``: write the figures and the anonymised detail of a period."""
     from pimms_tui.domain.errors import DomainError
-    from pimms_tui.domain.stats import StatsQuery, StatsService
+    from pimms_tui.domain.stats import StatsQuery
     from pimms_tui.stats_export import default_export_path, export_stats
 
     if args.threshold < 1:
@@ -400,7 +400,7 @@ def _export_stats(args: argparse.Namespace, settings: Settings) -> int:
         if services.office is None:
             return _fail(_("There is no office in this database yet."), EXIT_FAILURE)
         actor = services.actor
-        service = StatsService(services.database)
+        service = services.stats
         try:
             offices = service.offices(actor)
             by_code = {code: office_id for office_id, code, _name in offices}

@@ -44,6 +44,7 @@ from pimms_tui.domain.orientation import OrientationService
 from pimms_tui.domain.queue import QueueService
 from pimms_tui.domain.setup import prepare_database
 from pimms_tui.domain.slips import SlipService
+from pimms_tui.domain.stats import StatsService
 from pimms_tui.domain.visitor_file import VisitorFileService
 from pimms_tui.domain.visitors import VisitorService
 from pimms_tui.settings import Settings, data_dir
@@ -165,6 +166,11 @@ class Services:
         """Printable slips and cards."""
         assert self.office is not None
         return SlipService(self.database, self.clock, self.office)
+
+    @property
+    def stats(self) -> StatsService:
+        """Activity statistics (managers), over every office of the database."""
+        return StatsService(self.database)
 
     @property
     def documents_dir(self) -> Path:

@@ -227,7 +227,7 @@ class StatsScreen(WorklistScreen):
     @property
     def service(self) -> StatsService:
         """The statistics service over this terminal's database."""
-        return StatsService(self.services.database)
+        return self.services.stats
 
     def compose(self) -> ComposeResult:
         """Scope line, the sections in a grid, the status line."""
