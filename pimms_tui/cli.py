@@ -343,9 +343,21 @@ def _add_export_commands(commands: Any) -> None:
         "stats", help=_("activity statistics of a period, as CSV or XLSX")
     )
     stats.add_argument(
-        "--from", dest="start", required=True, type=_iso_day, metavar=_("YYYY-MM-DD")
+        "--from",
+        dest="start",
+        required=True,
+        type=_iso_day,
+        metavar=_("YYYY-MM-DD"),
+        help=_("first day of the period"),
     )
-    stats.add_argument("--to", dest="end", required=True, type=_iso_day, metavar=_("YYYY-MM-DD"))
+    stats.add_argument(
+        "--to",
+        dest="end",
+        required=True,
+        type=_iso_day,
+        metavar=_("YYYY-MM-DD"),
+        help=_("last day of the period (included)"),
+    )
     stats.add_argument(
         "--office",
         dest="export_offices",
@@ -354,7 +366,13 @@ def _add_export_commands(commands: Any) -> None:
         help=_("office code (repeat for several; default: this terminal's office)"),
     )
     stats.add_argument("--all-offices", action="store_true", help=_("every office of the database"))
-    stats.add_argument("--format", dest="file_format", choices=("csv", "xlsx"), default="csv")
+    stats.add_argument(
+        "--format",
+        dest="file_format",
+        choices=("csv", "xlsx"),
+        default="csv",
+        help=_("file format (default: csv)"),
+    )
     stats.add_argument("--output", metavar=_("PATH"), help=_("file to write"))
     stats.add_argument(
         "--partner", metavar=_("CODE"), help=_("a partner report: only what concerns this partner")
