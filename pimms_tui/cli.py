@@ -446,6 +446,7 @@ def _export_stats(args: argparse.Namespace, settings: Settings) -> int:
                 office_ids=office_ids,
                 wait_target_minutes=target,
                 partner_ids=partners,
+                today=services.office.local_day(services.clock.now()),
             )
             path = (
                 Path(args.output)

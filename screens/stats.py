@@ -284,7 +284,13 @@ class StatsScreen(WorklistScreen):
         else:
             office_ids = (self.office.id,)
         target = service.wait_target(self.office.id)
-        query = StatsQuery(start=start, end=end, office_ids=office_ids, wait_target_minutes=target)
+        query = StatsQuery(
+            start=start,
+            end=end,
+            office_ids=office_ids,
+            wait_target_minutes=target,
+            today=self.office.local_day(self.services.clock.now()),
+        )
         self.post_message(StatsLoaded(service.figures(actor, query)))
 
     def scope_text(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -242,3 +243,42 @@ def test_times_match_the_events_on_demo_data(database: Database) -> None:
     assert stats.waiting.over_target == sum(1 for w in waits if w * 60 > 20 * 60 + 0.5)
     assert stats.listening.mean == pytest.approx(sum(listens) / len(listens), abs=tolerance)
     assert stats.listening.p90 == pytest.approx(_percentile_cont(listens, 0.9), abs=tolerance)
+
+
+def test_open_relays_past_expiry_count_as_expired(database: Database, office: OfficeInfo) -> None:
+    """An open relay 30 days past its follow-up date counts as expired, as the list says."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from pimms_tui.db.models import Demand, Relay
+    from tests.statskit import at
+
+    activity = build_activity(database, office)
+    with database.write() as session:
+        demand_id = (
+            session.execute(
+                select(Demand.id).where(Demand.outcome == "resolved").order_by(Demand.id.desc())
+            )
+            .scalars()
+            .first()
+        )
+        session.add(
+            Relay(
+                office_id=office.id,
+                demand_id=demand_id,
+                partner_id=activity.partner_ids["caf"],
+                mode="email",
+                sent_at=at(DAY, 10, 30),
+                follow_up_on=DAY + timedelta(days=14),
+                status="open",
+            )
+        )
+    service = StatsService(database)
+    query = StatsQuery(start=DAY, end=DAY, office_ids=(office.id,))
+    later = DAY + timedelta(days=45)
+    assert service.figures(manager(office), query).relays_by_status["open"] == 1
+    expired = service.figures(manager(office), replace(query, today=later))
+    assert expired.relays_by_status["open"] == 0 and expired.relays_by_status["expired"] == 1
+    still_open = service.figures(manager(office), replace(query, today=DAY + timedelta(days=44)))
+    assert still_open.relays_by_status["open"] == 1

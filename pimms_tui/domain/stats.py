@@ -125,6 +125,9 @@ class StatsQuery:
     wait_target_minutes: int = DEFAULT_WAIT_TARGET_MINUTES
     # A partner report: only the demands and relays that concern these partners.
     partner_ids: tuple[int, ...] | None = None
+    # The office's today: open relays more than 30 days past their follow-up date count as
+    # expired, as the follow-up list would close them (that list writes it when opened).
+    today: date | None = None
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -744,13 +747,28 @@ class _Figures:
         ]
         if self.query.partner_ids is not None:
             conditions.append(Relay.partner_id.in_(self.query.partner_ids))
+        status: ColumnElement[str] = Relay.status
+        if self.query.today is not None:
+            from .followups import EXPIRY_DAYS
+
+            cutoff = self.query.today - timedelta(days=EXPIRY_DAYS)
+            status = case(
+                (
+                    and_(
+                        Relay.status == RelayStatus.OPEN.value,
+                        Relay.follow_up_on < cutoff,
+                    ),
+                    literal(RelayStatus.EXPIRED.value),
+                ),
+                else_=Relay.status,
+            )
         rows = self.session.execute(
-            select(Partner.code, Partner.name, Relay.status, Relay.refusal_reason, func.count())
+            select(Partner.code, Partner.name, status, Relay.refusal_reason, func.count())
             .join(Demand, Demand.id == Relay.demand_id)
             .join(Visit, Visit.id == Demand.visit_id)
             .join(Partner, Partner.id == Relay.partner_id)
             .where(*conditions)
-            .group_by(Partner.code, Partner.name, Relay.status, Relay.refusal_reason)
+            .group_by(Partner.code, Partner.name, status, Relay.refusal_reason)
         ).all()
         by_status: Counter[str] = Counter()
         refusals: Counter[str] = Counter()
