@@ -706,9 +706,9 @@ class _Figures:
             total = count + (known.count if known else 0)
             by_thematique[code] = Tally(code, label, label, total)
         partner_counts = []
-        for code, count in partners.items():
-            name = labels.partners.get(code, "") if code else ""
-            partner_counts.append(Tally(code or NO_PARTNER, name, name, count))
+        for partner_code, count in partners.items():
+            name = labels.partners.get(partner_code, "") if partner_code else ""
+            partner_counts.append(Tally(partner_code or NO_PARTNER, name, name, count))
         return _DemandFigures(
             total=sum(motifs.values()),
             by_motif=_ranked(
@@ -771,7 +771,7 @@ class _Figures:
         ]
         if self.query.partner_ids is not None:
             conditions.append(Relay.partner_id.in_(self.query.partner_ids))
-        status: ColumnElement[str] = Relay.status
+        status: Any = Relay.status
         if self.query.today is not None:
             from .followups import EXPIRY_DAYS
 
@@ -797,11 +797,11 @@ class _Figures:
         by_status: Counter[str] = Counter()
         refusals: Counter[str] = Counter()
         partners: dict[str, tuple[str, Counter[str]]] = {}
-        for code, name, status, reason, count in rows:
-            by_status[status] += count
-            if status == RelayStatus.REFUSED.value and reason:
+        for code, name, relay_status, reason, count in rows:
+            by_status[relay_status] += count
+            if relay_status == RelayStatus.REFUSED.value and reason:
                 refusals[reason] += count
-            partners.setdefault(code, (name, Counter()))[1][status] += count
+            partners.setdefault(code, (name, Counter()))[1][relay_status] += count
         by_partner = sorted(
             (PartnerRelays(code, name, dict(counts)) for code, (name, counts) in partners.items()),
             key=lambda p: (-p.total, p.name),
