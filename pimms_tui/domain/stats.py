@@ -20,6 +20,16 @@ Times are read from the visit events (DESIGN §4), which every status change wri
   counts both listenings and not the wait between them. Only closed visits (``done``) count,
   so every interval has its end.
 
+For the visits that went straight through (one call, one listening: about 98 % of them)
+these are exactly ``called_at - arrived_at`` and ``finished_at - started_at`` of the visit
+row, which the queue writes in the same transaction as the event; only the visits put back,
+recalled or transferred are read from their events (see :func:`_timings`). A test compares
+the result with a visit-by-visit computation from the raw events of demo data.
+
+Demands, relays and the detail belong to the period of their visit (its local day);
+appointments to the period in which they start. Open relays 30 days past their follow-up
+date count as expired when the query gives the office's ``today`` (the follow-up list's rule).
+
 Percentiles are read from a histogram of whole seconds built by the database (one row per
 distinct second, a few thousand at most whatever the period), the same way on SQLite (which
 has no ``percentile_cont``) and PostgreSQL: the cost is bounded and both engines give the
