@@ -520,19 +520,22 @@ class _Figures:
 
     def __init__(self, session: Session, query: StatsQuery) -> None:
         self.session = session
+        # Core execution: the rows are plain tuples of counts, the ORM's row machinery
+        # would only add its cost (a third of the Python time on SQLite).
+        self.connection = session.connection()
         self.query = query
         self.sqlite = session.get_bind().dialect.name == "sqlite"
 
     def build(self) -> Stats:
         query = self.query
         offices = dict(
-            self.session.execute(
+            self.connection.execute(
                 select(Office.id, Office.code).where(Office.id.in_(query.office_ids))
             ).all()
         )
         if len(offices) != len(set(query.office_ids)):
             raise NotFound(N_("This office does not exist."))
-        every = self.session.execute(select(func.count()).select_from(Office)).scalar_one()
+        every = self.connection.execute(select(func.count()).select_from(Office)).scalar_one()
         if len(offices) == every and not query.every_office:
             query = self.query = replace(query, every_office=True)
         visits_by_status, anonymous = self._visits()
@@ -570,7 +573,7 @@ class _Figures:
 
     def _visits(self) -> tuple[dict[str, int], int]:
         anonymous = Visit.visitor_id.is_(None)
-        rows = self.session.execute(
+        rows = self.connection.execute(
             select(Visit.status, anonymous.label("anonymous"), func.count())
             .where(*_in_period(self.query))
             .group_by(Visit.status, anonymous)
@@ -585,7 +588,7 @@ class _Figures:
 
     def _named_visitors(self) -> int:
         return int(
-            self.session.execute(
+            self.connection.execute(
                 select(func.count(distinct(Visit.visitor_id))).where(*_in_period(self.query))
             ).scalar_one()
         )
@@ -593,7 +596,7 @@ class _Figures:
     def _arrivals(self) -> tuple[list[int], list[int]]:
         """Arrivals per local hour and weekday: counted per UTC hour, then placed locally."""
         bucket = _hour_bucket(Visit.arrived_at, self.sqlite)
-        rows = self.session.execute(
+        rows = self.connection.execute(
             select(Office.timezone, bucket, func.count())
             .join(Office, Office.id == Visit.office_id)
             .where(*_in_period(self.query))
@@ -604,7 +607,7 @@ class _Figures:
         zones: dict[str, ZoneInfo] = {}
         for timezone, hour, count in rows:
             instant = (
-                datetime.strptime(hour, "%Y-%m-%d %H") if isinstance(hour, str) else hour
+                datetime.fromisoformat(f"{hour}:00") if isinstance(hour, str) else hour
             ).replace(tzinfo=UTC)
             zone = zones.setdefault(timezone, ZoneInfo(timezone))
             local = instant.astimezone(zone)
@@ -650,7 +653,7 @@ class _Figures:
             .where(called)
             .group_by(per_visit.c.day)
         )
-        rows = self.session.execute(wait_histogram.union_all(listen_histogram, per_day)).all()
+        rows = self.connection.execute(wait_histogram.union_all(listen_histogram, per_day)).all()
         waits = [(int(value), n) for kind, value, _day, n, _total in rows if kind == "w"]
         listens = [(int(value), n) for kind, value, _day, n, _total in rows if kind == "l"]
         by_day = sorted(
@@ -677,7 +680,7 @@ class _Figures:
     def _demands(self) -> _DemandFigures:
         # Grouped by the partner's code, not its id: each office has its own row for the
         # same partner, and 60 offices' ids make 60 times more groups (twice as slow).
-        rows = self.session.execute(
+        rows = self.connection.execute(
             select(
                 Demand.motif_id,
                 Partner.code,
@@ -738,7 +741,7 @@ class _Figures:
         )
 
     def _labels(self, motif_ids: set[int], partner_codes: set[str]) -> _Labels:
-        session = self.session
+        session = self.connection
         category = Thematique.__table__.alias("category")
         motif_rows = session.execute(
             select(
@@ -796,7 +799,7 @@ class _Figures:
                 ),
                 else_=Relay.status,
             )
-        rows = self.session.execute(
+        rows = self.connection.execute(
             select(Partner.code, Partner.name, status, Relay.refusal_reason, func.count())
             .join(Demand, Demand.id == Relay.demand_id)
             .join(Visit, Visit.id == Demand.visit_id)
@@ -826,7 +829,7 @@ class _Figures:
 
     def _appointments(self) -> dict[str, int]:
         """Appointments starting within the period (local days of each office's timezone)."""
-        zones = self.session.execute(
+        zones = self.connection.execute(
             select(Office.timezone, Office.id).where(Office.id.in_(self.query.office_ids))
         ).all()
         by_zone: dict[str, list[int]] = {}
@@ -844,7 +847,7 @@ class _Figures:
                     Appointment.starts_at < end.astimezone(UTC),
                 )
             )
-        rows = self.session.execute(
+        rows = self.connection.execute(
             select(Appointment.status, func.count())
             .where(or_(*windows))
             .group_by(Appointment.status)
