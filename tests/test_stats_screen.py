@@ -40,7 +40,7 @@ async def test_open_change_period_and_export(
         # This month (March 2026): Monday's five visits, not the week before.
         overview = section(pilot, "overview")
         assert "visites" in overview and " 5" in overview
-        assert "1 mars 2026" in section(pilot, "scope") or "mars 2026" in section(pilot, "scope")
+        assert section(pilot, "scope") == "du 1 mars 2026 au 31 mars 2026 — PIMMS Test"
         waiting = section(pilot, "waiting")
         assert "17,8 min" in waiting and "17,5 min" in waiting and "50\u00a0%" in waiting
         motifs = section(pilot, "motif")
