@@ -169,6 +169,7 @@ def build_parser() -> Parser:
         metavar="URL",
         help=_("database URL (default: the demo database)"),
     )
+    _add_export_commands(commands)
     return parser
 
 
@@ -284,6 +285,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "demo":
         return _seed_demo(args, settings)
+    if args.command == "export" and args.export_command == "stats":
+        return _export_stats(args, settings)
     return _run_app(settings)
 
 
@@ -316,6 +319,161 @@ def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
             seconds=i18n.format_number(round(report.seconds, 1)),
         )
     )
+    return 0
+
+
+# --- pimms export stats ------------------------------------------------------------------------
+
+
+def _export_group(commands: Any) -> Any:
+    """The ``export`` command's sub-commands (created once; other exports join the group)."""
+    existing = commands.choices.get("export")
+    if existing is not None:
+        return existing._export_commands
+    export = commands.add_parser("export", help=_("export figures or data to a file"))
+    export._export_commands = export.add_subparsers(
+        dest="export_command", metavar=_("COMMAND"), required=True, parser_class=Parser
+    )
+    return export._export_commands
+
+
+def _add_export_commands(commands: Any) -> None:
+    """``pimms export stats``: activity figures for funders and partners (CSV or XLSX)."""
+    stats = _export_group(commands).add_parser(
+        "stats", help=_("activity statistics of a period, as CSV or XLSX")
+    )
+    stats.add_argument(
+        "--from",
+        dest="start",
+        required=True,
+        type=_iso_day,
+        metavar=_("YYYY-MM-DD"),
+        help=_("first day of the period"),
+    )
+    stats.add_argument(
+        "--to",
+        dest="end",
+        required=True,
+        type=_iso_day,
+        metavar=_("YYYY-MM-DD"),
+        help=_("last day of the period (included)"),
+    )
+    stats.add_argument(
+        "--office",
+        dest="export_offices",
+        action="append",
+        metavar=_("CODE"),
+        help=_("office code (repeat for several; default: this terminal's office)"),
+    )
+    stats.add_argument("--all-offices", action="store_true", help=_("every office of the database"))
+    stats.add_argument(
+        "--format",
+        dest="file_format",
+        choices=("csv", "xlsx"),
+        default="csv",
+        help=_("file format (default: csv)"),
+    )
+    stats.add_argument("--output", metavar=_("PATH"), help=_("file to write"))
+    stats.add_argument(
+        "--partner", metavar=_("CODE"), help=_("a partner report: only what concerns this partner")
+    )
+    stats.add_argument(
+        "--mask",
+        action="store_true",
+        help=_("external report: hide counts of fewer than --threshold people"),
+    )
+    stats.add_argument(
+        "--threshold", type=int, default=3, metavar="N", help=_("masking threshold (default 3)")
+    )
+    stats.add_argument(
+        "--wait-target",
+        type=int,
+        metavar=_("MINUTES"),
+        help=_("waiting-time target (default: the office's setting)"),
+    )
+
+
+def _iso_day(text: str) -> Any:
+    """A day written YYYY-MM-DD (argparse type)."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("not a date (YYYY-MM-DD): {value}").format(value=text)
+        ) from None
+
+
+def _export_stats(args: argparse.Namespace, settings: Settings) -> int:
+    """``pimms export stats``: write the figures and the anonymised detail of a period."""
+    from pimms_tui.domain.errors import DomainError
+    from pimms_tui.domain.stats import StatsQuery
+    from pimms_tui.stats_export import default_export_path, export_stats
+
+    if args.threshold < 1:
+        raise UsageError(_("The threshold must be at least 1."))
+    services = open_services(settings)
+    try:
+        if services.office is None:
+            return _fail(_("There is no office in this database yet."), EXIT_FAILURE)
+        actor = services.operator
+        service = services.stats
+        try:
+            offices = service.offices(actor)
+            by_code = {code: office_id for office_id, code, _name in offices}
+            if args.all_offices:
+                office_ids = tuple(office_id for office_id, _code, _name in offices)
+            elif args.export_offices:
+                unknown = [code for code in args.export_offices if code not in by_code]
+                if unknown:
+                    return _fail(
+                        _("There is no office with code {code}.").format(code=unknown[0]),
+                        EXIT_FAILURE,
+                    )
+                office_ids = tuple(dict.fromkeys(by_code[c] for c in args.export_offices))
+            else:
+                office_ids = (services.office.id,)
+            target = args.wait_target
+            if target is None:
+                target = service.wait_target(office_ids[0])
+            partners = None
+            if args.partner:
+                partners = service.partner_ids(actor, office_ids, args.partner)
+            query = StatsQuery(
+                start=args.start,
+                end=args.end,
+                office_ids=office_ids,
+                wait_target_minutes=target,
+                partner_ids=partners,
+                today=services.office.local_day(services.clock.now()),
+            )
+            path = (
+                Path(args.output)
+                if args.output
+                else default_export_path(
+                    services.documents_dir, query, args.file_format, args.partner
+                )
+            )
+            written = export_stats(
+                service,
+                actor,
+                query,
+                path=path,
+                file_format=args.file_format,
+                mask_below=args.threshold if args.mask else None,
+            )
+        except DomainError as error:
+            return _fail(translate(error.message, error.params), EXIT_FAILURE)
+        except OSError as error:
+            return _fail(
+                _("The file cannot be written: {reason}").format(reason=error.strerror or error),
+                EXIT_FAILURE,
+            )
+    finally:
+        services.close()
+    for file in written:
+        print(_("Written: {path}").format(path=file))
     return 0
 
 

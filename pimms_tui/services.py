@@ -46,9 +46,13 @@ from pimms_tui.domain.queue import QueueService
 from pimms_tui.domain.setup import prepare_database
 from pimms_tui.domain.slips import SlipService
 from pimms_tui.domain.staff import AccessRules, StaffAccount, StaffService
+from pimms_tui.domain.stats import StatsService
 from pimms_tui.domain.visitor_file import VisitorFileService
 from pimms_tui.domain.visitors import VisitorService
 from pimms_tui.settings import Settings, data_dir
+
+# The desk name the journal shows for what was done from the command line.
+COMMAND_LINE = "command line"
 
 
 class StartupError(Exception):
@@ -110,6 +114,20 @@ class Services:
             staff_id=staff.id if staff else None,
             role=staff.role if staff else Role.RECEPTION,
             desk_name=desk.name if desk else "",
+        )
+
+    @property
+    def operator(self) -> Actor:
+        """Who acts from the command line: whoever administers the machine that holds the
+        database (they could read it directly), so with a manager's rights; the journal
+        shows no staff member and the desk "command line"."""
+        assert self.office is not None
+        return Actor(
+            office_id=self.office.id,
+            desk_id=None,
+            staff_id=None,
+            role=Role.MANAGER,
+            desk_name=COMMAND_LINE,
         )
 
     @property
@@ -191,6 +209,11 @@ class Services:
         """Printable slips and cards."""
         assert self.office is not None
         return SlipService(self.database, self.clock, self.office)
+
+    @property
+    def stats(self) -> StatsService:
+        """Activity statistics (managers), over every office of the database."""
+        return StatsService(self.database)
 
     @property
     def documents_dir(self) -> Path:

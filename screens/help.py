@@ -67,6 +67,7 @@ def keys_markdown() -> str:
     from .search import SearchScreen
     from .signin import SignInScreen
     from .staff import StaffScreen
+    from .stats import StatsScreen
     from .visitor_file import VisitorFileScreen
 
     sections: list[tuple[str, type[Any]]] = [
@@ -79,6 +80,7 @@ def keys_markdown() -> str:
         ("Agenda", AgendaScreen),
         ("Sign-in", SignInScreen),
         ("Staff", StaffScreen),
+        ("Statistics", StatsScreen),
         ("Forms", FormModal),
         ("Everywhere", PimmsApp),
     ]

@@ -81,11 +81,13 @@ class QueueScreen(DeskScreen):
         Binding("f", "followups", N_("Follow-ups"), id="followups"),
         Binding("g", "agenda", N_("Agenda"), id="agenda"),
         Binding("e", "staff", N_("Staff"), id="staff"),
+        Binding("m", "statistics", N_("Statistics"), id="statistics"),
     ]
     ACTION_PERMISSIONS: ClassVar[dict[str, Permission]] = {
         "start": Permission.ORIENT,
         "followups": Permission.FOLLOW_UP,
         "staff": Permission.STAFF,
+        "statistics": Permission.STATISTICS,
     }
 
     def __init__(self) -> None:
@@ -270,6 +272,12 @@ class QueueScreen(DeskScreen):
         from .staff import StaffScreen
 
         self.app.push_screen(StaffScreen())
+
+    def action_statistics(self) -> None:
+        """The manager's statistics screen."""
+        from .stats import StatsScreen
+
+        self.app.push_screen(StatsScreen())
 
     def action_agenda(self) -> None:
         """The agenda: day and week, check-in, booking."""
