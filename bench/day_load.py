@@ -17,9 +17,9 @@ event chain unbroken, and no error but the expected "already taken" answers.
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import random
-import sys
 import threading
 import time
 import traceback
@@ -35,23 +35,19 @@ from typing import Any, TypeVar
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run from a checkout without installing
-    sys.path.insert(0, str(ROOT))
-
-from pimms_tui.db.engine import Database  # noqa: E402
-from pimms_tui.db.enums import HelpLevel, Outcome, RelayMode, Role, VisitStatus  # noqa: E402
-from pimms_tui.db.models import Appointment, Demand, Relay, Staff, Visit, VisitEvent  # noqa: E402
-from pimms_tui.domain.actors import Actor  # noqa: E402
-from pimms_tui.domain.appointments import SLOT_TAKEN, VISITOR_BUSY  # noqa: E402
-from pimms_tui.domain.catalog import list_motifs, list_partners, list_registers  # noqa: E402
-from pimms_tui.domain.clock import SystemClock  # noqa: E402
-from pimms_tui.domain.errors import DomainError  # noqa: E402
-from pimms_tui.domain.offices import OfficeInfo, create_office, ensure_desk  # noqa: E402
-from pimms_tui.domain.orientation import DemandInput, OrientationService, RelayInput  # noqa: E402
-from pimms_tui.domain.queue import ArrivalRequest, QueueService  # noqa: E402
-from pimms_tui.domain.setup import prepare_database  # noqa: E402
-from pimms_tui.domain.visitors import NewVisitor, VisitorService, create_visitor  # noqa: E402
+from pimms_tui.db.engine import Database
+from pimms_tui.db.enums import HelpLevel, Outcome, RelayMode, Role, VisitStatus
+from pimms_tui.db.models import Appointment, Demand, Relay, Staff, Visit, VisitEvent
+from pimms_tui.domain.actors import Actor
+from pimms_tui.domain.appointments import SLOT_TAKEN, VISITOR_BUSY
+from pimms_tui.domain.catalog import list_motifs, list_partners, list_registers
+from pimms_tui.domain.clock import SystemClock
+from pimms_tui.domain.errors import DomainError
+from pimms_tui.domain.offices import OfficeInfo, create_office, ensure_desk
+from pimms_tui.domain.orientation import DemandInput, OrientationService, RelayInput
+from pimms_tui.domain.queue import ArrivalRequest, QueueService
+from pimms_tui.domain.setup import prepare_database
+from pimms_tui.domain.visitors import NewVisitor, VisitorService, create_visitor
 
 _T = TypeVar("_T")
 REAL_DAY_SECONDS = 8.5 * 3600  # 09:00–17:30
@@ -193,7 +189,14 @@ def prepare_office(database: Database, plan: DayPlan, code: str, rng: random.Ran
     while booking_day.weekday() >= 5:
         booking_day += timedelta(days=1)
     return Office(
-        info, desks, mediators, visitors, motifs, registers, partners, booking_day,
+        info,
+        desks,
+        mediators,
+        visitors,
+        motifs,
+        registers,
+        partners,
+        booking_day,
         plan.arrivals,
     )
 
@@ -202,7 +205,13 @@ class Desk(threading.Thread):
     """One desk's thread: its own engine, as a separate terminal would have."""
 
     def __init__(
-        self, url: str, office: Office, index: int, plan: DayPlan, stats: Stats, seed: int,
+        self,
+        url: str,
+        office: Office,
+        index: int,
+        plan: DayPlan,
+        stats: Stats,
+        seed: int,
         database: Database | None = None,
     ) -> None:
         super().__init__(daemon=True)
@@ -269,7 +278,9 @@ class Desk(threading.Thread):
             wanted_id, name = self.rng.choice(self.office.visitors)
             matches = self.stats.timed("search", lambda: self.visitors.search(name[:6]))
             visitor_id = next((m.id for m in matches if m.id == wanted_id), None)
-        request = ArrivalRequest(visitor_id=visitor_id, motif_id=self.rng.choice(self.office.motifs))
+        request = ArrivalRequest(
+            visitor_id=visitor_id, motif_id=self.rng.choice(self.office.motifs)
+        )
         try:
             ticket = self.stats.timed(
                 "register_arrival", lambda: self.queue.register_arrival(request, self.actor)
@@ -307,7 +318,9 @@ class Desk(threading.Thread):
         roll = rng.random()
         try:
             if roll < 0.04:
-                self.stats.timed("mark_no_show", lambda: self.queue.mark_no_show(visit_id, self.actor))
+                self.stats.timed(
+                    "mark_no_show", lambda: self.queue.mark_no_show(visit_id, self.actor)
+                )
                 self.office.finish_one()
                 return
             if roll < 0.07:
@@ -315,7 +328,7 @@ class Desk(threading.Thread):
                 return
             self.stats.timed("start", lambda: self.queue.start(visit_id, self.actor))
             if roll < 0.10 and len(self.office.desk_ids) > 2:
-                target = rng.choice(self.office.desk_ids[self.plan.reception_desks:])[0]
+                target = rng.choice(self.office.desk_ids[self.plan.reception_desks :])[0]
                 self.stats.timed(
                     "transfer", lambda: self.queue.transfer(visit_id, target, None, self.actor)
                 )
@@ -369,7 +382,9 @@ class Desk(threading.Thread):
             staff_id = self.rng.choice(self.office.mediators)
             slots = self.stats.timed(
                 "free_slots",
-                lambda: appointments.free_slots(self.office.booking_day, staff_id=staff_id, limit=3),
+                lambda staff_id=staff_id: appointments.free_slots(
+                    self.office.booking_day, staff_id=staff_id, limit=3
+                ),
             )
             if not slots:
                 continue
@@ -377,7 +392,7 @@ class Desk(threading.Thread):
             try:
                 self.stats.timed(
                     "book",
-                    lambda: self.orientation.book_appointment_for_demand(
+                    lambda slot=slot: self.orientation.book_appointment_for_demand(
                         demand_id, slot, self.actor
                     ),
                 )
@@ -466,8 +481,11 @@ def check_day(database: Database, offices: list[Office], stats: Stats) -> list[s
         )
         appointments = session.execute(
             select(
-                Appointment.id, Appointment.staff_id, Appointment.starts_at,
-                Appointment.duration_minutes, Appointment.status,
+                Appointment.id,
+                Appointment.staff_id,
+                Appointment.starts_at,
+                Appointment.duration_minutes,
+                Appointment.status,
             ).where(Appointment.office_id.in_(office_ids))
         ).all()
     expected_total = sum(o.expected_arrivals for o in offices)
@@ -495,12 +513,14 @@ def check_day(database: Database, offices: list[Office], stats: Stats) -> list[s
         previous: str | None = None
         for from_status, to_status in chains.get(visit.id, []):
             if from_status != previous:
-                problems.append(f"visit {visit.ticket_code}: event {from_status}→{to_status} "
-                                f"after {previous}")
+                problems.append(
+                    f"visit {visit.ticket_code}: event {from_status}→{to_status} after {previous}"
+                )
             previous = to_status
         if previous != visit.status:
-            problems.append(f"visit {visit.ticket_code}: last event {previous}, status "
-                            f"{visit.status}")
+            problems.append(
+                f"visit {visit.ticket_code}: last event {previous}, status {visit.status}"
+            )
     for demand in demands:
         if by_id.get(demand.visit_id) and by_id[demand.visit_id].status == "done":
             if demand.outcome is None:
@@ -517,7 +537,7 @@ def check_day(database: Database, offices: list[Office], stats: Stats) -> list[s
             booked[appointment.staff_id].append((start, end, appointment.id))
     for staff_id, spans in booked.items():
         spans.sort()
-        for (_s1, end1, id1), (start2, _e2, id2) in zip(spans, spans[1:], strict=False):
+        for (_s1, end1, id1), (start2, _e2, id2) in itertools.pairwise(spans):
             if start2 < end1:
                 problems.append(f"appointments {id1} and {id2} of staff {staff_id} overlap")
     return problems
@@ -537,15 +557,19 @@ def print_report(title: str, report: DayReport) -> None:
     stats = report.stats
     operations = sum(len(v) for v in stats.latencies.values())
     writes = sum(len(v) for k, v in stats.latencies.items() if k not in ("search", "free_slots"))
-    print(f"\n{title}: {len(stats.registered)} arrivals in {report.seconds:.1f} s; "
-          f"{operations} domain calls ({operations / report.seconds:.0f}/s, "
-          f"{writes / report.seconds:.0f} writes/s)")
+    print(
+        f"\n{title}: {len(stats.registered)} arrivals in {report.seconds:.1f} s; "
+        f"{operations} domain calls ({operations / report.seconds:.0f}/s, "
+        f"{writes / report.seconds:.0f} writes/s)"
+    )
     print(f"{'operation':<18}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     for name in sorted(stats.latencies):
         samples = stats.latencies[name]
-        print(f"{name:<18}{len(samples):>7}"
-              + "".join(f"{percentile(samples, q) * 1000:>9.1f}" for q in (0.5, 0.95, 0.99))
-              + f"{max(samples) * 1000:>9.1f}")
+        print(
+            f"{name:<18}{len(samples):>7}"
+            + "".join(f"{percentile(samples, q) * 1000:>9.1f}" for q in (0.5, 0.95, 0.99))
+            + f"{max(samples) * 1000:>9.1f}"
+        )
     print("expected refusals:", dict(stats.expected) or "none")
     print("invariants:", "all hold" if not report.problems else f"{len(report.problems)} broken")
     for problem in report.problems[:20]:
@@ -584,7 +608,8 @@ def main() -> int:
     parser.add_argument("--day-seconds", type=float, default=120.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--network", action="store_true",
+        "--network",
+        action="store_true",
         help="60 offices × 4 desks on PostgreSQL for a compressed hour",
     )
     parser.add_argument("--offices", type=int, default=60)
@@ -593,20 +618,32 @@ def main() -> int:
         if not args.postgres_url:
             parser.error("--network needs --postgres-url")
         # One hour of a network morning: ~50 arrivals per office per day → 12 in the peak hour.
-        plan = DayPlan(desks=4, reception_desks=1, arrivals=12, known_visitors=5, seed=args.seed,
-                       day_seconds=args.day_seconds, real_day_seconds=3600)
+        plan = DayPlan(
+            desks=4,
+            reception_desks=1,
+            arrivals=12,
+            known_visitors=5,
+            seed=args.seed,
+            day_seconds=args.day_seconds,
+            real_day_seconds=3600,
+        )
         with bench_database(args.postgres_url) as url:
             report = run_day(url, plan, offices=args.offices, shared_pool=40)
-        print_report(f"network, {args.offices} offices × 4 desks, PostgreSQL, one hour in "
-                     f"{args.day_seconds:.0f} s", report)
+        print_report(
+            f"network, {args.offices} offices × 4 desks, PostgreSQL, one hour in "
+            f"{args.day_seconds:.0f} s",
+            report,
+        )
         return 1 if report.problems else 0
-    plan = DayPlan(desks=args.desks, arrivals=args.arrivals, day_seconds=args.day_seconds,
-                   seed=args.seed)
+    plan = DayPlan(
+        desks=args.desks, arrivals=args.arrivals, day_seconds=args.day_seconds, seed=args.seed
+    )
     engine = "PostgreSQL" if args.postgres_url else "SQLite"
     with bench_database(args.postgres_url) as url:
         report = run_day(url, plan)
-    print_report(f"office day, {args.desks} desks, {engine}, 8.5 h in {args.day_seconds:.0f} s",
-                 report)
+    print_report(
+        f"office day, {args.desks} desks, {engine}, 8.5 h in {args.day_seconds:.0f} s", report
+    )
     return 1 if report.problems else 0
 
 

@@ -179,9 +179,7 @@ def _add_maintenance_commands(commands: Any) -> None:
     backup.add_argument("path", metavar=_("PATH"), help=_("file or folder to write the copy to"))
     restore = commands.add_parser("restore", help=_("put a backup back in place of the database"))
     restore.add_argument("path", metavar=_("PATH"), help=_("the backup file"))
-    restore.add_argument(
-        "--yes", action="store_true", help=_("do not ask for confirmation")
-    )
+    restore.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
     commands.add_parser(
         "doctor", help=_("check the database, schema, catalogues, data folder and clock")
     )
@@ -338,8 +336,11 @@ def _maintenance(args: argparse.Namespace, settings: Settings) -> int:
                 print(_("Nothing was changed."))
                 return EXIT_FAILURE
         report = maintenance.restore(url, found.path)
-        print(_("Restored from {path}: {visits} visits.").format(
-            path=report.path, visits=report.visits))
+        print(
+            _("Restored from {path}: {visits} visits.").format(
+                path=report.path, visits=report.visits
+            )
+        )
         return 0
     except maintenance.MaintenanceError as error:
         return _fail(translate(error.message, error.params), EXIT_FAILURE)

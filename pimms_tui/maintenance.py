@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 
 from pimms_tui.db import migrate
 from pimms_tui.db.engine import SQLITE_BUSY_TIMEOUT_MS, Database
@@ -189,7 +189,8 @@ def doctor(url: str, data_folder: Path, now: datetime | None = None) -> list[Fin
 def _check_folder(folder: Path) -> Finding:
     if not folder.exists():
         return _finding(
-            True, N_("The data folder {path} does not exist yet (created on first start)."),
+            True,
+            N_("The data folder {path} does not exist yet (created on first start)."),
             path=folder,
         )
     if not os.access(folder, os.W_OK | os.X_OK):
@@ -200,8 +201,10 @@ def _check_folder(folder: Path) -> Finding:
     if mode & 0o007:
         return _finding(
             False,
-            N_("The data folder {path} is open to every user of this computer (mode {mode}): "
-               "run chmod o-rwx on it."),
+            N_(
+                "The data folder {path} is open to every user of this computer (mode {mode}): "
+                "run chmod o-rwx on it."
+            ),
             path=folder,
             mode=oct(mode),
         )
@@ -223,49 +226,87 @@ def _check_database(database: Database, now: datetime) -> list[Finding]:
     except DBAPIError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else "?"
         findings.append(
-            _finding(False, N_("The database cannot be reached ({url}): {reason}"),
-                     url=url, reason=reason)
+            _finding(
+                False,
+                N_("The database cannot be reached ({url}): {reason}"),
+                url=url,
+                reason=reason,
+            )
         )
         return findings
     findings.append(_finding(True, N_("The database answers: {url}"), url=url))
     if check != "ok":
         findings.append(
-            _finding(False, N_("The database file is damaged: {reason}. Restore a backup."),
-                     reason=check)
+            _finding(
+                False, N_("The database file is damaged: {reason}. Restore a backup."), reason=check
+            )
         )
     revision = migrate.current_revision(database.engine)
     if revision is None:
         findings.append(_finding(False, N_("The database is empty: run pimms db upgrade.")))
         return findings
     if revision == migrate.HEAD_REVISION:
-        findings.append(_finding(True, N_("The schema is current ({revision})."),
-                                 revision=revision))
+        findings.append(
+            _finding(True, N_("The schema is current ({revision})."), revision=revision)
+        )
     elif revision > migrate.HEAD_REVISION:
-        findings.append(_finding(
-            False, N_("The database is at {revision}, newer than this version ({head}): "
-                      "update PIMMS."), revision=revision, head=migrate.HEAD_REVISION))
+        findings.append(
+            _finding(
+                False,
+                N_(
+                    "The database is at {revision}, newer than this version ({head}): update PIMMS."
+                ),
+                revision=revision,
+                head=migrate.HEAD_REVISION,
+            )
+        )
     else:
-        findings.append(_finding(
-            False, N_("The database is at {revision}, this version needs {head}: "
-                      "run pimms db upgrade."), revision=revision, head=migrate.HEAD_REVISION))
+        findings.append(
+            _finding(
+                False,
+                N_(
+                    "The database is at {revision}, this version needs {head}: "
+                    "run pimms db upgrade."
+                ),
+                revision=revision,
+                head=migrate.HEAD_REVISION,
+            )
+        )
         return findings
     with database.read() as session:
         registers = session.scalar(select(func.count()).select_from(Register)) or 0
-        motifs = session.scalar(
-            select(func.count()).select_from(Motif).where(Motif.active.is_(True))
-        ) or 0
+        motifs = (
+            session.scalar(select(func.count()).select_from(Motif).where(Motif.active.is_(True)))
+            or 0
+        )
         thematiques = session.scalar(select(func.count()).select_from(Thematique)) or 0
         offices = session.scalar(select(func.count()).select_from(Office)) or 0
     if registers == REGISTER_COUNT and motifs and thematiques:
-        findings.append(_finding(
-            True, N_("Catalogues: {registers} registers, {motifs} reasons, {thematiques} "
-                     "thématiques."), registers=registers, motifs=motifs,
-            thematiques=thematiques))
+        findings.append(
+            _finding(
+                True,
+                N_(
+                    "Catalogues: {registers} registers, {motifs} reasons, {thematiques} "
+                    "thématiques."
+                ),
+                registers=registers,
+                motifs=motifs,
+                thematiques=thematiques,
+            )
+        )
     else:
-        findings.append(_finding(
-            False, N_("Catalogues incomplete ({registers} registers of 8, {motifs} reasons, "
-                      "{thematiques} thématiques): run pimms db upgrade."),
-            registers=registers, motifs=motifs, thematiques=thematiques))
+        findings.append(
+            _finding(
+                False,
+                N_(
+                    "Catalogues incomplete ({registers} registers of 8, {motifs} reasons, "
+                    "{thematiques} thématiques): run pimms db upgrade."
+                ),
+                registers=registers,
+                motifs=motifs,
+                thematiques=thematiques,
+            )
+        )
     if not offices:
         findings.append(_finding(True, N_("No office yet: the first start asks for its name.")))
     findings.append(_check_clock(now, server_now))
@@ -275,8 +316,11 @@ def _check_database(database: Database, now: datetime) -> list[Finding]:
 def _check_clock(now: datetime, server_now: datetime | None) -> Finding:
     if server_now is None:
         if now.year < 2024:
-            return _finding(False, N_("This computer's clock is wrong ({now}): set the date."),
-                            now=now.isoformat(timespec="seconds"))
+            return _finding(
+                False,
+                N_("This computer's clock is wrong ({now}): set the date."),
+                now=now.isoformat(timespec="seconds"),
+            )
         return _finding(True, N_("The clock reads {now}."), now=now.isoformat(timespec="seconds"))
     if server_now.tzinfo is None:
         server_now = server_now.replace(tzinfo=UTC)
@@ -284,8 +328,10 @@ def _check_clock(now: datetime, server_now: datetime | None) -> Finding:
     if drift > CLOCK_TOLERANCE:
         return _finding(
             False,
-            N_("This computer's clock differs from the database server's by {seconds} s: "
-               "waiting times will be wrong. Set both clocks (NTP)."),
+            N_(
+                "This computer's clock differs from the database server's by {seconds} s: "
+                "waiting times will be wrong. Set both clocks (NTP)."
+            ),
             seconds=int(drift.total_seconds()),
         )
     return _finding(True, N_("The clock agrees with the database server's."))

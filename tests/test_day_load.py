@@ -39,8 +39,13 @@ def test_a_small_day_keeps_every_invariant(
     day_load = load_bench()
     url = _database_url_for(request, engine, tmp_path)
     plan = day_load.DayPlan(
-        desks=6, reception_desks=1, arrivals=80, day_seconds=6.0, known_visitors=10,
-        seed=11, deadline_seconds=60.0,
+        desks=6,
+        reception_desks=1,
+        arrivals=80,
+        day_seconds=6.0,
+        known_visitors=10,
+        seed=11,
+        deadline_seconds=60.0,
     )
     report = day_load.run_day(url, plan)
     assert report.problems == []
@@ -64,8 +69,15 @@ def test_the_checks_find_a_broken_day(request: pytest.FixtureRequest, tmp_path: 
 
     day_load = load_bench()
     url = _database_url_for(request, "sqlite", tmp_path)
-    plan = day_load.DayPlan(desks=3, reception_desks=1, arrivals=6, day_seconds=1.0,
-                            known_visitors=2, seed=3, deadline_seconds=30.0)
+    plan = day_load.DayPlan(
+        desks=3,
+        reception_desks=1,
+        arrivals=6,
+        day_seconds=1.0,
+        known_visitors=2,
+        seed=3,
+        deadline_seconds=30.0,
+    )
     report = day_load.run_day(url, plan)
     assert report.problems == []
     database = Database.from_url(url)

@@ -68,51 +68,142 @@ def fill_every_table(database: Database) -> None:
         assert motif and register and partner
         staff = Staff(office_id=office.id, display_name="Karim B.", role=Role.MEDIATOR)
         visitors = [
-            Visitor(office_id=office.id, first_name="Hélène", last_name="Dupont-Moreau",
-                    phone="+33612345678", phone_digits="0612345678", birth_year=1961,
-                    search_key="helene dupont moreau", created_at=now, last_activity_at=now),
-            Visitor(office_id=office.id, first_name="Moussa", last_name="N'Diaye",
-                    search_key="moussa ndiaye", created_at=now, last_activity_at=now),
+            Visitor(
+                office_id=office.id,
+                first_name="Hélène",
+                last_name="Dupont-Moreau",
+                phone="+33612345678",
+                phone_digits="0612345678",
+                birth_year=1961,
+                search_key="helene dupont moreau",
+                created_at=now,
+                last_activity_at=now,
+            ),
+            Visitor(
+                office_id=office.id,
+                first_name="Moussa",
+                last_name="N'Diaye",
+                search_key="moussa ndiaye",
+                created_at=now,
+                last_activity_at=now,
+            ),
         ]
         session.add_all([staff, *visitors])
         session.flush()
-        session.add(Consent(office_id=office.id, visitor_id=visitors[0].id, scope="keep_file",
-                            given_at=now, staff_id=staff.id, text_version_hash="v1"))
-        appointment = Appointment(office_id=office.id, visitor_id=visitors[0].id,
-                                  staff_id=staff.id, motif_id=motif.id,
-                                  starts_at=now + timedelta(days=2), duration_minutes=30,
-                                  status="booked", created_at=now)
+        session.add(
+            Consent(
+                office_id=office.id,
+                visitor_id=visitors[0].id,
+                scope="keep_file",
+                given_at=now,
+                staff_id=staff.id,
+                text_version_hash="v1",
+            )
+        )
+        appointment = Appointment(
+            office_id=office.id,
+            visitor_id=visitors[0].id,
+            staff_id=staff.id,
+            motif_id=motif.id,
+            starts_at=now + timedelta(days=2),
+            duration_minutes=30,
+            status="booked",
+            created_at=now,
+        )
         session.add(appointment)
         session.flush()
         day = date(2026, 3, 2)
-        visit = Visit(office_id=office.id, day=day, ticket_number=1, ticket_code="A-001",
-                      visitor_id=visitors[0].id, first_motif_id=motif.id, status="done",
-                      needs=["interpreter"], interpreter_language="arabe", arrived_at=now,
-                      called_at=now, started_at=now, finished_at=now)
-        anonymous = Visit(office_id=office.id, day=day, ticket_number=2, ticket_code="A-002",
-                          age_band="26_44", gender="female", commune="Lyon", status="left",
-                          arrived_at=now, finished_at=now)
+        visit = Visit(
+            office_id=office.id,
+            day=day,
+            ticket_number=1,
+            ticket_code="A-001",
+            visitor_id=visitors[0].id,
+            first_motif_id=motif.id,
+            status="done",
+            needs=["interpreter"],
+            interpreter_language="arabe",
+            arrived_at=now,
+            called_at=now,
+            started_at=now,
+            finished_at=now,
+        )
+        anonymous = Visit(
+            office_id=office.id,
+            day=day,
+            ticket_number=2,
+            ticket_code="A-002",
+            age_band="26_44",
+            gender="female",
+            commune="Lyon",
+            status="left",
+            arrived_at=now,
+            finished_at=now,
+        )
         session.add_all([visit, anonymous])
         session.add(TicketCounter(office_id=office.id, day=day, series="A", last_number=2))
         session.flush()
-        for before, after in ((None, "waiting"), ("waiting", "called"), ("called", "in_progress"),
-                              ("in_progress", "done")):
-            session.add(VisitEvent(office_id=office.id, visit_id=visit.id, at=now,
-                                   from_status=before, to_status=after))
-        demand = Demand(office_id=office.id, visit_id=visit.id, position=1, motif_id=motif.id,
-                        partner_id=partner.id, register_code=register.code, level="accompany",
-                        outcome="relay", note="Facture EDF contestée", created_at=now)
-        booked = Demand(office_id=office.id, visit_id=visit.id, position=2, motif_id=motif.id,
-                        register_code=register.code, outcome="appointment",
-                        appointment_id=appointment.id, created_at=now)
+        for before, after in (
+            (None, "waiting"),
+            ("waiting", "called"),
+            ("called", "in_progress"),
+            ("in_progress", "done"),
+        ):
+            session.add(
+                VisitEvent(
+                    office_id=office.id,
+                    visit_id=visit.id,
+                    at=now,
+                    from_status=before,
+                    to_status=after,
+                )
+            )
+        demand = Demand(
+            office_id=office.id,
+            visit_id=visit.id,
+            position=1,
+            motif_id=motif.id,
+            partner_id=partner.id,
+            register_code=register.code,
+            level="accompany",
+            outcome="relay",
+            note="Facture EDF contestée",
+            created_at=now,
+        )
+        booked = Demand(
+            office_id=office.id,
+            visit_id=visit.id,
+            position=2,
+            motif_id=motif.id,
+            register_code=register.code,
+            outcome="appointment",
+            appointment_id=appointment.id,
+            created_at=now,
+        )
         session.add_all([demand, booked])
         session.flush()
-        session.add(Relay(office_id=office.id, demand_id=demand.id, partner_id=partner.id,
-                          mode="email", contact="service clients", sent_at=now,
-                          follow_up_on=day + timedelta(days=14), status="open"))
-        session.add(AuditEntry(at=now, office_id=office.id, action="file_opened",
-                               entity="visitor", entity_id=visitors[0].id,
-                               detail={"why": "écoute"}))
+        session.add(
+            Relay(
+                office_id=office.id,
+                demand_id=demand.id,
+                partner_id=partner.id,
+                mode="email",
+                contact="service clients",
+                sent_at=now,
+                follow_up_on=day + timedelta(days=14),
+                status="open",
+            )
+        )
+        session.add(
+            AuditEntry(
+                at=now,
+                office_id=office.id,
+                action="file_opened",
+                entity="visitor",
+                entity_id=visitors[0].id,
+                detail={"why": "écoute"},
+            )
+        )
 
 
 def snapshot(engine: Engine, tables: list[str]) -> dict[str, list[tuple[Any, ...]]]:
