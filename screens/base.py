@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.app import ComposeResult
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
-from textual.worker import Worker
+from textual.worker import Worker, get_current_worker
 
+from pimms_tui.db.resilience import is_outage, run_until_saved
 from pimms_tui.i18n import _
 
 if TYPE_CHECKING:
     from pimms_tui.app import PimmsApp
     from pimms_tui.services import Services
+
+_T = TypeVar("_T")
 
 
 def translate_bindings(node: DOMNode) -> None:
@@ -24,6 +28,36 @@ def translate_bindings(node: DOMNode) -> None:
         node._bindings.key_to_bindings[key] = [
             replace(b, description=_(b.description) if b.description else "") for b in bindings
         ]
+
+
+def save_through_outage(node: DOMNode, job: Callable[[], _T]) -> _T:
+    """In a worker: run a save, retrying with backoff while the database is away.
+
+    The banner shows from the first failed try until the save went through; the screen and
+    what was typed stay as they are meanwhile. Leaving the screen (the worker is cancelled)
+    stops the waiting, and the save is then not made.
+    """
+    from pimms_tui.app import PimmsApp
+
+    app = node.app
+    assert isinstance(app, PimmsApp)
+    worker = get_current_worker()
+    key = id(worker)
+
+    def on_outage(_error: BaseException) -> None:
+        app.call_from_thread(app.save_waiting, key, True)
+
+    answered = False  # the database answered in the end (saved, or refused the save)
+    try:
+        result = run_until_saved(job, on_outage=on_outage, should_stop=lambda: worker.is_cancelled)
+        answered = True
+        return result
+    except BaseException as error:
+        answered = not is_outage(error)
+        raise
+    finally:
+        if key in app.waiting_saves:
+            app.call_from_thread(app.save_waiting, key, False, answered)
 
 
 class DatabaseBanner(Static):
