@@ -50,7 +50,8 @@ from pimms_tui.domain.setup import prepare_database
 from pimms_tui.domain.visitors import NewVisitor, VisitorService, create_visitor
 
 _T = TypeVar("_T")
-REAL_DAY_SECONDS = 8.5 * 3600  # 09:00–17:30
+REAL_DAY_SECONDS = 8.5 * 3600
+IDLE_POLL_SECONDS = 0.25  # an idle desk tries again at the queue screen's poll interval  # 09:00–17:30
 FINISHED = {VisitStatus.DONE.value, VisitStatus.LEFT.value, VisitStatus.NO_SHOW.value}
 # The refusals a busy office gives as a matter of course: "someone else took it first".
 EXPECTED_REFUSALS = {
@@ -307,8 +308,8 @@ class Desk(threading.Thread):
         limit = time.monotonic() + self.plan.deadline_seconds
         while not self.office.over(self.stats) and time.monotonic() < limit:
             entry = self.stats.timed("call_next", lambda: self.queue.call_next(self.actor))
-            if entry is None:
-                time.sleep(0.05 * self.plan.day_seconds / 120)
+            if entry is None:  # nobody for this desk: look again as the queue screen does
+                time.sleep(IDLE_POLL_SECONDS)
                 continue
             self.serve(entry.visit_id)
 

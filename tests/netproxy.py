@@ -3,6 +3,7 @@ lose the server's answer to one statement (to test outages and lost commit ackno
 
 from __future__ import annotations
 
+import contextlib
 import select
 import socket
 import threading
@@ -77,10 +78,8 @@ class Proxy:
 
     def _close(self, client: socket.socket, server: socket.socket) -> None:
         for sock in (client, server):
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
         with self.lock:
             if (client, server) in self.pairs:

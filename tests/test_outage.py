@@ -151,9 +151,7 @@ def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
 # The domain layer under an outage ------------------------------------------------------------
 
 
-def test_a_save_waits_for_the_database_and_is_made_once(
-    outage: Outage, clock: FixedClock
-) -> None:
+def test_a_save_waits_for_the_database_and_is_made_once(outage: Outage, clock: FixedClock) -> None:
     """Both engines: the arrival confirmed during the outage is written once it is over."""
     office = make_office(outage.database, clock)
     with outage.database.write() as session:
@@ -179,15 +177,15 @@ def test_a_save_waits_for_the_database_and_is_made_once(
     saver.join(15)
     assert not saver.is_alive()
     assert result and result[0].ticket_code == "A-001"
-    print(f"{outage.engine}: saved {time.monotonic() - recovered_at:.3f} s after the database "
-          f"returned, after {len(failures)} failed tries")
+    print(
+        f"{outage.engine}: saved {time.monotonic() - recovered_at:.3f} s after the database "
+        f"returned, after {len(failures)} failed tries"
+    )
     assert counts(outage.database) == (1, 1, 1)
 
 
 @pytest.mark.postgres
-def test_a_lost_commit_answer_is_not_applied_twice(
-    outage: Outage, clock: FixedClock
-) -> None:
+def test_a_lost_commit_answer_is_not_applied_twice(outage: Outage, clock: FixedClock) -> None:
     """The server committed, the answer was lost: the write is found committed, not redone."""
     if outage.proxy is None:
         pytest.skip("a commit's answer is lost on a network: PostgreSQL only")
@@ -210,9 +208,7 @@ def test_a_lost_commit_answer_is_not_applied_twice(
 
 
 @pytest.mark.postgres
-def test_a_connection_lost_before_commit_is_retried_once(
-    outage: Outage, clock: FixedClock
-) -> None:
+def test_a_connection_lost_before_commit_is_retried_once(outage: Outage, clock: FixedClock) -> None:
     """The COMMIT never reached the server: nothing was written, the retry writes it once."""
     if outage.proxy is None:
         pytest.skip("PostgreSQL only")
@@ -235,9 +231,7 @@ def test_a_connection_lost_before_commit_is_retried_once(
 # The desk under an outage -------------------------------------------------------------------
 
 
-async def test_the_desk_keeps_working_through_an_outage(
-    outage: Outage, clock: FixedClock
-) -> None:
+async def test_the_desk_keeps_working_through_an_outage(outage: Outage, clock: FixedClock) -> None:
     """Banner, last queue and typed text kept; the arrival confirmed meanwhile is issued
     once when the database returns, and the banner goes by itself."""
     database = outage.database
