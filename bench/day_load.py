@@ -50,7 +50,7 @@ from pimms_tui.domain.setup import prepare_database
 from pimms_tui.domain.visitors import NewVisitor, VisitorService, create_visitor
 
 _T = TypeVar("_T")
-REAL_DAY_SECONDS = 8.5 * 3600
+REAL_DAY_SECONDS = 8.5 * 3600  # 09:00–17:30
 IDLE_POLL_SECONDS = (
     0.25  # an idle desk tries again at the queue screen's poll interval  # 09:00–17:30
 )

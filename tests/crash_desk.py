@@ -47,7 +47,7 @@ def main() -> None:
     called: list[int] = []
     while confirmed < int(hold_after):
         roll = rng.random()
-        if roll < 0.45 or not called and roll < 0.7:
+        if roll < 0.45 or (not called and roll < 0.7):
             ticket = queue.register_arrival(ArrivalRequest(motif_id=motif), actor)
             say("status", ticket.visit_id, "waiting")
         elif not called:
