@@ -51,9 +51,8 @@ from pimms_tui.domain.visitors import NewVisitor, VisitorService, create_visitor
 
 _T = TypeVar("_T")
 REAL_DAY_SECONDS = 8.5 * 3600  # 09:00–17:30
-IDLE_POLL_SECONDS = (
-    0.25  # an idle desk tries again at the queue screen's poll interval  # 09:00–17:30
-)
+# An idle desk tries again at the queue screen's poll interval.
+IDLE_POLL_SECONDS = 0.25
 FINISHED = {VisitStatus.DONE.value, VisitStatus.LEFT.value, VisitStatus.NO_SHOW.value}
 # The refusals a busy office gives as a matter of course: "someone else took it first".
 EXPECTED_REFUSALS = {
