@@ -21,7 +21,7 @@ from pimms_tui import screens
 from pimms_tui.db.resilience import CommitUncertain
 from pimms_tui.domain.errors import DomainError
 from pimms_tui.i18n import N_, _, translate
-from pimms_tui.screens.base import translate_bindings
+from pimms_tui.screens.base import guard_option_list_paging, translate_bindings
 from pimms_tui.services import Services
 
 log = logging.getLogger("pimms")
@@ -42,6 +42,7 @@ class PimmsApp(App[None]):
 
     def __init__(self, services: Services) -> None:
         super().__init__()
+        guard_option_list_paging()
         translate_bindings(self)
         self.services = services
         self.database_down = False

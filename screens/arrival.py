@@ -298,7 +298,7 @@ class ArrivalScreen(DeskScreen):
             self._leave_armed = True
             self.show_error(_("Press Esc again to leave this arrival (what you typed is dropped)."))
             return
-        self.app.pop_screen()
+        self.leave()
 
 
 class TicketScreen(DeskScreen):
@@ -324,9 +324,9 @@ class TicketScreen(DeskScreen):
 
     def action_close(self) -> None:
         """Back to the queue."""
-        self.app.pop_screen()
+        self.leave()
 
     def on_key(self, event: Key) -> None:
         """Any other key also returns to the queue, and is not lost on the way."""
         if event.key not in ("escape", "enter", "space"):
-            self.app.pop_screen()
+            self.leave()

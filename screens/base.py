@@ -60,6 +60,27 @@ def save_through_outage(node: DOMNode, job: Callable[[], _T]) -> _T:
             app.call_from_thread(app.save_waiting, key, False, answered)
 
 
+def guard_option_list_paging() -> None:
+    """Page up/down on an option list not laid out yet must do nothing, not crash the desk.
+
+    Textual 8.2's ``OptionList._move_page`` looks the highlighted option up in its line map,
+    which is empty until the list has a size (a closed Select's overlay, say): a KeyError
+    there ends the application. Found by the monkey test (tests/test_monkey.py).
+    """
+    from textual.widgets import OptionList
+
+    move_page = OptionList._move_page
+    if getattr(move_page, "pimms_guarded", False):
+        return
+
+    def guarded(self: OptionList, direction: Any) -> None:
+        if (self.highlighted or 0) in self._index_to_line:
+            move_page(self, direction)
+
+    guarded.pimms_guarded = True  # type: ignore[attr-defined]
+    OptionList._move_page = guarded  # type: ignore[method-assign]
+
+
 class DatabaseBanner(Static):
     """A line shown on top while the database cannot be reached."""
 
@@ -98,6 +119,12 @@ class DeskScreen(Screen[Any]):
     def compose_banner(self) -> ComposeResult:
         """The database banner, hidden unless the screen has the -database-down class."""
         yield DatabaseBanner()
+
+    def leave(self) -> None:
+        """Back to the screen below, once: keys typed fast may ask twice (the second would
+        pop the screen below, or the last one, which ends the application)."""
+        if self.is_current:
+            self.app.pop_screen()
 
     def on_screen_resume(self) -> None:
         """Pick up the database state that changed while another screen was on top."""

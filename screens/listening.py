@@ -247,7 +247,7 @@ class ListeningScreen(DeskScreen):
         if event.state == WorkerState.SUCCESS:
             if event.worker.result == "close":
                 self.notify(_("Visit closed."))
-                self.app.pop_screen()
+                self.leave()
             else:
                 self.reload()
         elif event.state == WorkerState.ERROR and event.worker.error is not None:
@@ -258,4 +258,4 @@ class ListeningScreen(DeskScreen):
 
     def action_back(self) -> None:
         """Back to the queue; the visit stays in progress at this desk."""
-        self.app.pop_screen()
+        self.leave()
