@@ -159,10 +159,11 @@ class Database:
                 status = "unreachable"
             if status == "committed":
                 return
+            cause = error.orig or error
             if status in ("aborted", None):
-                raise NotCommitted(error.statement, error.params, error.orig) from error
+                raise NotCommitted(error.statement, error.params, cause) from error
             if time.monotonic() >= deadline:
-                raise CommitUncertain(error.statement, error.params, error.orig) from error
+                raise CommitUncertain(error.statement, error.params, cause) from error
             time.sleep(next_delay())
 
     def _begin_write(self) -> tuple[Connection, Session]:
