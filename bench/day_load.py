@@ -421,41 +421,127 @@ class DayReport:
 
 
 def run_day(
-    url: str, plan: DayPlan, *, offices: int = 1, shared_pool: int | None = None
+    url: str,
+    plan: DayPlan,
+    *,
+    offices: int = 1,
+    shared_pool: int | None = None,
+    processes: int = 1,
 ) -> DayReport:
     """Prepare the offices, run every desk until the day is over, and check the database.
 
-    ``shared_pool``: all desks share one engine of that many connections (the network run:
-    240 desks would exceed PostgreSQL's connection limit with one engine each).
+    ``shared_pool``: the desks of one process share one engine of that many connections (the
+    network run: 240 desks would exceed PostgreSQL's connection limit with one engine each).
+    ``processes``: the offices are split between that many processes (forked), so that the
+    load generator's own interpreter lock does not stand for the database's latency.
     """
     rng = random.Random(plan.seed)
     setup = Database.from_url(url)
     prepare_database(setup)
     prepared = [prepare_office(setup, plan, f"O{n:03d}", rng) for n in range(offices)]
+    schedules = [arrival_times(plan.arrivals, rng) for _ in prepared]
+    seeds = [[rng.randrange(1 << 30) for _ in range(plan.desks)] for _ in prepared]
+    setup.dispose()
+    started = time.monotonic()
+    if processes <= 1:
+        stats = _run_offices(url, plan, prepared, schedules, seeds, shared_pool, started)
+    else:
+        stats = _run_in_processes(url, plan, prepared, schedules, seeds, shared_pool, processes)
+    seconds = time.monotonic() - started
+    setup = Database.from_url(url)
+    problems = check_day(setup, prepared, stats)
+    setup.dispose()
+    return DayReport(stats, prepared, seconds, problems)
+
+
+def _run_offices(
+    url: str,
+    plan: DayPlan,
+    offices: list[Office],
+    schedules: list[list[float]],
+    seeds: list[list[int]],
+    shared_pool: int | None,
+    started: float,
+) -> Stats:
+    """Every desk of ``offices`` as a thread of this process, until their day is over."""
     shared = Database.from_url(url, pool_size=shared_pool, max_overflow=0) if shared_pool else None
     stats = Stats()
     desks: list[Desk] = []
-    for office in prepared:
-        schedule = arrival_times(plan.arrivals, rng)
+    for office, schedule, office_seeds in zip(offices, schedules, seeds, strict=True):
         office_desks = [
-            Desk(url, office, i, plan, stats, rng.randrange(1 << 30), shared)
-            for i in range(plan.desks)
+            Desk(url, office, i, plan, stats, office_seeds[i], shared) for i in range(plan.desks)
         ]
         for number, moment in enumerate(schedule):
             office_desks[number % plan.reception_desks].schedule.append(moment)
         desks.extend(office_desks)
-    started = time.monotonic()
     for desk in desks:
         desk.started = started
         desk.start()
     for desk in desks:
         desk.join(plan.deadline_seconds + plan.day_seconds + 60)
-    seconds = time.monotonic() - started
     if shared is not None:
         shared.dispose()
-    problems = check_day(setup, prepared, stats)
-    setup.dispose()
-    return DayReport(stats, prepared, seconds, problems)
+    return stats
+
+
+def _run_in_processes(
+    url: str,
+    plan: DayPlan,
+    offices: list[Office],
+    schedules: list[list[float]],
+    seeds: list[list[int]],
+    shared_pool: int | None,
+    processes: int,
+) -> Stats:
+    """Split the offices between forked processes; merge what each measured."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    pool = max(2, (shared_pool or 40) // processes)
+    workers = []
+    for part in range(processes):
+        indices = list(range(part, len(offices), processes))
+
+        def work(indices: list[int] = indices) -> None:
+            started = time.monotonic()
+            stats = _run_offices(
+                url,
+                plan,
+                [offices[i] for i in indices],
+                [schedules[i] for i in indices],
+                [seeds[i] for i in indices],
+                pool,
+                started,
+            )
+            closed = {i: offices[i].closed for i in indices}
+            results.put(
+                (
+                    dict(stats.latencies),
+                    dict(stats.expected),
+                    stats.unexpected,
+                    stats.registered,
+                    closed,
+                )
+            )
+
+        process = context.Process(target=work)
+        process.start()
+        workers.append(process)
+    merged = Stats()
+    for _ in workers:
+        latencies, expected, unexpected, registered, closed = results.get()
+        for name, samples in latencies.items():
+            merged.latencies[name].extend(samples)
+        for message, count in expected.items():
+            merged.expected[message] += count
+        merged.unexpected.extend(unexpected)
+        merged.registered.update(registered)
+        for index, count in closed.items():
+            offices[index].closed = count
+    for process in workers:
+        process.join()
+    return merged
 
 
 def check_day(database: Database, offices: list[Office], stats: Stats) -> list[str]:
@@ -615,6 +701,7 @@ def main() -> int:
         help="60 offices × 4 desks on PostgreSQL for a compressed hour",
     )
     parser.add_argument("--offices", type=int, default=60)
+    parser.add_argument("--processes", type=int, default=4, help="load generator processes")
     args = parser.parse_args()
     if args.network:
         if not args.postgres_url:
@@ -630,7 +717,9 @@ def main() -> int:
             real_day_seconds=3600,
         )
         with bench_database(args.postgres_url) as url:
-            report = run_day(url, plan, offices=args.offices, shared_pool=40)
+            report = run_day(
+                url, plan, offices=args.offices, shared_pool=40, processes=args.processes
+            )
         print_report(
             f"network, {args.offices} offices × 4 desks, PostgreSQL, one hour in "
             f"{args.day_seconds:.0f} s",
