@@ -309,10 +309,20 @@ class Desk(threading.Thread):
         limit = time.monotonic() + self.plan.deadline_seconds
         while not self.office.over(self.stats) and time.monotonic() < limit:
             entry = self.stats.timed("call_next", lambda: self.queue.call_next(self.actor))
-            if entry is None:  # nobody for this desk: look again as the queue screen does
-                time.sleep(IDLE_POLL_SECONDS)
+            if entry is None:  # nobody for this desk: watch the queue as its screen does
+                self.wait_for_change()
                 continue
             self.serve(entry.visit_id)
+
+    def wait_for_change(self) -> None:
+        """Poll the queue's revision (a one-row read) until another desk changed something,
+        as the queue screen does; only then press "call next" again."""
+        seen = self.stats.timed("revision", self.queue.revision)
+        limit = time.monotonic() + 1.0  # and look anyway now and then
+        while not self.office.over(self.stats) and time.monotonic() < limit:
+            time.sleep(IDLE_POLL_SECONDS)
+            if self.stats.timed("revision", self.queue.revision) != seen:
+                return
 
     def serve(self, visit_id: int) -> None:
         rng = self.rng
@@ -644,7 +654,8 @@ def print_report(title: str, report: DayReport) -> None:
     """The table the README quotes."""
     stats = report.stats
     operations = sum(len(v) for v in stats.latencies.values())
-    writes = sum(len(v) for k, v in stats.latencies.items() if k not in ("search", "free_slots"))
+    reads = ("search", "free_slots", "revision")
+    writes = sum(len(v) for k, v in stats.latencies.items() if k not in reads)
     print(
         f"\n{title}: {len(stats.registered)} arrivals in {report.seconds:.1f} s; "
         f"{operations} domain calls ({operations / report.seconds:.0f}/s, "
