@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_BEGIN_ATTEMPTS = 4
+# How long a write whose commit lost its answer waits to ask the server what became of it.
+COMMIT_SETTLE_SECONDS = 120.0
 _WRITE_OPTION = "pimms_write"
 
 
@@ -61,6 +65,29 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
+_commits = threading.local()
+
+
+def commits_in_this_thread() -> int:
+    """How many write transactions this thread has committed (a retry must not redo one)."""
+    return int(getattr(_commits, "count", 0))
+
+
+def _count_commit() -> None:
+    _commits.count = commits_in_this_thread() + 1
+
+
+def _connection_lost(error: DBAPIError) -> bool:
+    """Whether the connection itself failed (the server's answer may be lost)."""
+    return error.connection_invalidated or isinstance(error, OperationalError)
+
+
+def _rollback_quietly(session: Session) -> None:
+    """Roll back what can be; on a dead connection there is nothing left to roll back."""
+    with suppress(DBAPIError):
+        session.rollback()
+
+
 @dataclass
 class Database:
     """One database: its engine and the two kinds of unit of work the domain layer uses."""
@@ -91,12 +118,53 @@ class Database:
         """A unit of work committed at the end, or rolled back whole if anything fails."""
         connection, session = self._begin_write()
         with connection, session:
+            xid = None
             try:
                 yield session
+                if not self.is_sqlite:  # to settle a commit whose answer is lost
+                    xid = session.connection().exec_driver_sql("SELECT txid_current()").scalar()
                 session.commit()
+            except DBAPIError as error:
+                _rollback_quietly(session)
+                if xid is None or not _connection_lost(error):
+                    raise
+                self._settle_commit(int(xid), error)  # returns only if it was committed
+                _count_commit()
             except BaseException:
                 session.rollback()
                 raise
+            else:
+                _count_commit()
+
+    def _settle_commit(self, xid: int, error: DBAPIError) -> None:
+        """The connection broke during COMMIT: ask the server whether it committed.
+
+        SQLite needs none of this (a commit that fails there was rolled back). PostgreSQL
+        keeps the fate of recent transactions: ``txid_status`` says committed, aborted or
+        still in progress. Committed: the write succeeded (return). Aborted: nothing was
+        written, retrying is safe (NotCommitted, an outage). No answer before
+        ``COMMIT_SETTLE_SECONDS``: CommitUncertain, which is never retried blindly.
+        """
+        from .resilience import CommitUncertain, NotCommitted, delays
+
+        deadline = time.monotonic() + COMMIT_SETTLE_SECONDS
+        next_delay = delays()
+        while True:
+            try:
+                with self.engine.connect() as connection:
+                    status = connection.exec_driver_sql(
+                        "SELECT txid_status(%(xid)s)", {"xid": xid}
+                    ).scalar()
+            except DBAPIError:
+                status = "unreachable"
+            if status == "committed":
+                return
+            cause = error.orig or error
+            if status in ("aborted", None):
+                raise NotCommitted(error.statement, error.params, cause) from error
+            if time.monotonic() >= deadline:
+                raise CommitUncertain(error.statement, error.params, cause) from error
+            time.sleep(next_delay())
 
     def _begin_write(self) -> tuple[Connection, Session]:
         """Open a write transaction now, trying again while SQLite is locked at BEGIN.

@@ -19,11 +19,12 @@ from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
 from pimms_tui import screens
+from pimms_tui.db.resilience import CommitUncertain
 from pimms_tui.domain import access
 from pimms_tui.domain.errors import DomainError
 from pimms_tui.domain.staff import StaffAccount
 from pimms_tui.i18n import N_, _, translate
-from pimms_tui.screens.base import translate_bindings
+from pimms_tui.screens.base import guard_option_list_paging, translate_bindings
 from pimms_tui.services import Services
 
 log = logging.getLogger("pimms")
@@ -47,10 +48,12 @@ class PimmsApp(App[None]):
 
     def __init__(self, services: Services) -> None:
         super().__init__()
+        guard_option_list_paging()
         translate_bindings(self)
         self.services = services
         self.database_down = False
         self.last_activity = services.clock.now()
+        self.waiting_saves: set[int] = set()  # saves retried until the database is back
 
     def on_mount(self) -> None:
         """Open the queue, or the first-run setup when the database has no office yet."""
@@ -151,6 +154,13 @@ class PimmsApp(App[None]):
         error = event.worker.error
         if isinstance(error, DomainError):
             self.notify(translate(error.message, error.params), severity="warning")
+        elif isinstance(error, CommitUncertain):
+            log.warning("commit not confirmed: %s", error)
+            self.notify(
+                _("The database did not confirm the last save: check it before saving again."),
+                severity="error",
+                timeout=30,
+            )
         elif isinstance(error, DBAPIError):
             log.warning("database unavailable: %s", error)
             self.set_database_down(True)
@@ -163,13 +173,23 @@ class PimmsApp(App[None]):
 
     def set_database_down(self, down: bool) -> None:
         """Show or hide the 'database unreachable' banner on every screen."""
-        if down == self.database_down:
-            return
+        if down == self.database_down or (not down and self.waiting_saves):
+            return  # a save still waiting says the database is not back yet
         self.database_down = down
         for screen in self.screen_stack:
             screen.set_class(down, "-database-down")
         if not down:
             self.notify(_("The database is back."), severity="information")
+
+    def save_waiting(self, key: int, waiting: bool, answered: bool = False) -> None:
+        """A save met an outage (banner on), or ended (``answered``: the database is back)."""
+        if waiting:
+            self.waiting_saves.add(key)
+            self.set_database_down(True)
+        elif key in self.waiting_saves:
+            self.waiting_saves.discard(key)
+            if answered and not self.waiting_saves:
+                self.set_database_down(False)
 
 
 def make_app(services: Services) -> PimmsApp:

@@ -170,7 +170,20 @@ def build_parser() -> Parser:
         help=_("database URL (default: the demo database)"),
     )
     _add_export_commands(commands)
+    _add_maintenance_commands(commands)
     return parser
+
+
+def _add_maintenance_commands(commands: Any) -> None:
+    """``pimms backup``, ``pimms restore`` and ``pimms doctor`` (pimms_tui.maintenance)."""
+    backup = commands.add_parser("backup", help=_("copy the SQLite database, even while in use"))
+    backup.add_argument("path", metavar=_("PATH"), help=_("file or folder to write the copy to"))
+    restore = commands.add_parser("restore", help=_("put a backup back in place of the database"))
+    restore.add_argument("path", metavar=_("PATH"), help=_("the backup file"))
+    restore.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
+    commands.add_parser(
+        "doctor", help=_("check the database, schema, catalogues, data folder and clock")
+    )
 
 
 def _early_language(argv: Sequence[str]) -> None:
@@ -287,7 +300,53 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _seed_demo(args, settings)
     if args.command == "export" and args.export_command == "stats":
         return _export_stats(args, settings)
+    if args.command in ("backup", "restore", "doctor"):
+        return _maintenance(args, settings)
     return _run_app(settings)
+
+
+def _maintenance(args: argparse.Namespace, settings: Settings) -> int:
+    """Backup, restore and check-up; their refusals are one translated line."""
+    from pimms_tui import maintenance
+
+    url = settings.resolved_database_url
+    try:
+        if args.command == "doctor":
+            findings = maintenance.doctor(url, data_dir())
+            for finding in findings:
+                mark = _("ok") if finding.ok else _("PROBLEM")
+                print(f"[{mark}] " + translate(finding.message, finding.params))
+            return 0 if all(f.ok for f in findings) else EXIT_FAILURE
+        if args.command == "backup":
+            report = maintenance.backup(url, Path(args.path))
+            print(
+                _("Backup written: {path} ({visits} visits, schema {revision}).").format(
+                    path=report.path, visits=report.visits, revision=report.revision
+                )
+            )
+            return 0
+        found = maintenance.inspect_backup(Path(args.path))
+        if not args.yes:
+            question = _(
+                "Replace the database {target} with the backup {path} ({visits} visits)? "
+                "Close every desk first. Type yes to confirm: "
+            ).format(target=maintenance.sqlite_path(url), path=found.path, visits=found.visits)
+            try:
+                answer = input(question)
+            except EOFError:
+                answer = ""
+            if answer.strip().lower() not in (_("yes"), "yes"):
+                print(_("Nothing was changed."))
+                return EXIT_FAILURE
+        report = maintenance.restore(url, found.path)
+        print(
+            _("Restored from {path}: {visits} visits.").format(
+                path=report.path, visits=report.visits
+            )
+        )
+        return 0
+    except maintenance.MaintenanceError as error:
+        return _fail(translate(error.message, error.params), EXIT_FAILURE)
 
 
 def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:

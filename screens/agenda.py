@@ -248,7 +248,7 @@ class AgendaScreen(WorklistScreen):
 
     def action_back(self) -> None:
         """Back to where the agenda was opened from."""
-        self.app.pop_screen()
+        self.leave()
 
     # Acting on an appointment -------------------------------------------------------------
 

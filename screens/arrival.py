@@ -23,7 +23,7 @@ from pimms_tui.domain.queue import ArrivalRequest, Ticket
 from pimms_tui.domain.visitors import VisitorMatch
 from pimms_tui.i18n import N_, _, format_date, label
 
-from .base import DeskScreen
+from .base import DeskScreen, save_through_outage
 from .bigtext import big_text
 from .labels import AGE_BAND_LABELS, GENDER_LABELS, NEED_LABELS, PRIORITY_LABELS, word
 from .literal import clean, literal
@@ -60,6 +60,7 @@ class ArrivalScreen(DeskScreen):
         self.motifs: list[MotifInfo] = []
         self._leave_armed = False
         self._search_generation = 0
+        self._issuing = False  # a ticket is being issued (perhaps waiting for the database)
 
     def compose(self) -> ComposeResult:
         """Who, the matches, priority and needs, then the motifs."""
@@ -261,14 +262,22 @@ class ArrivalScreen(DeskScreen):
         return replace(request, needs=needs, interpreter_language=language)
 
     def issue(self, motif: MotifInfo) -> None:
-        """Register the arrival and show the ticket."""
+        """Register the arrival and show the ticket (once, however often the key is hit)."""
+        if self._issuing:
+            self.show_error(_("Saving: waiting for the database. What you typed is kept."))
+            return
         self.show_error("")
+        self._issuing = True
         self.register(self.request(motif))
 
     @work(thread=True, exclusive=True, group="arrival", exit_on_error=False)
     def register(self, request: ArrivalRequest) -> None:
-        """Write the visit off the UI thread."""
-        ticket = self.services.queue.register_arrival(request, self.services.actor)
+        """Write the visit off the UI thread; retried while the database is away."""
+        queue, actor = self.services.queue, self.services.actor
+        try:
+            ticket = save_through_outage(self, lambda: queue.register_arrival(request, actor))
+        finally:
+            self.app.call_from_thread(setattr, self, "_issuing", False)
         self.app.call_from_thread(self.show_ticket, ticket)
 
     def show_ticket(self, ticket: Ticket) -> None:
@@ -289,7 +298,7 @@ class ArrivalScreen(DeskScreen):
             self._leave_armed = True
             self.show_error(_("Press Esc again to leave this arrival (what you typed is dropped)."))
             return
-        self.app.pop_screen()
+        self.leave()
 
 
 class TicketScreen(DeskScreen):
@@ -315,9 +324,9 @@ class TicketScreen(DeskScreen):
 
     def action_close(self) -> None:
         """Back to the queue."""
-        self.app.pop_screen()
+        self.leave()
 
     def on_key(self, event: Key) -> None:
         """Any other key also returns to the queue, and is not lost on the way."""
         if event.key not in ("escape", "enter", "space"):
-            self.app.pop_screen()
+            self.leave()

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
-from textual.worker import Worker
+from textual.worker import Worker, get_current_worker
 
+from pimms_tui.db.resilience import is_outage, run_until_saved
 from pimms_tui.domain.access import Permission, allows
 from pimms_tui.i18n import _
 
 if TYPE_CHECKING:
     from pimms_tui.app import PimmsApp
     from pimms_tui.services import Services
+
+_T = TypeVar("_T")
 
 
 def translate_bindings(node: DOMNode) -> None:
@@ -25,6 +30,57 @@ def translate_bindings(node: DOMNode) -> None:
         node._bindings.key_to_bindings[key] = [
             replace(b, description=_(b.description) if b.description else "") for b in bindings
         ]
+
+
+def save_through_outage(node: DOMNode, job: Callable[[], _T]) -> _T:
+    """In a worker: run a save, retrying with backoff while the database is away.
+
+    The banner shows from the first failed try until the save went through; the screen and
+    what was typed stay as they are meanwhile. Leaving the screen (the worker is cancelled)
+    stops the waiting, and the save is then not made.
+    """
+    from pimms_tui.app import PimmsApp
+
+    app = node.app
+    assert isinstance(app, PimmsApp)
+    worker = get_current_worker()
+    key = id(worker)
+
+    def on_outage(_error: BaseException) -> None:
+        app.call_from_thread(app.save_waiting, key, True)
+
+    answered = False  # the database answered in the end (saved, or refused the save)
+    try:
+        result = run_until_saved(job, on_outage=on_outage, should_stop=lambda: worker.is_cancelled)
+        answered = True
+        return result
+    except BaseException as error:
+        answered = not is_outage(error)
+        raise
+    finally:
+        if key in app.waiting_saves:
+            app.call_from_thread(app.save_waiting, key, False, answered)
+
+
+def guard_option_list_paging() -> None:
+    """Page up/down on an option list not laid out yet must do nothing, not crash the desk.
+
+    Textual 8.2's ``OptionList._move_page`` looks the highlighted option up in its line map,
+    which is empty until the list has a size (a closed Select's overlay, say): a KeyError
+    there ends the application. Found by the monkey test (tests/test_monkey.py).
+    """
+    from textual.widgets import OptionList
+
+    move_page = OptionList._move_page
+    if getattr(move_page, "pimms_guarded", False):
+        return
+
+    def guarded(self: OptionList, direction: Any) -> None:
+        if (self.highlighted or 0) in self._index_to_line:
+            move_page(self, direction)
+
+    guarded.pimms_guarded = True  # type: ignore[attr-defined]
+    OptionList._move_page = guarded  # type: ignore[method-assign]
 
 
 class DatabaseBanner(Static):
@@ -80,6 +136,12 @@ class DeskScreen(Screen[Any]):
         """The database banner, hidden unless the screen has the -database-down class."""
         yield DatabaseBanner()
 
+    def leave(self) -> None:
+        """Back to the screen below, once: keys typed fast may ask twice (the second would
+        pop the screen below, or the last one, which ends the application)."""
+        if self.is_current:
+            self.app.pop_screen()
+
     def on_screen_resume(self) -> None:
         """Pick up the database state that changed while another screen was on top."""
         self.set_class(self.desk_app.database_down, "-database-down")
@@ -91,6 +153,13 @@ class DeskModal(ModalScreen[Any]):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         translate_bindings(self)
+
+    def dismiss(self, result: Any = None) -> AwaitComplete:
+        """Close once: keys typed fast may ask twice (Enter then Esc), and the second would
+        close the screen below, or the last one, which ends the application."""
+        if not self.is_current:
+            return AwaitComplete()
+        return super().dismiss(result)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Worker messages do not bubble: hand failures to the app's one handler."""

@@ -329,11 +329,12 @@ class FileAppointmentForm(SlotFinderForm):
         motif_id = motif if isinstance(motif, int) else None
         services = self.services
 
-        def book_and_print() -> str:
-            booked = services.appointments.book(self.visitor_id, slot, motif_id, services.actor)
-            return str(services.slips.appointment_card(booked.id, services.documents_dir))
-
-        self.save_in_worker(book_and_print)
+        self.save_in_worker(
+            lambda: services.appointments.book(self.visitor_id, slot, motif_id, services.actor),
+            then=lambda booked: str(
+                services.slips.appointment_card(booked.id, services.documents_dir)
+            ),
+        )
 
 
 # --- Follow-ups ------------------------------------------------------------------------------

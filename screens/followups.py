@@ -262,7 +262,7 @@ class FollowUpsScreen(WorklistScreen):
 
     def action_back(self) -> None:
         """Back to where the screen was opened from."""
-        self.app.pop_screen()
+        self.leave()
 
     # Relays -------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from textual.worker import Worker, WorkerState
 
 from pimms_tui.i18n import N_, _
 
-from .base import DeskModal
+from .base import DeskModal, save_through_outage
 from .errors import refusal_field, refusal_text
 
 DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d/%m")
@@ -49,6 +49,7 @@ class FormModal(DeskModal):
     def __init__(self) -> None:
         super().__init__()
         self._leave_armed = False
+        self._saving = False
 
     def compose_error(self) -> ComposeResult:
         """The line where refusals appear."""
@@ -61,21 +62,36 @@ class FormModal(DeskModal):
         if text:
             line.scroll_visible()
 
-    def save_in_worker(self, job: Callable[[], Any]) -> None:
-        """Run ``job`` off the UI thread; close with its result when it succeeds."""
+    def save_in_worker(
+        self, job: Callable[[], Any], then: Callable[[Any], Any] | None = None
+    ) -> None:
+        """Run ``job`` off the UI thread; close with its result when it succeeds.
+
+        ``job`` is one write, retried while the database is away (the form stays open with
+        what was typed); ``then`` (printing a slip, say) runs on its result once it is saved,
+        so that a failure there never writes twice. A second Ctrl+S while a save waits for the
+        database is not a second save.
+        """
+        if self._saving:
+            self.say(_("Saving: waiting for the database. What you typed is kept."))
+            return
         self.say("")
-        self.run_save(job)
+        self._saving = True
+        self.run_save(job, then)
 
     @work(thread=True, group="form-save", exit_on_error=False)
-    def run_save(self, job: Callable[[], Any]) -> Any:
+    def run_save(self, job: Callable[[], Any], then: Callable[[Any], Any] | None) -> Any:
         """The save itself."""
-        return job()
+        result = save_through_outage(self, job)
+        return save_through_outage(self, lambda: then(result)) if then else result
 
     @on(Worker.StateChanged)
     def save_finished(self, event: Worker.StateChanged) -> None:
         """Close on success; show the reason on a refusal."""
         if event.worker.group != "form-save":
             return
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self._saving = False
         if event.state == WorkerState.SUCCESS:
             self.saved(event.worker.result)
         elif event.state == WorkerState.ERROR and event.worker.error is not None:

@@ -16,7 +16,7 @@ from textual.worker import Worker, WorkerState
 from pimms_tui.domain.orientation import ListeningView
 from pimms_tui.i18n import N_, _, format_date, format_datetime, label
 
-from .base import DeskScreen
+from .base import DeskScreen, save_through_outage
 from .errors import refusal_text
 from .labels import (
     APPOINTMENT_STATUS_LABELS,
@@ -234,9 +234,9 @@ class ListeningScreen(DeskScreen):
         orientation = self.services.orientation
         actor = self.services.actor
         if what == "remove":
-            orientation.remove_demand(target, actor)
+            save_through_outage(self, lambda: orientation.remove_demand(target, actor))
         else:
-            orientation.close_visit(target, actor)
+            save_through_outage(self, lambda: orientation.close_visit(target, actor))
         return what
 
     @on(Worker.StateChanged)
@@ -247,7 +247,7 @@ class ListeningScreen(DeskScreen):
         if event.state == WorkerState.SUCCESS:
             if event.worker.result == "close":
                 self.notify(_("Visit closed."))
-                self.app.pop_screen()
+                self.leave()
             else:
                 self.reload()
         elif event.state == WorkerState.ERROR and event.worker.error is not None:
@@ -258,4 +258,4 @@ class ListeningScreen(DeskScreen):
 
     def action_back(self) -> None:
         """Back to the queue; the visit stays in progress at this desk."""
-        self.app.pop_screen()
+        self.leave()

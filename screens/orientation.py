@@ -223,11 +223,10 @@ class RelayForm(FormModal):
         )
         services = self.services
 
-        def relay_and_print() -> str:
-            relay = services.orientation.relay(self.demand_id, data, services.actor)
-            return str(services.slips.referral_slip(relay.id, services.documents_dir))
-
-        self.save_in_worker(relay_and_print)
+        self.save_in_worker(
+            lambda: services.orientation.relay(self.demand_id, data, services.actor),
+            then=lambda relay: str(services.slips.referral_slip(relay.id, services.documents_dir)),
+        )
 
     def saved(self, result: Any) -> None:
         """Say where the slip is, then close."""
@@ -256,13 +255,15 @@ class AppointmentForm(SlotFinderForm):
         """Book the chosen slot and print the card."""
         services = self.services
 
-        def book_and_print() -> str:
-            demand = services.orientation.book_appointment_for_demand(
-                self.demand_id, slot, services.actor
-            )
+        def print_card(demand: Any) -> str:
             assert demand.appointment is not None
             return str(
                 services.slips.appointment_card(demand.appointment.id, services.documents_dir)
             )
 
-        self.save_in_worker(book_and_print)
+        self.save_in_worker(
+            lambda: services.orientation.book_appointment_for_demand(
+                self.demand_id, slot, services.actor
+            ),
+            then=print_card,
+        )

@@ -21,7 +21,7 @@ from pimms_tui.domain.followups import FollowUpCounts
 from pimms_tui.domain.queue import QueueEntry
 from pimms_tui.i18n import N_, _, format_duration, label
 
-from .base import DeskScreen
+from .base import DeskScreen, save_through_outage
 from .labels import NEED_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from .literal import clean, literal
 
@@ -367,14 +367,26 @@ class QueueScreen(DeskScreen):
         if entry is not None:
             self.run_queue_action(action, entry.visit_id)
 
-    @work(thread=True, group="queue-action", exit_on_error=False)
     def run_queue_action(self, action: str, *args: int) -> None:
+        """Run one queue operation, unless another one still waits for the database.
+
+        The waiting one will be done when the database returns; a second press meanwhile
+        (the desk sees nothing happen) must not call a second visitor.
+        """
+        if self.desk_app.waiting_saves:
+            self.notify(_("Saving: waiting for the database. What you typed is kept."))
+            return
+        self._run_queue_action(action, *args)
+
+    @work(thread=True, group="queue-action", exit_on_error=False)
+    def _run_queue_action(self, action: str, *args: int) -> None:
         """Run one queue operation off the UI thread, then say what happened."""
         queue = self.services.queue
         actor = self.services.actor
+
         try:
             if action == "call_next":
-                entry = queue.call_next(actor)
+                entry = save_through_outage(self, lambda: queue.call_next(actor))
                 self._follow = entry.visit_id if entry else None
                 text = (
                     _("Ticket {ticket} is called to {desk}.").format(
@@ -384,10 +396,12 @@ class QueueScreen(DeskScreen):
                     else _("Nobody is waiting.")
                 )
             elif action == "transfer":
-                queue.transfer(args[0], args[1] or None, args[2] or None, actor)
+                save_through_outage(
+                    self, lambda: queue.transfer(args[0], args[1] or None, args[2] or None, actor)
+                )
                 text = _("Transferred: same ticket, now waiting for its new desk.")
             else:
-                getattr(queue, action)(args[0], actor)
+                save_through_outage(self, lambda: getattr(queue, action)(args[0], actor))
                 text = ""
                 if action == "start":
                     self.app.call_from_thread(self.open_listening, args[0])

@@ -136,4 +136,4 @@ class SearchScreen(DeskScreen):
 
     def action_back(self) -> None:
         """Back to where the search was opened from."""
-        self.app.pop_screen()
+        self.leave()

@@ -406,4 +406,4 @@ class VisitorFileScreen(DeskScreen):
 
     def action_back(self) -> None:
         """Back to the search (or wherever the file was opened from)."""
-        self.app.pop_screen()
+        self.leave()

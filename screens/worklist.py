@@ -20,7 +20,7 @@ from pimms_tui.domain.appointments import AppointmentView
 from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.i18n import _, label
 
-from .base import DeskScreen
+from .base import DeskScreen, save_through_outage
 from .errors import refusal_text
 from .literal import literal
 
@@ -86,7 +86,7 @@ class WorklistScreen(DeskScreen):
 
     @work(thread=True, group=ACTION_GROUP, exit_on_error=False)
     def _act(self, job: Callable[[], str]) -> str:
-        return job()
+        return save_through_outage(self, job)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Report an action's outcome in the status line; other failures go to the app."""

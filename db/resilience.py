@@ -1,0 +1,93 @@
+"""Saving through a database outage: retry with backoff, and never apply a save twice.
+
+A write that fails because the database is away (PostgreSQL stopped or unreachable, the
+SQLite file locked by another program past the busy timeout) changed nothing: its
+transaction was rolled back, so running it again is safe. The one doubtful case is a
+PostgreSQL connection lost *while committing*: the server may have committed without the
+answer reaching us. :meth:`pimms_tui.db.engine.Database.write` settles that case itself by
+asking the server what became of the transaction (``txid_status``, PostgreSQL's own answer to
+a lost acknowledgement): committed, the write returns normally; aborted, it raises
+:class:`NotCommitted`, which is retried like any outage. So every retried operation is applied
+exactly once, with no request key to store and no schema change.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+_T = TypeVar("_T")
+
+FIRST_DELAY_SECONDS = 0.25
+MAX_DELAY_SECONDS = 5.0
+
+
+class NotCommitted(OperationalError):
+    """The connection broke while committing and the server says nothing was committed."""
+
+
+class CommitUncertain(OperationalError):
+    """The connection broke while committing and the server could not be asked in time."""
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether ``error`` means "the database is away" (retry later), not a refused write.
+
+    A constraint violation or a bad statement is an ``IntegrityError``/``ProgrammingError``:
+    retrying would fail the same way. A doubtful commit is never retried blindly.
+    """
+    if isinstance(error, CommitUncertain):
+        return False
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def delays(first: float | None = None, cap: float | None = None) -> Callable[[], float]:
+    """Doubling waits between tries: 0.25 s, 0.5 s, 1 s … up to 5 s."""
+    current = [first if first is not None else FIRST_DELAY_SECONDS]
+    limit = cap if cap is not None else MAX_DELAY_SECONDS
+
+    def next_delay() -> float:
+        delay = current[0]
+        current[0] = min(limit, delay * 2)
+        return delay
+
+    return next_delay
+
+
+def run_until_saved(
+    job: Callable[[], _T],
+    *,
+    on_outage: Callable[[BaseException], None] = lambda _error: None,
+    should_stop: Callable[[], bool] = lambda: False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> _T:
+    """Run ``job`` (one write transaction), again and again while the database is away.
+
+    ``on_outage`` is told of each failed try (show a banner); ``should_stop`` ends the
+    waiting (the user left the form): the last error is raised then. Anything that is not an
+    outage — a refusal of the domain, a constraint — is raised at once.
+    """
+    from .engine import commits_in_this_thread
+
+    next_delay = delays()
+    while True:
+        committed_before = commits_in_this_thread()
+        try:
+            return job()
+        except DBAPIError as error:
+            # A job that already committed a write before failing is not run again: its
+            # write would be applied twice. (Jobs keep their write last: see save_in_worker.)
+            if not is_outage(error) or commits_in_this_thread() != committed_before:
+                raise
+            on_outage(error)
+            waited, delay = 0.0, next_delay()
+            while waited < delay:
+                if should_stop():
+                    raise
+                sleep(min(0.05, delay - waited))
+                waited += 0.05
