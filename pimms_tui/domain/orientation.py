@@ -43,7 +43,7 @@ from pimms_tui.db.models import (
     Visitor,
 )
 
-from . import sensitive
+from . import audit, sensitive
 from .actors import Actor
 from .appointments import AppointmentService, AppointmentView, Slot
 from .clock import Clock
@@ -406,6 +406,18 @@ class OrientationService:
                 session.add(consent)
                 session.flush()
                 consent_id = consent.id
+                audit.record(
+                    session,
+                    actor,
+                    audit.Action.CONSENT_GIVEN,
+                    at=now,
+                    entity="visitor",
+                    entity_id=visitor_id,
+                    office_id=self.office.id,
+                    scope=ConsentScope.SHARE_WITH_PARTNER.value,
+                    text_version_hash=SHARE_CONSENT_TEXT_HASH,
+                    partner_id=partner.id,
+                )
             relay = Relay(
                 office_id=self.office.id,
                 demand_id=demand.id,

@@ -748,6 +748,16 @@ def create_visitor(
                 text_version_hash=KEEP_FILE_TEXT_HASH,
             )
         )
+        audit.record(
+            session,
+            actor,
+            audit.Action.CONSENT_GIVEN,
+            at=now,
+            entity="visitor",
+            entity_id=visitor.id,
+            scope=ConsentScope.KEEP_FILE.value,
+            text_version_hash=KEEP_FILE_TEXT_HASH,
+        )
     return VisitorMatch(
         visitor.id, checked.first_name, checked.last_name, checked.birth_year, checked.commune, None
     )
