@@ -30,7 +30,14 @@ from pimms_tui.domain.catalog import (
 )
 from pimms_tui.domain.clock import Clock, SystemClock
 from pimms_tui.domain.followups import FollowUpService
-from pimms_tui.domain.journal import JournalEntry, JournalFilter, file_accesses, read_journal
+from pimms_tui.domain.journal import (
+    JournalEntry,
+    JournalFilter,
+    JournalPeople,
+    file_accesses,
+    journal_people,
+    read_journal,
+)
 from pimms_tui.domain.messages import N_
 from pimms_tui.domain.office_settings import OfficeSettings, read_settings, update_settings
 from pimms_tui.domain.offices import (
@@ -186,6 +193,11 @@ class Services:
         """The office's audit journal, newest first (managers)."""
         assert self.office is not None
         return read_journal(self.database, self.office.id, self.actor, where or JournalFilter())
+
+    def journal_people(self) -> JournalPeople:
+        """The staff and desks the journal can be narrowed to (managers)."""
+        assert self.office is not None
+        return journal_people(self.database, self.office.id, self.actor)
 
     def file_accesses(self, visitor_id: int) -> list[JournalEntry]:
         """Who opened (edited, exported…) one visitor's file (managers)."""

@@ -59,6 +59,8 @@ def keys_markdown() -> str:
     from pimms_tui.app import PimmsApp
 
     from .agenda import AgendaScreen
+    from .audit import JournalScreen
+    from .confirm import ConfirmModal
     from .arrival import ArrivalScreen
     from .followups import FollowUpsScreen
     from .listening import ListeningScreen
@@ -75,6 +77,8 @@ def keys_markdown() -> str:
         ("Visitor file", VisitorFileScreen),
         ("Follow-ups", FollowUpsScreen),
         ("Agenda", AgendaScreen),
+        ("Journal", JournalScreen),
+        ("Confirmation", ConfirmModal),
         ("Forms", FormModal),
         ("Everywhere", PimmsApp),
     ]

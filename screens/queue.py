@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from pimms_tui.db.enums import Priority, VisitStatus
+from pimms_tui.domain.access import Permission, allows
 from pimms_tui.domain.followups import FollowUpCounts
 from pimms_tui.domain.queue import QueueEntry
 from pimms_tui.i18n import N_, _, format_duration, label
@@ -25,6 +26,8 @@ from .labels import NEED_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from .literal import clean, literal
 
 MAX_BACKOFF_SECONDS = 5.0
+# Keys that only some roles see: action -> the permission it needs.
+MANAGER_ACTIONS = {"journal": Permission.AUDIT, "settings": Permission.SETTINGS}
 COUNTS_REFRESH_SECONDS = 60.0
 
 
@@ -79,6 +82,8 @@ class QueueScreen(DeskScreen):
         Binding("p", "toggle_public", N_("Public screen"), id="toggle_public"),
         Binding("f", "followups", N_("Follow-ups"), id="followups"),
         Binding("g", "agenda", N_("Agenda"), id="agenda"),
+        Binding("j", "journal", N_("Journal"), id="journal"),
+        Binding("o", "settings", N_("Settings"), id="settings"),
     ]
 
     def __init__(self) -> None:
@@ -253,6 +258,29 @@ class QueueScreen(DeskScreen):
         from .followups import FollowUpsScreen
 
         self.app.push_screen(FollowUpsScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The journal and the settings keys show for the roles that may use them."""
+        needed = MANAGER_ACTIONS.get(action)
+        return needed is None or allows(self.services.actor.role, needed)
+
+    def action_journal(self) -> None:
+        """The audit journal (managers)."""
+        from .audit import JournalScreen
+
+        self.app.push_screen(JournalScreen())
+
+    def action_settings(self) -> None:
+        """The office's settings (managers), read off the UI thread."""
+        self.open_settings()
+
+    @work(thread=True, group="settings", exit_on_error=False)
+    def open_settings(self) -> None:
+        """Read the settings, then show the form."""
+        from .settings import SettingsForm
+
+        current = self.services.office_settings()
+        self.app.call_from_thread(self.app.push_screen, SettingsForm(current))
 
     def action_agenda(self) -> None:
         """The agenda: day and week, check-in, booking."""

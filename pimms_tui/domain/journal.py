@@ -105,3 +105,29 @@ def file_accesses(
 ) -> list[JournalEntry]:
     """Every journal entry about one visitor's file (openings, edits, exports…), newest first."""
     return read_journal(database, office_id, actor, JournalFilter(visitor_id=visitor_id))
+
+
+@dataclass(frozen=True)
+class JournalPeople:
+    """Who and where the journal can be narrowed to: the office's staff and desks."""
+
+    staff: tuple[tuple[int, str], ...]
+    desks: tuple[tuple[int, str], ...]
+
+
+def journal_people(database: Database, office_id: int, actor: Actor) -> JournalPeople:
+    """Every staff member and desk of the office, by name (managers)."""
+    require(actor, Permission.AUDIT)
+    with database.read() as session:
+        staff = session.execute(
+            select(Staff.id, Staff.display_name)
+            .where(Staff.office_id == office_id)
+            .order_by(Staff.display_name)
+        ).all()
+        desks = session.execute(
+            select(Desk.id, Desk.name).where(Desk.office_id == office_id).order_by(Desk.name)
+        ).all()
+    return JournalPeople(
+        staff=tuple((row[0], row[1]) for row in staff),
+        desks=tuple((row[0], row[1]) for row in desks),
+    )

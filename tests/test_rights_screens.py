@@ -1,0 +1,214 @@
+"""Rights by keystrokes: the journal and the settings from the queue; withdrawal, erasure,
+export and "who opened this file" from the visitor file; keys hidden from other roles."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from textual.widgets import Input
+
+from pimms_tui.db.engine import Database
+from pimms_tui.db.enums import Role
+from pimms_tui.db.models import AuditEntry, Demand, Office, Visitor
+from pimms_tui.domain.actors import Actor
+from pimms_tui.domain.audit import Action
+from pimms_tui.domain.clock import FixedClock
+from pimms_tui.domain.offices import OfficeInfo
+from pimms_tui.screens.audit import JournalScreen
+from pimms_tui.screens.confirm import ConfirmModal
+from pimms_tui.screens.queue import QueueScreen
+from pimms_tui.screens.settings import SettingsForm
+from pimms_tui.screens.visitor_file import VisitorFileScreen
+from pimms_tui.services import Services
+from pimms_tui.settings import data_dir
+
+from .test_visitor_file_screen import visitor_with_history
+from .uikit import build_app, screen_text, settle, table_text
+
+SIZE = (130, 45)
+
+
+def actions(database: Database) -> list[str]:
+    with database.read() as session:
+        return list(session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+def footer_keys(app: Any) -> set[str]:
+    return {b.binding.key for b in app.screen.active_bindings.values() if b.enabled}
+
+
+def as_role(monkeypatch: pytest.MonkeyPatch, role: Role) -> None:
+    original = Services.actor.fget  # type: ignore[attr-defined]
+
+    def actor(self: Services) -> Actor:
+        base: Actor = original(self)
+        return Actor(base.office_id, base.desk_id, None, role, base.desk_name)
+
+    monkeypatch.setattr(Services, "actor", property(actor))
+
+
+async def test_manager_reads_the_journal_with_filters(
+    sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
+) -> None:
+    visitor = visitor_with_history(sqlite_database, sqlite_office, clock)
+    app = build_app(sqlite_database, clock, sqlite_office)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(VisitorFileScreen(visitor))
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert {"j", "o"} <= footer_keys(app)
+        await pilot.press("j")
+        await settle(pilot)
+        assert isinstance(app.screen, JournalScreen)
+        rows = table_text(pilot, "#journal")
+        assert [r[1] for r in rows] == ["dossier ouvert", "consentement donné"]  # newest first
+        assert rows[0][4] == str(visitor)
+        app.screen.query_one("#filter-since", Input).value = "03/03/2026"
+        app.screen.query_one("#filter-since", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert table_text(pilot, "#journal") == []
+        assert "Aucune entrée." in screen_text(pilot)
+        app.screen.query_one("#filter-since", Input).value = "bientôt"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "15/03/2026" in screen_text(pilot)
+        app.screen.query_one("#filter-since", Input).value = ""
+        app.screen.query_one("#filter-visitor", Input).value = str(visitor + 1)
+        app.screen.query_one("#filter-visitor", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert table_text(pilot, "#journal") == []
+        app.screen.query_one("#filter-visitor", Input).value = str(visitor)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(table_text(pilot, "#journal")) == 2
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_settings_are_checked_saved_and_audited(
+    sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
+) -> None:
+    app = build_app(sqlite_database, clock, sqlite_office)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, SettingsForm)
+        assert "Dernière purge : jamais" in screen_text(pilot)
+        field = app.screen.query_one("#retention-months", Input)
+        assert field.value == "24"
+        field.value = "0"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, SettingsForm)
+        assert "Entre 1 et 120." in screen_text(pilot)
+        field.value = "36"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+    with sqlite_database.read() as session:
+        office = session.get(Office, sqlite_office.id)
+        assert office is not None and office.retention_months == 36
+    assert actions(sqlite_database)[-1] == Action.SETTINGS_CHANGED
+
+
+async def test_withdrawal_from_the_file_asks_then_erases(
+    sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
+) -> None:
+    visitor = visitor_with_history(sqlite_database, sqlite_office, clock)
+    app = build_app(sqlite_database, clock, sqlite_office)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(VisitorFileScreen(visitor))
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, VisitorFileScreen)
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("o")  # oui
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+    with sqlite_database.read() as session:
+        row = session.get(Visitor, visitor)
+        assert row is not None and row.first_name is None and row.anonymised_at is not None
+        notes = session.scalars(select(Demand.note)).all()
+        assert notes == [None] and len(notes) == 1
+    assert Action.CONSENT_WITHDRAWN in actions(sqlite_database)
+
+
+async def test_erasure_export_and_accesses_from_the_file(
+    sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
+) -> None:
+    visitor = visitor_with_history(sqlite_database, sqlite_office, clock)
+    app = build_app(sqlite_database, clock, sqlite_office)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(VisitorFileScreen(visitor))
+        await settle(pilot)
+        assert {"w", "x", "a", "j"} <= footer_keys(app)
+        await pilot.press("a")
+        await settle(pilot)
+        assert "Export écrit" in screen_text(pilot)
+        exports = sorted((data_dir() / "documents").glob(f"visitor-{visitor}-*"))
+        assert [p.suffix for p in exports] == [".json", ".txt"]
+        data = json.loads(exports[0].read_text(encoding="utf-8"))
+        assert data["visits"][0]["demands"][0]["note"] == "Facture [red]contestée[/red]"
+        await pilot.press("j")
+        await settle(pilot)
+        assert isinstance(app.screen, JournalScreen)
+        assert not app.screen.query_one("#journal-filters").display
+        kinds = [r[1] for r in table_text(pilot, "#journal")]
+        assert kinds == ["export", "dossier ouvert", "consentement donné"]
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+    with sqlite_database.read() as session:
+        row = session.get(Visitor, visitor)
+        assert row is not None and row.first_name is None
+    assert actions(sqlite_database)[-1] == Action.ERASURE
+
+
+@pytest.mark.parametrize("role", [Role.MEDIATOR, Role.RECEPTION])
+async def test_manager_keys_are_hidden_from_other_roles(
+    sqlite_database: Database,
+    clock: FixedClock,
+    sqlite_office: OfficeInfo,
+    monkeypatch: pytest.MonkeyPatch,
+    role: Role,
+) -> None:
+    visitor = visitor_with_history(sqlite_database, sqlite_office, clock)
+    as_role(monkeypatch, role)
+    app = build_app(sqlite_database, clock, sqlite_office)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert not {"j", "o"} & footer_keys(app)
+        await pilot.press("j", "o")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        if role == Role.MEDIATOR:
+            app.push_screen(VisitorFileScreen(visitor))
+            await settle(pilot)
+            keys = footer_keys(app)
+            assert "w" in keys and not {"x", "a", "j"} & keys
+            await pilot.press("x", "a", "j")
+            await settle(pilot)
+            assert isinstance(app.screen, VisitorFileScreen)
+    assert Action.EXPORT not in actions(sqlite_database)
