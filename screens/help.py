@@ -59,9 +59,9 @@ def keys_markdown() -> str:
     from pimms_tui.app import PimmsApp
 
     from .agenda import AgendaScreen
+    from .arrival import ArrivalScreen
     from .audit import JournalScreen
     from .confirm import ConfirmModal
-    from .arrival import ArrivalScreen
     from .followups import FollowUpsScreen
     from .listening import ListeningScreen
     from .orientation import FormModal
