@@ -49,6 +49,7 @@ from .appointments import AppointmentService, AppointmentView, Slot
 from .clock import Clock
 from .errors import Conflict, DomainError, NotFound
 from .messages import N_
+from .normalise import storable
 from .offices import OfficeInfo
 from .validation import FieldError, normalise_phone, validate_email
 from .visits import bump_queue_revision, transition_visit
@@ -765,7 +766,7 @@ def _clean_text(
     """Stripped free text, None when empty; too long → FieldError; sensitive → refused."""
     if text is None:
         return None
-    cleaned = text.strip()
+    cleaned = storable(text).strip()
     if not cleaned:
         return None
     if len(cleaned) > max_length:

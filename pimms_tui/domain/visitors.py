@@ -52,7 +52,7 @@ from .actors import Actor
 from .consent import KEEP_FILE_TEXT_HASH
 from .errors import DomainError, NotFound, PermissionDenied
 from .messages import N_
-from .normalise import name_tokens, phone_digits, search_key
+from .normalise import name_tokens, phone_digits, search_key, storable
 from .search_index import MAX_TOKEN_LENGTH, index_visitor, name_part_tokens
 from .validation import FieldError, normalise_phone, validate_birth_year, validate_email
 
@@ -687,7 +687,7 @@ MAX_NAME_LENGTH = 120
 
 
 def _name(value: str | None, field: str) -> str | None:
-    cleaned = " ".join((value or "").split())
+    cleaned = " ".join(storable(value or "").split())
     if len(cleaned) > MAX_NAME_LENGTH:
         raise FieldError(
             field,
