@@ -64,10 +64,11 @@ def keys_markdown() -> str:
     from .confirm import ConfirmModal
     from .followups import FollowUpsScreen
     from .listening import ListeningScreen
-    from .orientation import FormModal
+    from .orientation import FormModal, RelayForm
     from .queue import QueueScreen
     from .search import SearchScreen
     from .visitor_file import VisitorFileScreen
+    from .visitor_form import NewVisitorForm
 
     sections: list[tuple[str, type[Any]]] = [
         ("Queue", QueueScreen),
@@ -77,6 +78,8 @@ def keys_markdown() -> str:
         ("Visitor file", VisitorFileScreen),
         ("Follow-ups", FollowUpsScreen),
         ("Agenda", AgendaScreen),
+        ("New visitor file", NewVisitorForm),
+        ("Relay", RelayForm),
         ("Journal", JournalScreen),
         ("Confirmation", ConfirmModal),
         ("Forms", FormModal),

@@ -36,12 +36,19 @@ def display_name(entry: QueueEntry, public: bool) -> Text:
     if entry.visitor_id is None or not (entry.first_name or entry.last_name):
         return Text(_("anonymous"), style="italic")
     if public:
-        initials = "".join(
-            clean(part, 40)[:1].upper() for part in (entry.first_name, entry.last_name) if part
-        )
-        return Text(". ".join(initials) + ".")
+        initials = [initial(part) for part in (entry.first_name, entry.last_name) if part]
+        return Text(". ".join(i for i in initials if i) + "." if any(initials) else "?")
     name = " ".join(part for part in (entry.first_name, entry.last_name) if part)
     return literal(name, 40)
+
+
+def initial(part: str) -> str:
+    """The first letter of a name part, upper case ("" when it has none).
+
+    Brackets, escape codes or emoji before the first letter are skipped: a public screen
+    shows initials, never the start of something typed to look like markup.
+    """
+    return next((char.upper() for char in clean(part, 120) if char.isalpha()), "")
 
 
 def needs_text(entry: QueueEntry) -> str:

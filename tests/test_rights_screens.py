@@ -212,3 +212,74 @@ async def test_manager_keys_are_hidden_from_other_roles(
             await settle(pilot)
             assert isinstance(app.screen, VisitorFileScreen)
     assert Action.EXPORT not in actions(sqlite_database)
+
+
+async def test_consent_text_in_french_with_english_on_f6(
+    sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
+) -> None:
+    """The keep-file text shows in French; F6 shows the English one; the hash covers both."""
+    from pimms_tui.db.models import Consent
+    from pimms_tui.domain.consent import (
+        KEEP_FILE_TEXT_EN,
+        KEEP_FILE_TEXT_FR,
+        KEEP_FILE_TEXT_HASH,
+    )
+    from pimms_tui.screens.visitor_form import NewVisitorForm
+
+    app = build_app(sqlite_database, clock, sqlite_office)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a", *"Amadou Diallo", "f4")
+        await settle(pilot)
+        assert isinstance(app.screen, NewVisitorForm)
+        assert KEEP_FILE_TEXT_FR in screen_text(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        assert KEEP_FILE_TEXT_EN in screen_text(pilot)
+        assert KEEP_FILE_TEXT_FR not in screen_text(pilot)
+        app.screen.query_one("#consent").value = True
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    with sqlite_database.read() as session:
+        consent = session.scalars(select(Consent)).one()
+        assert consent.text_version_hash == KEEP_FILE_TEXT_HASH
+        assert consent.given_at == clock.now()
+    assert actions(sqlite_database) == [Action.CONSENT_GIVEN]
+
+
+async def test_public_screen_is_per_desk(
+    sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
+) -> None:
+    """Hiding names at one desk leaves the other desks' queues as they were."""
+    from pimms_tui.domain.queue import ArrivalRequest, QueueService
+    from pimms_tui.domain.visitors import NewVisitor, create_visitor
+
+    actor = Actor(office_id=sqlite_office.id, desk_id=None)
+    hostile = create_visitor(
+        sqlite_database,
+        NewVisitor("[b]Zoé", "\x1b[31mLefèvre", keep_file_consent=True),
+        actor,
+        clock.now(),
+    )
+    QueueService(sqlite_database, clock, sqlite_office).register_arrival(
+        ArrivalRequest(visitor_id=hostile.id), actor
+    )
+    app = build_app(sqlite_database, clock, sqlite_office, desk="Guichet 1")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        assert (
+            table_text(pilot, "#queue")[0][1] == "B. M."
+        )  # first letters of the text as typed, never more
+    app = build_app(sqlite_database, clock, sqlite_office, desk="Guichet 2")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert table_text(pilot, "#queue")[0][1] == "[b]Zoé [31mLefèvre"
+    app = build_app(sqlite_database, clock, sqlite_office, desk="Guichet 1")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert table_text(pilot, "#queue")[0][1] == "B. M."
+        await pilot.press("p")
+        await settle(pilot)
+        assert table_text(pilot, "#queue")[0][1] == "[b]Zoé [31mLefèvre"
