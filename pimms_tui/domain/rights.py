@@ -341,11 +341,8 @@ class RightsService:
                     relay_cutoff,
                     tuple(candidates),
                 )
-            erased = 0
-            for start in range(0, len(candidates), PURGE_BATCH):
-                erased += erase_files(
-                    session, candidates[start : start + PURGE_BATCH], now
-                ).visitors
+            # Old closed relays first, so that the count matches the dry run's (an erased
+            # file's relays are emptied with it, whatever their age).
             relays = _count(
                 session.execute(
                     update(Relay)
@@ -354,6 +351,10 @@ class RightsService:
                     .execution_options(synchronize_session=False)
                 )
             )
+            erased = 0
+            for start in range(0, len(candidates), PURGE_BATCH):
+                batch = candidates[start : start + PURGE_BATCH]
+                erased += erase_files(session, batch, now).visitors
             office.last_purge_at = now
             audit.record(
                 session,
