@@ -399,3 +399,25 @@ def test_settings_are_checked_and_audited(database: Database, desk: FileDesk) ->
         "retention_months": [24, 36],
         "wait_target_minutes": [20, 15],
     }
+
+
+def test_purge_commits_batch_by_batch_each_journalled(
+    database: Database, desk: FileDesk, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pimms_tui.domain import rights as rights_module
+
+    people = [desk.visitor(f"Personne{n}", "Ancienne") for n in range(3)]
+    clock.current = clock.now() + timedelta(days=800)
+    monkeypatch.setattr(rights_module, "PURGE_BATCH", 2)
+    report = rights(desk).purge(manager(desk))
+    assert report.visitors == 3 and sorted(report.visitor_ids) == sorted(people)
+    purges = entries(database, Action.PURGE)
+    assert [(e.detail["batch"], e.detail["batches"], e.detail["visitors"]) for e in purges] == [
+        (1, 2, 2),
+        (2, 2, 1),
+    ]
+    with database.read() as session:
+        names = session.scalars(select(Visitor.first_name).where(Visitor.id.in_(people))).all()
+        assert names == [None, None, None]
+        office_row = session.get(Office, desk.office.id)
+        assert office_row is not None and office_row.last_purge_at == clock.now()
