@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,13 @@ from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import HelpLevel, Role
 from pimms_tui.db.models import Demand, Motif, Visit, Visitor
 from pimms_tui.domain.actors import Actor
+from pimms_tui.domain.appointments import AppointmentService
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.errors import DomainError
 from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.domain.orientation import DemandInput, OrientationService
 from pimms_tui.domain.rights import RightsService
+from pimms_tui.domain.slips import SlipService, printable
 from pimms_tui.domain.validation import FieldError
 from pimms_tui.domain.visitors import NewVisitor, create_visitor
 from pimms_tui.screens.arrival import ArrivalScreen
@@ -38,7 +41,7 @@ from pimms_tui.screens.search import SearchScreen
 from pimms_tui.screens.visitor_file import VisitorFileScreen
 from pimms_tui.screens.visitor_form import NewVisitorForm
 
-from .uikit import build_app, screen_text, settle, table_text
+from .uikit import add_mediator, build_app, screen_text, settle, table_text
 
 SIZE = (120, 40)
 NAME_FIELD_LENGTH = 120
@@ -194,7 +197,7 @@ def open_visit(
 
 @pytest.mark.parametrize("value", list(HOSTILE.values()), ids=list(HOSTILE))
 def test_hostile_text_is_stored_as_typed_on_both_engines(
-    database: Database, office: OfficeInfo, clock: FixedClock, value: str
+    database: Database, office: OfficeInfo, clock: FixedClock, value: str, tmp_path: Path
 ) -> None:
     """Names up to 120 characters and notes up to 500 keep every character but NUL."""
     actor = Actor(office_id=office.id, desk_id=None, role=Role.MANAGER)
@@ -220,6 +223,17 @@ def test_hostile_text_is_stored_as_typed_on_both_engines(
         assert row is not None and row.first_name == stored(name)
         saved = session.get(Demand, demand.id)
         assert saved is not None and saved.note == note.replace("\x00", "").strip()
+
+    # The appointment card names the visitor by first name: printed as text, never acted on.
+    mediator = add_mediator(database, office)
+    appointments = AppointmentService(database, clock, office)
+    slot = appointments.free_slots(date(2026, 3, 3), staff_id=mediator, limit=1)[0]
+    booked = appointments.book(visitor, slot, motif, actor)
+    slips = SlipService(database, clock, office)
+    card = slips.appointment_card_text(booked.id)
+    assert printable(stored(name)) in card
+    assert hidden_characters(card.replace("\n", "")) == []
+    assert slips.appointment_card(booked.id, tmp_path).read_bytes().startswith(b"%PDF")
 
 
 def test_too_long_texts_are_refused_not_cut(
