@@ -54,6 +54,7 @@ FILE_UNKNOWN = N_("This visitor file does not exist.")
 ALREADY_ERASED = N_("This file is already anonymised: there is nothing left to erase.")
 NO_CONSENT_TO_WITHDRAW = N_("There is no consent to withdraw on this file.")
 OTHER_OFFICE = N_("This desk belongs to another office.")
+MERGED_FILE = N_("This file was merged into another one: act on that one.")
 EXPORT_FORMAT_UNKNOWN = N_("Unknown export format: {format}.")
 
 # A purge erases this many files per transaction (each a few set-based statements): desks
@@ -244,7 +245,7 @@ class RightsService:
             if visitor.anonymised_at is not None:
                 raise DomainError(ALREADY_ERASED)
             if visitor.merged_into_id is not None:
-                raise DomainError(N_("This file was merged into another one: act on that one."))
+                raise DomainError(MERGED_FILE)
             active = session.scalar(
                 select(Consent.id)
                 .where(
@@ -280,7 +281,7 @@ class RightsService:
             if visitor.anonymised_at is not None:
                 raise DomainError(ALREADY_ERASED)
             if visitor.merged_into_id is not None:
-                raise DomainError(N_("This file was merged into another one: act on that one."))
+                raise DomainError(MERGED_FILE)
             report = erase_files(session, [visitor_id], now)
             audit.record(
                 session,
