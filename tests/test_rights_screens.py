@@ -283,3 +283,45 @@ async def test_public_screen_is_per_desk(
         await pilot.press("p")
         await settle(pilot)
         assert table_text(pilot, "#queue")[0][1] == "[b]Zoé [31mLefèvre"
+
+
+@pytest.mark.parametrize(
+    ("note", "kind"),
+    [
+        ("Attestation CPAM, NIR 1 85 05 78 006 084 {key}", "nir"),
+        ("Prélèvement sur FR76 3000 6000 0112 3456 7890 189", "iban"),
+        ("payé avec la carte 4111 1111 1111 1111", "card"),
+        ("compte Ameli, mot de passe : Soleil2024", "password"),
+    ],
+)
+async def test_never_stored_notes_are_refused_with_the_reason(
+    sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo, note: str, kind: str
+) -> None:
+    """Through the demand form: the reason in French, the note kept, nothing saved."""
+    from pimms_tui.domain import sensitive
+    from pimms_tui.i18n import _
+
+    from .test_flow import add_demand, arrive_anonymous, call_and_listen, demands
+    from .test_sensitive import nir_key
+
+    note = note.format(key=nir_key("1850578006084"))
+    messages = {
+        "nir": sensitive.NIR_MESSAGE,
+        "iban": sensitive.IBAN_MESSAGE,
+        "card": sensitive.CARD_MESSAGE,
+        "password": sensitive.PASSWORD_MESSAGE,
+    }
+    app = build_app(sqlite_database, clock, sqlite_office)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await arrive_anonymous(pilot)
+        await call_and_listen(pilot)
+        await add_demand(pilot, note=note)
+        assert _(messages[kind]) in screen_text(pilot)
+        assert app.screen.query_one("#note", Input).value == note
+        app.screen.query_one("#note", Input).value = "Rappeler le 06 12 34 56 78 avant le 15/03"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert [d.note for d in demands(sqlite_database)] == [
+        "Rappeler le 06 12 34 56 78 avant le 15/03"
+    ]
