@@ -20,8 +20,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, ORMExecuteState, Session, mapped_column
 
 from .enums import (
     AgeBand,
@@ -454,3 +455,27 @@ class VisitorSearchToken(Base):
         Index("ix_visitor_search_token_office_token", "office_id", "token", "visitor_id"),
         {"sqlite_with_rowid": False},
     )
+
+
+# --- The journal is append-only ---------------------------------------------------------------
+
+
+class AuditIsAppendOnly(Exception):
+    """Raised when code tries to change or delete a journal entry (the database refuses too)."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, _context: Any, _instances: Any) -> None:
+    """No flush may update or delete an AuditEntry: entries are only ever added."""
+    for row in (*session.dirty, *session.deleted):
+        if isinstance(row, AuditEntry):
+            raise AuditIsAppendOnly("audit_entry is append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_audit_statements(state: ORMExecuteState) -> None:
+    """No ORM UPDATE or DELETE statement may name the journal."""
+    if (state.is_update or state.is_delete) and any(
+        mapper.class_ is AuditEntry for mapper in state.all_mappers
+    ):
+        raise AuditIsAppendOnly("audit_entry is append-only")

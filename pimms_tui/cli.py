@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from pimms_tui import __version__, i18n
-from pimms_tui.i18n import _, translate
+from pimms_tui.i18n import N_, _, translate
 from pimms_tui.services import Services, StartupError, open_database, open_services
 from pimms_tui.settings import (
     SUPPORTED_LANGUAGES,
@@ -171,6 +171,7 @@ def build_parser() -> Parser:
     )
     _add_export_commands(commands)
     _add_maintenance_commands(commands)
+    _add_rights_commands(commands)
     return parser
 
 
@@ -184,6 +185,129 @@ def _add_maintenance_commands(commands: Any) -> None:
     commands.add_parser(
         "doctor", help=_("check the database, schema, catalogues, data folder and clock")
     )
+
+
+# --- Rights and retention: erase, purge, export visitor ----------------------------------------
+
+
+def _add_rights_commands(commands: Any) -> None:
+    """``pimms erase``, ``pimms purge`` and ``pimms export visitor``."""
+    erase = commands.add_parser("erase", help=_("erase a visitor's file on request"))
+    erase_commands = erase.add_subparsers(
+        dest="erase_command", metavar=_("COMMAND"), required=True, parser_class=Parser
+    )
+    erase_visitor = erase_commands.add_parser("visitor", help=_("erase one visitor's file"))
+    erase_visitor.add_argument("visitor_id", type=int, metavar="ID", help=_("file number"))
+    erase_visitor.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
+    purge = commands.add_parser("purge", help=_("anonymise files past the retention period"))
+    purge.add_argument(
+        "--dry-run", action="store_true", help=_("say what would be done, change nothing")
+    )
+    visitor = _export_group(commands).add_parser(
+        "visitor", help=_("everything held on one visitor (right of access)")
+    )
+    visitor.add_argument("visitor_id", type=int, metavar="ID", help=_("file number"))
+    visitor.add_argument(
+        "--format", choices=("text", "pdf"), default="text", help=_("readable file format")
+    )
+    visitor.add_argument(
+        "--output", metavar=_("FOLDER"), help=_("where to write (default: the documents folder)")
+    )
+
+
+def _with_services(settings: Settings) -> Services:
+    """The office's services for a command; refused when the database has no office yet."""
+    services = open_services(settings)
+    if services.office is None:
+        services.close()
+        raise StartupError(N_("There is no office yet: start pimms once to create it."))
+    return services
+
+
+def _erase_visitor(args: argparse.Namespace, settings: Settings) -> int:
+    """``pimms erase visitor ID [--yes]``."""
+    from pimms_tui.domain.errors import DomainError
+
+    if not args.yes:
+        question = _("Erase the identity, contact and notes of file n° {id}? [y/N] ").format(
+            id=args.visitor_id
+        )
+        try:
+            answer = input(question)
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes", "o", "oui"):
+            print(_("Nothing erased."))
+            return EXIT_FAILURE
+    services = _with_services(settings)
+    try:
+        report = services.rights.erase(args.visitor_id, services.operator, via="cli")
+    except DomainError as error:
+        return _fail(translate(error.message, error.params), EXIT_FAILURE)
+    finally:
+        services.close()
+    print(
+        _("File n° {id} erased: {files} file(s), {notes} note(s), {relays} relay(s).").format(
+            id=args.visitor_id, files=report.visitors, notes=report.notes, relays=report.relays
+        )
+    )
+    return 0
+
+
+def _purge(args: argparse.Namespace, settings: Settings) -> int:
+    """``pimms purge [--dry-run]``."""
+    services = _with_services(settings)
+    try:
+        report = services.rights.purge(services.operator, dry_run=args.dry_run, via="cli")
+    finally:
+        services.close()
+    values = {
+        "visitors": report.visitors,
+        "relays": report.relays,
+        "day": report.visitor_cutoff.date().isoformat(),
+        "relay_day": report.relay_cutoff.date().isoformat(),
+    }
+    if report.dry_run:
+        print(
+            _(
+                "Dry run: {visitors} file(s) inactive since before {day} would be anonymised, "
+                "{relays} relay(s) closed before {relay_day} stripped. Nothing changed."
+            ).format(**values)
+        )
+    else:
+        print(
+            _(
+                "{visitors} file(s) inactive since before {day} anonymised, "
+                "{relays} relay(s) closed before {relay_day} stripped."
+            ).format(**values)
+        )
+    return 0
+
+
+def _export_visitor(args: argparse.Namespace, settings: Settings) -> int:
+    """``pimms export visitor ID [--format text|pdf] [--output DIR]``."""
+    from pimms_tui.domain.errors import DomainError
+
+    services = _with_services(settings)
+    try:
+        folder = Path(args.output) if args.output else services.documents_dir
+        files = services.rights.export(
+            args.visitor_id, services.operator, folder, fmt=args.format, via="cli"
+        )
+    except DomainError as error:
+        return _fail(translate(error.message, error.params), EXIT_FAILURE)
+    except OSError as error:
+        return _fail(
+            _("Cannot write to {path}: {reason}").format(
+                path=args.output, reason=error.strerror or error
+            ),
+            EXIT_FAILURE,
+        )
+    finally:
+        services.close()
+    print(files.readable)
+    print(files.machine)
+    return 0
 
 
 def _early_language(argv: Sequence[str]) -> None:
@@ -302,6 +426,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _export_stats(args, settings)
     if args.command in ("backup", "restore", "doctor"):
         return _maintenance(args, settings)
+    if args.command == "erase":
+        return _erase_visitor(args, settings)
+    if args.command == "purge":
+        return _purge(args, settings)
+    if args.command == "export" and args.export_command == "visitor":
+        return _export_visitor(args, settings)
     return _run_app(settings)
 
 

@@ -7,7 +7,7 @@ ends build their own. Startup failures become a ``StartupError`` with a msgid to
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,16 @@ from pimms_tui.domain.catalog import (
 )
 from pimms_tui.domain.clock import Clock, SystemClock
 from pimms_tui.domain.followups import FollowUpService
+from pimms_tui.domain.journal import (
+    JournalEntry,
+    JournalFilter,
+    JournalPeople,
+    file_accesses,
+    journal_people,
+    read_journal,
+)
 from pimms_tui.domain.messages import N_
+from pimms_tui.domain.office_settings import OfficeSettings, read_settings, update_settings
 from pimms_tui.domain.offices import (
     DeskInfo,
     OfficeInfo,
@@ -43,6 +52,7 @@ from pimms_tui.domain.offices import (
 )
 from pimms_tui.domain.orientation import OrientationService
 from pimms_tui.domain.queue import QueueService
+from pimms_tui.domain.rights import RightsService
 from pimms_tui.domain.setup import prepare_database
 from pimms_tui.domain.slips import SlipService
 from pimms_tui.domain.staff import AccessRules, StaffAccount, StaffService
@@ -221,6 +231,41 @@ class Services:
         folder = data_dir() / "documents"
         folder.mkdir(parents=True, exist_ok=True)
         return folder
+
+    @property
+    def rights(self) -> RightsService:
+        """Withdrawal, erasure, right of access and the retention purge."""
+        assert self.office is not None
+        return RightsService(self.database, self.clock, self.office)
+
+    def journal(self, where: JournalFilter | None = None) -> list[JournalEntry]:
+        """The office's audit journal, newest first (managers)."""
+        assert self.office is not None
+        return read_journal(self.database, self.office.id, self.actor, where or JournalFilter())
+
+    def journal_people(self) -> JournalPeople:
+        """The staff and desks the journal can be narrowed to (managers)."""
+        assert self.office is not None
+        return journal_people(self.database, self.office.id, self.actor)
+
+    def file_accesses(self, visitor_id: int) -> list[JournalEntry]:
+        """Who opened (edited, exported…) one visitor's file (managers)."""
+        assert self.office is not None
+        return file_accesses(self.database, self.office.id, visitor_id, self.actor)
+
+    def office_settings(self) -> OfficeSettings:
+        """Retention periods, waiting target and the last purge (managers)."""
+        assert self.office is not None
+        return read_settings(self.database, self.office.id, self.actor)
+
+    def update_office_settings(self, changes: dict[str, str | int]) -> OfficeSettings:
+        """Check and save the office's settings (managers); audited."""
+        assert self.office is not None
+        saved = update_settings(
+            self.database, self.office.id, self.actor, changes, self.clock.now()
+        )
+        self.office = replace(self.office, retention_months=saved.retention_months)
+        return saved
 
     def set_public_screen(self, public: bool) -> None:
         """Remember, for this desk, whether names are hidden on the queue."""

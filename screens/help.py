@@ -60,15 +60,18 @@ def keys_markdown() -> str:
 
     from .agenda import AgendaScreen
     from .arrival import ArrivalScreen
+    from .audit import JournalScreen
+    from .confirm import ConfirmModal
     from .followups import FollowUpsScreen
     from .listening import ListeningScreen
-    from .orientation import FormModal
+    from .orientation import FormModal, RelayForm
     from .queue import QueueScreen
     from .search import SearchScreen
     from .signin import SignInScreen
     from .staff import StaffScreen
     from .stats import StatsScreen
     from .visitor_file import VisitorFileScreen
+    from .visitor_form import NewVisitorForm
 
     sections: list[tuple[str, type[Any]]] = [
         ("Queue", QueueScreen),
@@ -81,6 +84,10 @@ def keys_markdown() -> str:
         ("Sign-in", SignInScreen),
         ("Staff", StaffScreen),
         ("Statistics", StatsScreen),
+        ("New visitor file", NewVisitorForm),
+        ("Relay", RelayForm),
+        ("Journal", JournalScreen),
+        ("Confirmation", ConfirmModal),
         ("Forms", FormModal),
         ("Everywhere", PimmsApp),
     ]

@@ -11,6 +11,7 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
@@ -24,7 +25,7 @@ from pimms_tui.domain.orientation import (
     RelayInput,
 )
 from pimms_tui.domain.reference import DEFAULT_REGISTER
-from pimms_tui.i18n import _, active_language, format_date, label
+from pimms_tui.i18n import N_, _, active_language, format_date, label
 
 from .forms import DATE_FORMATS, FormModal, parse_day
 from .labels import LEVEL_LABELS, OUTCOME_LABELS, RELAY_MODE_LABELS, word
@@ -158,15 +159,30 @@ class OutcomeChooser(FormModal):
 class RelayForm(FormModal):
     """Passer le relais: partner, mode, contact, reason, consent to share, follow-up date."""
 
+    BINDINGS = [
+        Binding("f6", "consent_language", N_("Consent text: French / English"), id="share_language")
+    ]
+
     def __init__(self, demand_id: int) -> None:
         super().__init__()
         self.demand_id = demand_id
+        self.consent_language = "fr"
+
+    def consent_text(self) -> str:
+        """The sharing consent in the language shown."""
+        return SHARE_CONSENT_TEXT_FR if self.consent_language == "fr" else SHARE_CONSENT_TEXT_EN
+
+    def action_consent_language(self) -> None:
+        """Show the consent text in the other language (both versions are recorded)."""
+        self.consent_language = "en" if self.consent_language == "fr" else "fr"
+        self.query_one(".consent-text", Static).update(self.consent_text())
 
     def compose(self) -> ComposeResult:
         """The relay's fields."""
         catalog = self.services.catalog()
         today = self.services.clock.now().date()
-        consent_text = SHARE_CONSENT_TEXT_FR if active_language() == "fr" else SHARE_CONSENT_TEXT_EN
+        self.consent_language = "fr" if active_language() == "fr" else "en"
+        consent_text = self.consent_text()
         with VerticalScroll(classes="dialog form"):
             yield Static(_("Relay to a partner"), classes="title")
             yield Label(_("Partner (type to search)"))

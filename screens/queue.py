@@ -26,6 +26,7 @@ from .labels import NEED_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from .literal import clean, literal
 
 MAX_BACKOFF_SECONDS = 5.0
+# Keys that only some roles see: action -> the permission it needs.
 COUNTS_REFRESH_SECONDS = 60.0
 
 
@@ -34,12 +35,19 @@ def display_name(entry: QueueEntry, public: bool) -> Text:
     if entry.visitor_id is None or not (entry.first_name or entry.last_name):
         return Text(_("anonymous"), style="italic")
     if public:
-        initials = "".join(
-            clean(part, 40)[:1].upper() for part in (entry.first_name, entry.last_name) if part
-        )
-        return Text(". ".join(initials) + ".")
+        initials = [initial(part) for part in (entry.first_name, entry.last_name) if part]
+        return Text(". ".join(i for i in initials if i) + "." if any(initials) else "?")
     name = " ".join(part for part in (entry.first_name, entry.last_name) if part)
     return literal(name, 40)
+
+
+def initial(part: str) -> str:
+    """The first letter of a name part, upper case ("" when it has none).
+
+    Brackets, escape codes or emoji before the first letter are skipped: a public screen
+    shows initials, never the start of something typed to look like markup.
+    """
+    return next((char.upper() for char in clean(part, 120) if char.isalpha()), "")
 
 
 def needs_text(entry: QueueEntry) -> str:
@@ -82,12 +90,16 @@ class QueueScreen(DeskScreen):
         Binding("g", "agenda", N_("Agenda"), id="agenda"),
         Binding("e", "staff", N_("Staff"), id="staff"),
         Binding("m", "statistics", N_("Statistics"), id="statistics"),
+        Binding("j", "journal", N_("Journal"), id="journal"),
+        Binding("o", "settings", N_("Settings"), id="settings"),
     ]
     ACTION_PERMISSIONS: ClassVar[dict[str, Permission]] = {
         "start": Permission.ORIENT,
         "followups": Permission.FOLLOW_UP,
         "staff": Permission.STAFF,
         "statistics": Permission.STATISTICS,
+        "journal": Permission.AUDIT,
+        "settings": Permission.SETTINGS,
     }
 
     def __init__(self) -> None:
@@ -278,6 +290,24 @@ class QueueScreen(DeskScreen):
         from .stats import StatsScreen
 
         self.app.push_screen(StatsScreen())
+
+    def action_journal(self) -> None:
+        """The audit journal (managers)."""
+        from .audit import JournalScreen
+
+        self.app.push_screen(JournalScreen())
+
+    def action_settings(self) -> None:
+        """The office's settings (managers), read off the UI thread."""
+        self.open_settings()
+
+    @work(thread=True, group="settings", exit_on_error=False)
+    def open_settings(self) -> None:
+        """Read the settings, then show the form."""
+        from .settings import SettingsForm
+
+        current = self.services.office_settings()
+        self.app.call_from_thread(self.app.push_screen, SettingsForm(current))
 
     def action_agenda(self) -> None:
         """The agenda: day and week, check-in, booking."""

@@ -24,6 +24,7 @@ from pimms_tui.domain.visitor_file import OpenRelay, TimelineDemand, TimelineVis
 from pimms_tui.i18n import N_, _, format_date, format_datetime, label, ngettext
 
 from .base import DeskScreen
+from .confirm import ConfirmModal
 from .file_forms import (
     STYLESHEET,
     AppointmentOutcomeChooser,
@@ -42,9 +43,13 @@ from .labels import (
     STATUS_LABELS,
     word,
 )
-from .literal import literal
+from .literal import clean, literal
 
 RELAY_KEY = "relay:"
+# Keys that only some roles see: action -> the permission it needs.
+ERASURE_CONSEQUENCE = N_(
+    "Name, contact and notes are erased for good; visits and demands stay as anonymous counts."
+)
 TO_FILL_IN_KEY = "to-fill-in:"
 UPCOMING_KEY = "upcoming:"
 
@@ -66,10 +71,17 @@ class VisitorFileScreen(DeskScreen):
         Binding("v", "start_visit", N_("New visit"), id="file_visit"),
         Binding("r", "book", N_("Appointment"), id="file_book"),
         Binding("f", "follow_up", N_("Follow-up"), id="file_follow_up"),
+        Binding("w", "withdraw", N_("Withdraw consent"), id="file_withdraw"),
+        Binding("x", "erase", N_("Erase on request"), id="file_erase"),
+        Binding("a", "export", N_("Export (right of access)"), id="file_export"),
+        Binding("j", "accesses", N_("Who opened this file"), id="file_accesses"),
         Binding("escape", "back", N_("Back"), id="file_back"),
     ]
     ACTION_PERMISSIONS: ClassVar[dict[str, Permission]] = {
         "follow_up": Permission.FOLLOW_UP,
+        "erase": Permission.ERASE,
+        "export": Permission.EXPORT,
+        "accesses": Permission.AUDIT,
     }
 
     def __init__(self, visitor_id: int) -> None:
@@ -407,3 +419,78 @@ class VisitorFileScreen(DeskScreen):
     def action_back(self) -> None:
         """Back to the search (or wherever the file was opened from)."""
         self.leave()
+
+    # Rights -----------------------------------------------------------------------------------
+
+    def action_withdraw(self) -> None:
+        """The visitor withdraws consent: confirm, then erase the identity and the notes."""
+        if self.file is None:
+            return
+        self.say("")
+        question = _("Withdraw the consent of {name}?").format(
+            name=clean(self.file.identity.full_name, 60)
+        )
+        self.app.push_screen(ConfirmModal(question, _(ERASURE_CONSEQUENCE)), self.withdraw_answer)
+
+    def withdraw_answer(self, yes: bool | None) -> None:
+        """Withdraw when confirmed."""
+        if yes:
+            self.run_erasure(withdrawal=True)
+
+    def action_erase(self) -> None:
+        """Erase the file on the visitor's request (managers): confirm first."""
+        if self.file is None:
+            return
+        self.say("")
+        question = _("Erase the file of {name} on their request?").format(
+            name=clean(self.file.identity.full_name, 60)
+        )
+        self.app.push_screen(ConfirmModal(question, _(ERASURE_CONSEQUENCE)), self.erase_answer)
+
+    def erase_answer(self, yes: bool | None) -> None:
+        """Erase when confirmed."""
+        if yes:
+            self.run_erasure(withdrawal=False)
+
+    @work(thread=True, group="file-rights", exit_on_error=False)
+    def run_erasure(self, withdrawal: bool) -> None:
+        """Withdraw or erase off the UI thread, then leave the file (nothing is left to show)."""
+        rights = self.services.rights
+        if withdrawal:
+            rights.withdraw_consent(self.visitor_id, self.actor)
+        else:
+            rights.erase(self.visitor_id, self.actor)
+        self.app.call_from_thread(self.erased, withdrawal)
+
+    def erased(self, withdrawal: bool) -> None:
+        """Say what happened and close the file."""
+        self.notify(
+            _("Consent withdrawn: the identity and notes are erased.")
+            if withdrawal
+            else _("File erased: the identity and notes are gone; anonymous counts remain.")
+        )
+        self.app.pop_screen()
+
+    def action_export(self) -> None:
+        """Write everything held on the visitor (text and JSON) to the documents folder."""
+        if self.file is not None:
+            self.say("")
+            self.run_export(self.file.visitor_id)
+
+    @work(thread=True, group="file-rights", exit_on_error=False)
+    def run_export(self, visitor_id: int) -> None:
+        """The export, off the UI thread."""
+        files = self.services.rights.export(
+            visitor_id, self.actor, self.services.documents_dir, fmt="text"
+        )
+        text = _("Export written: {readable} and {machine}").format(
+            readable=files.readable, machine=files.machine
+        )
+        self.app.call_from_thread(self.say, text)
+
+    def action_accesses(self) -> None:
+        """Every journal entry about this file: who opened, edited, exported it."""
+        from .audit import JournalScreen
+
+        if self.file is not None:
+            self.app.push_screen(JournalScreen(visitor_id=self.file.visitor_id))

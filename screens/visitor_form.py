@@ -12,13 +12,14 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pimms_tui.domain.consent import KEEP_FILE_TEXT_EN, KEEP_FILE_TEXT_FR
 from pimms_tui.domain.visitors import NewVisitor, VisitorMatch, check_new_visitor, create_visitor
-from pimms_tui.i18n import _, active_language
+from pimms_tui.i18n import N_, _, active_language
 
 from .arrival import match_label
 from .orientation import FormModal
@@ -41,6 +42,11 @@ class NewVisitorForm(FormModal):
     """First name (required), last name, phone, e-mail, birth year, commune, consent."""
 
     CSS_PATH = "visitor_form.tcss"
+    BINDINGS = [
+        Binding(
+            "f6", "consent_language", N_("Consent text: French / English"), id="consent_language"
+        )
+    ]
 
     def __init__(self, typed: str = "") -> None:
         super().__init__()
@@ -53,7 +59,8 @@ class NewVisitorForm(FormModal):
         """The fields; what was typed in the search becomes the first guess of the name."""
         first, _sep, last = self.typed.strip().partition(" ")
         letters = not any(c.isdigit() for c in self.typed)
-        consent = KEEP_FILE_TEXT_FR if active_language() == "fr" else KEEP_FILE_TEXT_EN
+        self.consent_language = "fr" if active_language() == "fr" else "en"
+        consent = KEEP_FILE_TEXT_FR if self.consent_language == "fr" else KEEP_FILE_TEXT_EN
         with VerticalScroll(classes="dialog form"):
             yield Static(_("New visitor file"), classes="title")
             yield Label(_("First name"))
@@ -78,6 +85,12 @@ class NewVisitorForm(FormModal):
             yield Checkbox(_("The visitor agrees (read the text above to them)"), id="consent")
             yield from self.compose_error()
             yield Static(_("Ctrl+S: save · Esc: cancel"), classes="hint")
+
+    def action_consent_language(self) -> None:
+        """Show the consent text in the other language (both versions are recorded)."""
+        self.consent_language = "en" if self.consent_language == "fr" else "fr"
+        text = KEEP_FILE_TEXT_FR if self.consent_language == "fr" else KEEP_FILE_TEXT_EN
+        self.query_one(".consent-text", Static).update(text)
 
     def on_mount(self) -> None:
         """Start on the first name; no duplicates shown yet."""

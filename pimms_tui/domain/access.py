@@ -35,6 +35,7 @@ class Permission(StrEnum):
     AUDIT = "audit"
     EXPORT = "export"
     PURGE = "purge"
+    ERASE = "erase"
 
 
 _RECEPTION = frozenset({Permission.QUEUE, Permission.BOOK, Permission.IDENTITY})
@@ -66,6 +67,7 @@ REFUSALS: dict[Permission, str] = {
     Permission.AUDIT: N_("The journal is for managers."),
     Permission.EXPORT: N_("Exports are for managers."),
     Permission.PURGE: N_("Purging old data is for managers."),
+    Permission.ERASE: N_("Erasing a file on request is for managers."),
 }
 
 

@@ -31,6 +31,7 @@ from .actors import Actor
 from .clock import Clock
 from .errors import Conflict, DomainError, NotFound, PermissionDenied
 from .messages import N_
+from .normalise import storable
 from .offices import OfficeInfo
 from .validation import FieldError
 
@@ -615,7 +616,7 @@ class AppointmentService:
 def _clean_place(place: str | None) -> str | None:
     if place is None:
         return None
-    cleaned = " ".join(place.split())
+    cleaned = " ".join(storable(place).split())
     if not cleaned:
         return None
     if len(cleaned) > MAX_PLACE_LENGTH:

@@ -27,6 +27,11 @@ _WORD = re.compile(r"[^\W_]+")
 _FRENCH_PREFIXES = ("+33", "0033")
 
 
+def storable(text: str) -> str:
+    """Text without NUL characters: PostgreSQL cannot store them in text (SQLite could)."""
+    return text.replace("\x00", "")
+
+
 def fold(text: str) -> str:
     """Lower-case, strip accents, turn apostrophes/hyphens/dots into spaces, collapse spaces."""
     # Compatibility forms may decompose to capitals ("🄰" → "A"): fold case after NFKD too.

@@ -43,13 +43,14 @@ from pimms_tui.db.models import (
     Visitor,
 )
 
-from . import sensitive
+from . import audit, sensitive
 from .access import Permission, require
 from .actors import Actor
 from .appointments import AppointmentService, AppointmentView, Slot
 from .clock import Clock
 from .errors import Conflict, DomainError, NotFound
 from .messages import N_
+from .normalise import storable
 from .offices import OfficeInfo
 from .validation import FieldError, normalise_phone, validate_email
 from .visits import bump_queue_revision, transition_visit
@@ -412,6 +413,18 @@ class OrientationService:
                 session.add(consent)
                 session.flush()
                 consent_id = consent.id
+                audit.record(
+                    session,
+                    actor,
+                    audit.Action.CONSENT_GIVEN,
+                    at=now,
+                    entity="visitor",
+                    entity_id=visitor_id,
+                    office_id=self.office.id,
+                    scope=ConsentScope.SHARE_WITH_PARTNER.value,
+                    text_version_hash=SHARE_CONSENT_TEXT_HASH,
+                    partner_id=partner.id,
+                )
             relay = Relay(
                 office_id=self.office.id,
                 demand_id=demand.id,
@@ -761,7 +774,7 @@ def _clean_text(
     """Stripped free text, None when empty; too long → FieldError; sensitive → refused."""
     if text is None:
         return None
-    cleaned = text.strip()
+    cleaned = storable(text).strip()
     if not cleaned:
         return None
     if len(cleaned) > max_length:

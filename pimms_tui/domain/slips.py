@@ -125,7 +125,11 @@ class SlipContent:
 def slip_text(content: SlipContent) -> str:
     """The document as plain text (a fallback when printing fails, and what tests read)."""
     parts = [content.title, "=" * len(content.title), ""]
-    parts += [f"{label} : {value}" if label else value for label, value in content.lines]
+    # As in the PDF: control and bidi-override characters typed in a name are dropped.
+    parts += [
+        f"{label} : {printable(value)}" if label else printable(value)
+        for label, value in content.lines
+    ]
     if content.footer:
         parts += ["", *content.footer]
     return "\n".join(parts) + "\n"

@@ -44,7 +44,7 @@ from .appointments import PENDING_STATUSES, AppointmentService, AppointmentView
 from .clock import Clock
 from .errors import Conflict, DomainError, NotFound, PermissionDenied
 from .messages import N_
-from .normalise import phone_digits, search_key
+from .normalise import phone_digits, search_key, storable
 from .offices import OfficeInfo
 from .orientation import RelaySummary
 from .queue import ArrivalRequest, QueueService, Ticket
@@ -581,7 +581,7 @@ def _identity(visitor: Visitor) -> Identity:
 
 def _text(value: str, field: str, max_length: int, message: str = NAME_TOO_LONG) -> str | None:
     """One line of text, spaces collapsed, None when empty; too long → FieldError."""
-    cleaned = " ".join(value.split())
+    cleaned = " ".join(storable(value).split())
     if len(cleaned) > max_length:
         raise FieldError(field, message, {"max": str(max_length)})
     return cleaned or None

@@ -55,7 +55,7 @@ from .actors import Actor
 from .consent import KEEP_FILE_TEXT_HASH
 from .errors import DomainError, NotFound, PermissionDenied
 from .messages import N_
-from .normalise import name_tokens, phone_digits, search_key
+from .normalise import name_tokens, phone_digits, search_key, storable
 from .search_index import (
     MAX_TOKEN_LENGTH,
     PAIR_MARK,
@@ -820,7 +820,7 @@ MAX_NAME_LENGTH = 120
 
 
 def _name(value: str | None, field: str) -> str | None:
-    cleaned = " ".join((value or "").split())
+    cleaned = " ".join(storable(value or "").split())
     if len(cleaned) > MAX_NAME_LENGTH:
         raise FieldError(
             field,
@@ -881,6 +881,16 @@ def create_visitor(
                 staff_id=actor.staff_id,
                 text_version_hash=KEEP_FILE_TEXT_HASH,
             )
+        )
+        audit.record(
+            session,
+            actor,
+            audit.Action.CONSENT_GIVEN,
+            at=now,
+            entity="visitor",
+            entity_id=visitor.id,
+            scope=ConsentScope.KEEP_FILE.value,
+            text_version_hash=KEEP_FILE_TEXT_HASH,
         )
     return VisitorMatch(
         visitor.id, checked.first_name, checked.last_name, checked.birth_year, checked.commune, None

@@ -1,0 +1,108 @@
+"""The office's settings a manager changes from the desk: retention periods, waiting target.
+
+Each value is checked (a whole number within bounds, FieldError named after the field) and
+every change is written to the journal with the old and the new value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pimms_tui.db.engine import Database
+from pimms_tui.db.models import Office
+
+from . import audit
+from .access import Permission, require
+from .actors import Actor
+from .errors import NotFound
+from .messages import N_
+from .validation import FieldError
+
+OFFICE_UNKNOWN = N_("This office does not exist.")
+NOT_A_NUMBER = N_("Type a whole number.")
+OUT_OF_RANGE = N_("Between {low} and {high}.")
+
+# field -> (lowest, highest) accepted.
+BOUNDS: dict[str, tuple[int, int]] = {
+    "retention_months": (1, 120),
+    "relay_retention_months": (1, 120),
+    "wait_target_minutes": (1, 240),
+}
+
+
+@dataclass(frozen=True)
+class OfficeSettings:
+    """What the settings screen shows."""
+
+    retention_months: int
+    relay_retention_months: int
+    wait_target_minutes: int
+    last_purge_at: datetime | None
+
+
+def _view(office: Office) -> OfficeSettings:
+    return OfficeSettings(
+        retention_months=office.retention_months,
+        relay_retention_months=office.relay_retention_months,
+        wait_target_minutes=office.wait_target_minutes,
+        last_purge_at=office.last_purge_at,
+    )
+
+
+def read_settings(database: Database, office_id: int, actor: Actor) -> OfficeSettings:
+    """The office's settings (managers only)."""
+    require(actor, Permission.SETTINGS)
+    with database.read() as session:
+        office = session.get(Office, office_id)
+        if office is None:
+            raise NotFound(OFFICE_UNKNOWN)
+        return _view(office)
+
+
+def check_setting(field: str, typed: str | int) -> int:
+    """A typed value as a whole number within the field's bounds, else FieldError."""
+    low, high = BOUNDS[field]
+    text = str(typed).strip()
+    if not (text.isascii() and text.isdigit()):
+        raise FieldError(field, NOT_A_NUMBER)
+    value = int(text)
+    if not low <= value <= high:
+        raise FieldError(field, OUT_OF_RANGE, {"low": str(low), "high": str(high)})
+    return value
+
+
+def update_settings(
+    database: Database,
+    office_id: int,
+    actor: Actor,
+    changes: dict[str, str | int],
+    now: datetime,
+) -> OfficeSettings:
+    """Check then apply the changes (every field checked before any write); audited."""
+    require(actor, Permission.SETTINGS)
+    values = {field: check_setting(field, typed) for field, typed in changes.items()}
+    with database.write() as session:
+        office = session.get(Office, office_id, with_for_update=True)
+        if office is None:
+            raise NotFound(OFFICE_UNKNOWN)
+        changed = {
+            field: [getattr(office, field), value]
+            for field, value in values.items()
+            if getattr(office, field) != value
+        }
+        for field, (_old, new) in changed.items():
+            setattr(office, field, new)
+        if changed:
+            audit.record(
+                session,
+                actor,
+                audit.Action.SETTINGS_CHANGED,
+                at=now,
+                entity="office",
+                entity_id=office_id,
+                office_id=office_id,
+                changes=changed,
+            )
+        session.flush()
+        return _view(office)
