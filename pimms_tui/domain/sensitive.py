@@ -281,12 +281,15 @@ def _password_findings(text: str) -> Iterator[tuple[int, int]]:
         if match.group("value") is None:
             continue
         raw_start, raw_end = positions[match.start("value")], positions[match.end("value")]
-        value = text[raw_start:raw_end].strip(_EDGE_PUNCTUATION)
+        raw = text[raw_start:raw_end]
+        value = raw.strip(_EDGE_PUNCTUATION)
         folded_value = match.group("value").strip(_EDGE_PUNCTUATION)
         if not value or folded_value in _NOT_A_VALUE:
             continue
         direct = match.group("separator") is not None and match.group("qualifier") is None
-        if (direct and len(value) >= 3) or _looks_secret(value):
+        # Punctuation at the edges of a value can be part of it ("00!!"): a direct value is
+        # long enough counted whole, as long as it is not punctuation only ("...").
+        if (direct and (len(value) >= 3 or len(raw) >= 4)) or _looks_secret(value):
             yield positions[match.start()], raw_end
 
 
