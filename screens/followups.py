@@ -148,9 +148,12 @@ class FollowUpsScreen(WorklistScreen):
     def load_lists(self) -> None:
         """Expire what waited too long, then read both lists, off the UI thread."""
         service = self.services.followups
+        actor = self.services.actor
         expired = service.expire_overdue()
         self.post_message(
-            FollowUpsLoaded(service.relays_due(), service.appointments_to_fill_in(), expired)
+            FollowUpsLoaded(
+                service.relays_due(actor), service.appointments_to_fill_in(actor), expired
+            )
         )
 
     @on(FollowUpsLoaded)

@@ -87,7 +87,9 @@ class ListeningScreen(DeskScreen):
     @work(thread=True, exclusive=True, group="listening", exit_on_error=False)
     def reload(self) -> None:
         """Read the visit off the UI thread."""
-        self.post_message(ListeningLoaded(self.services.orientation.listening(self.visit_id)))
+        self.post_message(
+            ListeningLoaded(self.services.orientation.listening(self.visit_id, self.services.actor))
+        )
 
     @on(ListeningLoaded)
     def show(self, message: ListeningLoaded) -> None:

@@ -87,12 +87,16 @@ def test_relays_expire_after_30_days_without_news(
 
 
 def test_listing_expires_first(
-    service: FollowUpService, database: Database, clock: FixedClock, office: OfficeInfo
+    service: FollowUpService,
+    database: Database,
+    clock: FixedClock,
+    office: OfficeInfo,
+    actor: Actor,
 ) -> None:
     """relays_due expires the relays past 30 days by itself: the list is always right."""
     stale = add_relay(database, office, clock, follow_up_on=days_ago(31))
     fresh = add_relay(database, office, clock, follow_up_on=days_ago(3))
-    assert [r.id for r in service.relays_due()] == [fresh]
+    assert [r.id for r in service.relays_due(actor)] == [fresh]
     assert relay_row(database, stale).status == "expired"
 
 
@@ -100,7 +104,11 @@ def test_listing_expires_first(
 
 
 def test_relays_due_oldest_first_with_who_and_why(
-    service: FollowUpService, database: Database, clock: FixedClock, office: OfficeInfo
+    service: FollowUpService,
+    database: Database,
+    clock: FixedClock,
+    office: OfficeInfo,
+    actor: Actor,
 ) -> None:
     """Open relays due by today, most overdue first, with visitor, partner and motif."""
     visitor = add_visitor(database, office, clock, "Hélène", "Dupont")
@@ -111,7 +119,7 @@ def test_relays_due_oldest_first_with_who_and_why(
     add_relay(database, office, clock, follow_up_on=TODAY + timedelta(days=1))  # not yet
     add_relay(database, office, clock, follow_up_on=days_ago(2), status=RelayStatus.REFUSED)
 
-    due = service.relays_due()
+    due = service.relays_due(actor)
     assert [r.id for r in due] == [late, today]
     first, second = due
     assert first.days_overdue == 5 and second.days_overdue == 0
@@ -125,16 +133,20 @@ def test_relays_due_oldest_first_with_who_and_why(
     assert first.motif_label_fr and first.motif_label_en
     assert first.mode == "referral_slip" and first.demand_id > 0
     assert first.expires_on == days_ago(5) + timedelta(days=31)
-    assert service.relays_due(limit=1) == [first]
+    assert service.relays_due(actor, limit=1) == [first]
 
 
 def test_the_day_is_the_office_day(
-    service: FollowUpService, database: Database, clock: FixedClock, office: OfficeInfo
+    service: FollowUpService,
+    database: Database,
+    clock: FixedClock,
+    office: OfficeInfo,
+    actor: Actor,
 ) -> None:
     """At 23:30 UTC it is already tomorrow in Paris: tomorrow's follow-ups are due."""
     tomorrow = add_relay(database, office, clock, follow_up_on=TODAY + timedelta(days=1))
     clock.advance(hours=14, minutes=30)  # 23:30 UTC, 00:30 in Paris
-    assert [r.id for r in service.relays_due()] == [tomorrow]
+    assert [r.id for r in service.relays_due(actor)] == [tomorrow]
 
 
 # --- News ------------------------------------------------------------------------------------
@@ -160,7 +172,7 @@ def test_record_confirmed_or_unreachable(
         None,
         clock.now(),
     )
-    assert service.relays_due() == []
+    assert service.relays_due(actor) == []
     with database.read() as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.entity == "relay")).one()
     assert (entry.action, entry.entity_id, entry.detail["status"]) == (
@@ -274,9 +286,9 @@ def test_postpone(
         TODAY + timedelta(days=7),
         None,
     )
-    assert service.relays_due() == []
+    assert service.relays_due(actor) == []
     clock.advance(days=7)
-    assert [r.id for r in service.relays_due()] == [relay_id]
+    assert [r.id for r in service.relays_due(actor)] == [relay_id]
 
 
 # --- Appointments and counts -----------------------------------------------------------------
@@ -326,7 +338,7 @@ def test_appointments_to_fill_in_and_counts(
     past_expiry = add_relay(database, office, clock, follow_up_on=days_ago(31))
     add_relay(database, office, clock, follow_up_on=TODAY + timedelta(days=1))
 
-    assert [a.id for a in service.appointments_to_fill_in()] == [long_ago, yesterday, arrived]
+    assert [a.id for a in service.appointments_to_fill_in(actor)] == [long_ago, yesterday, arrived]
     assert service.counts() == FollowUpCounts(relays_due=2, appointments_to_fill_in=3)
     assert relay_row(database, past_expiry).status == "open"  # counting wrote nothing
 
@@ -334,11 +346,11 @@ def test_appointments_to_fill_in_and_counts(
     service.record_appointment(arrived, AppointmentStatus.NO_SHOW, actor)
     assert appointment_row(database, yesterday).status == "seen"
     assert appointment_row(database, arrived).status == "no_show"
-    assert [a.id for a in service.appointments_to_fill_in()] == [long_ago]
+    assert [a.id for a in service.appointments_to_fill_in(actor)] == [long_ago]
     counts = service.counts()
     assert (counts.appointments_to_fill_in, counts.total) == (1, 3)
 
     # A quarter of an hour later the 09:45 appointment has ended too.
     clock.advance(minutes=15)
     assert service.counts().appointments_to_fill_in == 2
-    assert len(service.appointments_to_fill_in()) == 2
+    assert len(service.appointments_to_fill_in(actor)) == 2

@@ -178,7 +178,7 @@ def test_add_update_and_remove_demands(desk: Desk, service: OrientationService) 
     )
 
     service.remove_demand(second.id, desk.actor)
-    demands = service.listening(visit).demands
+    demands = service.listening(visit, desk.actor).demands
     assert [(d.id, d.position) for d in demands] == [(first.id, 1), (third.id, 2)]
 
     service.set_outcome(first.id, Outcome.RESOLVED, desk.actor)
@@ -208,7 +208,7 @@ def test_demand_fields_are_checked(desk: Desk, service: OrientationService) -> N
         with pytest.raises(FieldError) as error:
             service.add_demand(visit, data, desk.actor)
         assert error.value.field == field
-    assert len(service.listening(visit).demands) == 1
+    assert len(service.listening(visit, desk.actor).demands) == 1
 
     waiting = desk.visit(status=VisitStatus.WAITING)
     with pytest.raises(Conflict):
@@ -238,7 +238,7 @@ def test_outcomes_and_closing(
         service.close_visit(visit, desk.actor)
     assert one.value.message == CLOSE_ONE_MISSING
     assert str(one.value) == "Demand 2 has no orientation yet."
-    assert service.listening(visit).missing_outcomes == (2,)
+    assert service.listening(visit, desk.actor).missing_outcomes == (2,)
 
     with pytest.raises(FieldError):
         service.set_outcome(demands[1].id, Outcome.RELAY, desk.actor)  # needs relay()
@@ -296,7 +296,7 @@ def test_relay_with_consent_records_consent_and_follow_up(
         stored = session.get(Demand, demand.id)
         assert stored is not None and stored.outcome == Outcome.RELAY
 
-    shown = service.listening(visit).demands[0]
+    shown = service.listening(visit, desk.actor).demands[0]
     assert shown.outcome == "relay"
     assert shown.relay is not None
     assert (shown.relay.id, shown.relay.partner_name, shown.relay.details_shared) == (
@@ -369,7 +369,7 @@ def test_anonymous_visit_can_be_relayed_without_sharing(
     assert refused.value.message == ANONYMOUS_SHARING
     relay = service.relay(demand.id, RelayInput(caf, RelayMode.ACCOMPANIED), desk.actor)
     assert relay.share_consent_id is None
-    view = service.listening(visit)
+    view = service.listening(visit, desk.actor)
     assert view.header.anonymous
     assert view.header.first_name is None
     assert view.prior.demands == ()
@@ -409,7 +409,7 @@ def test_listening_shows_header_and_prior_orientations(
     today = desk.visit(visitor)
     service.add_demand(today, desk.demand(), desk.actor)
 
-    view = service.listening(today)
+    view = service.listening(today, desk.actor)
     header = view.header
     assert (header.first_name, header.last_name, header.visitor_id) == ("Amina", "Diallo", visitor)
     assert header.keep_file_consent
@@ -427,7 +427,7 @@ def test_listening_shows_header_and_prior_orientations(
     with database.write() as session:
         consent = session.scalars(select(Consent)).one()
         consent.withdrawn_at = clock.now()
-    assert not service.listening(today).header.keep_file_consent
+    assert not service.listening(today, desk.actor).header.keep_file_consent
 
 
 def test_listening_needs_the_same_queries_whatever_the_number_of_demands(
@@ -438,12 +438,12 @@ def test_listening_needs_the_same_queries_whatever_the_number_of_demands(
     first = service.add_demand(visit, desk.demand(), desk.actor)
     service.relay(first.id, RelayInput(desk.partners["edf"], "email"), desk.actor)
     with count_queries(database) as few:
-        service.listening(visit)
+        service.listening(visit, desk.actor)
     for _ in range(6):
         demand = service.add_demand(visit, desk.demand("water", "water"), desk.actor)
         service.relay(demand.id, RelayInput(desk.partners["water"], "letter"), desk.actor)
     with count_queries(database) as many:
-        view = service.listening(visit)
+        view = service.listening(visit, desk.actor)
     assert len(view.demands) == 7
     assert all(d.relay is not None for d in view.demands)
     assert len(many) == len(few) <= 10
@@ -465,7 +465,7 @@ def test_appointment_for_a_demand(
     other = service.add_demand(visit, desk.demand(), desk.actor)
     with pytest.raises(Conflict):  # the mediator is already taken then
         service.book_appointment_for_demand(other.id, slot, desk.actor)
-    assert service.listening(visit).demands[1].outcome is None
+    assert service.listening(visit, desk.actor).demands[1].outcome is None
 
     with pytest.raises(Conflict):  # the appointment stands: cancel it first
         service.set_outcome(demand.id, Outcome.COME_BACK, desk.actor)

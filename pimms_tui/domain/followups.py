@@ -148,11 +148,12 @@ class FollowUpService:
             )
             return _rowcount(result)
 
-    def relays_due(self, *, limit: int = 200) -> list[RelayFollowUp]:
+    def relays_due(self, actor: Actor, *, limit: int = 200) -> list[RelayFollowUp]:
         """Open relays whose follow-up date has come (office-local), the most overdue first.
 
         Expires the relays past 30 days first (:meth:`expire_overdue`), so none is listed.
         """
+        self._check_reader(actor)
         self.expire_overdue()
         today = self.today()
         rows = self._due_rows(today, limit)
@@ -255,10 +256,16 @@ class FollowUpService:
     # Appointments -------------------------------------------------------------------------
 
     def appointments_to_fill_in(
-        self, *, staff_id: int | None = None, limit: int = 200
+        self, actor: Actor, *, staff_id: int | None = None, limit: int = 200
     ) -> list[AppointmentView]:
         """Past appointments without an outcome ("à renseigner"), oldest first."""
+        self._check_reader(actor)
         return self.appointments.to_fill_in(staff_id, limit=limit)
+
+    def _check_reader(self, actor: Actor) -> None:
+        """The lists are the mediators' (and managers'), of this office only."""
+        require(actor, Permission.FOLLOW_UP)
+        self.appointments.check_actor(actor)
 
     def record_appointment(self, appointment_id: int, status: str, actor: Actor) -> AppointmentView:
         """Record what became of a past appointment: seen, no-show, excused or cancelled."""

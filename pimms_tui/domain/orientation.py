@@ -289,8 +289,11 @@ class OrientationService:
 
     # Reading ------------------------------------------------------------------------------
 
-    def listening(self, visit_id: int) -> ListeningView:
-        """The header, the visitor's prior orientations and this visit's demands."""
+    def listening(self, visit_id: int, actor: Actor) -> ListeningView:
+        """The header, the visitor's prior orientations and this visit's demands (read by
+        those who orient: prior orientations are the file's history)."""
+        require(actor, Permission.ORIENT)
+        self.appointments.check_actor(actor)
         with self.database.read() as session:
             header = self._header(session, visit_id)
             demands = self._demand_views(session, Demand.visit_id == visit_id)
@@ -300,13 +303,6 @@ class OrientationService:
                 else PriorOrientation()
             )
         return ListeningView(header=header, prior=prior, demands=tuple(demands))
-
-    def prior_orientations(
-        self, visitor_id: int, *, except_visit: int | None = None
-    ) -> PriorOrientation:
-        """A visitor's earlier orientations, open relays and upcoming appointments."""
-        with self.database.read() as session:
-            return self._prior(session, visitor_id, except_visit)
 
     # Demands ------------------------------------------------------------------------------
 
