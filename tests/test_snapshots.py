@@ -65,6 +65,9 @@ async def _settled(pilot: Any) -> None:
     await pilot.pause(0.1)
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False  # a blinking cursor makes screenshots differ
+    # A notice lasts a few seconds of wall time: whether it is still up at the screenshot
+    # depends on the machine's load, so none is kept.
+    pilot.app.clear_notifications()
     await settle(pilot)
 
 
