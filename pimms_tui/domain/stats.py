@@ -52,7 +52,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
-    Date,
     Float,
     Integer,
     and_,
@@ -61,7 +60,6 @@ from sqlalchemy import (
     distinct,
     func,
     literal,
-    null,
     or_,
     select,
     text,
@@ -461,11 +459,10 @@ class _Figures:
         every = self.connection.execute(select(func.count()).select_from(Office)).scalar_one()
         if len(offices) == every and not query.every_office:
             query = self.query = replace(query, every_office=True)
-        visits_by_status, anonymous = self._visits()
+        visits_by_status, anonymous, hours, weekdays, by_day = self._per_hour()
         demands = self._demands()
         relays = self._relays()
-        waiting, listening, by_day = self._timings()
-        hours, weekdays = self._arrivals()
+        waiting, listening = self._timings()
         return Stats(
             query=query,
             offices=tuple(offices[i] for i in query.office_ids),
@@ -494,21 +491,6 @@ class _Figures:
 
     # Visits
 
-    def _visits(self) -> tuple[dict[str, int], int]:
-        anonymous = Visit.visitor_id.is_(None)
-        rows = self.connection.execute(
-            select(Visit.status, anonymous.label("anonymous"), func.count())
-            .where(*_in_period(self.query))
-            .group_by(Visit.status, anonymous)
-        ).all()
-        by_status: Counter[str] = Counter()
-        anonymous_count = 0
-        for status, is_anonymous, count in rows:
-            by_status[status] += count
-            if is_anonymous:
-                anonymous_count += count
-        return dict(by_status), anonymous_count
-
     def _named_visitors(self) -> int:
         return int(
             self.connection.execute(
@@ -516,19 +498,42 @@ class _Figures:
             ).scalar_one()
         )
 
-    def _arrivals(self) -> tuple[list[int], list[int]]:
-        """Arrivals per local hour and weekday: counted per UTC hour, then placed locally."""
+    def _per_hour(
+        self,
+    ) -> tuple[dict[str, int], int, list[int], list[int], list[DayWait]]:
+        """Visits by status, arrivals per local hour and weekday, waits per day: one pass.
+
+        The period's visits are grouped by their office's timezone, the UTC hour of their
+        arrival and their day (one day per hour and timezone: a few thousand groups for a
+        year of a network), each group with its counts by status, anonymous visits, called
+        visits and their waited seconds; the hours are then placed in local time.
+        """
         bucket = _hour_bucket(Visit.arrived_at, self.sqlite)
+        waited = Visit.waited_seconds
+        statuses = [status.value for status in VisitStatus]
         rows = self.connection.execute(
-            select(Office.timezone, bucket, func.count())
+            select(
+                Office.timezone,
+                bucket,
+                Visit.day,
+                func.count(),
+                func.count(case((Visit.visitor_id.is_(None), 1))),
+                func.count(waited),
+                cast(func.sum(waited), Float),
+                *(func.count(case((Visit.status == status, 1))) for status in statuses),
+            )
             .join(Office, Office.id == Visit.office_id)
             .where(*_in_period(self.query))
-            .group_by(Office.timezone, bucket)
+            .group_by(Office.timezone, bucket, Visit.day)
         ).all()
         hours = [0] * 24
         weekdays = [0] * 7
+        by_status: Counter[str] = Counter()
+        anonymous = 0
+        called: Counter[date] = Counter()
+        waited_total: dict[date, float] = {}
         zones: dict[str, ZoneInfo] = {}
-        for timezone, hour, count in rows:
+        for timezone, hour, day, count, unnamed, waits, total, *counts in rows:
             instant = (
                 datetime.fromisoformat(f"{hour}:00") if isinstance(hour, str) else hour
             ).replace(tzinfo=UTC)
@@ -536,60 +541,43 @@ class _Figures:
             local = instant.astimezone(zone)
             hours[local.hour] += count
             weekdays[local.weekday()] += count
-        return hours, weekdays
+            anonymous += unnamed
+            for status, n in zip(statuses, counts, strict=True):
+                by_status[status] += n
+            if waits:
+                day = _as_date(day)
+                called[day] += waits
+                waited_total[day] = waited_total.get(day, 0.0) + float(total)
+        by_day = [
+            DayWait(day=day, visits=n, mean_minutes=max(0.0, waited_total[day]) / n / 60)
+            for day, n in sorted(called.items())
+        ]
+        visits_by_status = {status: n for status, n in by_status.items() if n}
+        return visits_by_status, anonymous, hours, weekdays, by_day
 
     # Times
 
-    def _timings(self) -> tuple[Durations, Durations, list[DayWait]]:
-        """Both histograms and the waits per day in one statement, from the visit rows."""
+    def _timings(self) -> tuple[Durations, Durations]:
+        """Both histograms of whole seconds in one statement, from the visit rows."""
         period = _in_period(self.query)
         waited = Visit.waited_seconds
-        called = waited.is_not(None)
         wait_seconds = _rounded(waited)
         listen_seconds = _rounded(Visit.listened_seconds)
-        done = Visit.status == VisitStatus.DONE.value
-        no_day = cast(null(), Date)
-        no_total = cast(literal(0.0), Float)
         wait_histogram = (
-            select(
-                literal("w").label("kind"),
-                wait_seconds.label("value"),
-                no_day.label("day"),
-                func.count().label("n"),
-                no_total.label("total"),
-            )
-            .where(*period, called)
+            select(literal("w").label("kind"), wait_seconds.label("value"), func.count())
+            .where(*period, waited.is_not(None))
             .group_by(wait_seconds)
         )
         listen_histogram = (
-            select(literal("l"), listen_seconds, no_day, func.count(), no_total)
-            .where(*period, done)
+            select(literal("l"), listen_seconds, func.count())
+            .where(*period, Visit.status == VisitStatus.DONE.value)
             .group_by(listen_seconds)
         )
-        per_day = (
-            select(
-                literal("d"),
-                cast(literal(0), Integer),
-                Visit.day,
-                func.count(),
-                cast(func.sum(waited), Float),
-            )
-            .where(*period, called)
-            .group_by(Visit.day)
-        )
-        rows = self.connection.execute(wait_histogram.union_all(listen_histogram, per_day)).all()
-        waits = [(int(value), n) for kind, value, _day, n, _total in rows if kind == "w"]
-        listens = [(int(value), n) for kind, value, _day, n, _total in rows if kind == "l"]
-        by_day = sorted(
-            (
-                DayWait(day=_as_date(day), visits=n, mean_minutes=max(0.0, float(total)) / n / 60)
-                for kind, _value, day, n, total in rows
-                if kind == "d"
-            ),
-            key=lambda d: d.day,
-        )
+        rows = self.connection.execute(wait_histogram.union_all(listen_histogram)).all()
+        waits = [(int(value), n) for kind, value, n in rows if kind == "w"]
+        listens = [(int(value), n) for kind, value, n in rows if kind == "l"]
         target = self.query.wait_target_minutes * 60
-        return _durations(waits, target), _durations(listens, None), by_day
+        return _durations(waits, target), _durations(listens, None)
 
     # Demands and relays
 
