@@ -386,6 +386,7 @@ def time_file_opening(database: Database, office_id: int, repeats: int) -> list[
                     level=HelpLevel.INFORM,
                     outcome=Outcome.RESOLVED,
                     created_at=arrived,
+                    day=day,
                 )
             )
     service = VisitorFileService(database, FixedClock(NOW), info)

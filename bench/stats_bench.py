@@ -105,9 +105,9 @@ def top_up_demands(database: Database) -> None:
             text(
                 """
                 INSERT INTO demand (office_id, visit_id, position, motif_id, partner_id,
-                                    register_code, level, outcome, note, created_at)
+                                    register_code, level, outcome, note, created_at, day)
                 SELECT office_id, visit_id, position + 10, motif_id, partner_id,
-                       register_code, level, outcome, NULL, created_at
+                       register_code, level, outcome, NULL, created_at, day
                 FROM demand WHERE outcome IS NOT NULL AND outcome <> 'appointment'
                 ORDER BY id LIMIT :missing
                 """

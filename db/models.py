@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -216,6 +217,11 @@ class Visit(Base):
     called_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # Written by the status changes (visits.transition_visit) for the statistics: seconds
+    # from the arrival to the first call (NULL: never called), and seconds spent
+    # in_progress summed over the listenings that ended (NULL: none yet).
+    waited_seconds: Mapped[float | None] = mapped_column(Float)
+    listened_seconds: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (
         UniqueConstraint("office_id", "day", "ticket_code"),
@@ -273,8 +279,11 @@ class Demand(Base):
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    # The visit's local day, copied for the statistics (a period's demands by index).
+    day: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
+        Index("ix_demand_office_day", "office_id", "day"),
         one_of("level", HelpLevel),
         one_of("outcome", Outcome),
     )
@@ -299,9 +308,12 @@ class Relay(Base):
     status: Mapped[str] = mapped_column(String(16), default=RelayStatus.OPEN)
     refusal_reason: Mapped[str | None] = mapped_column(String(16))
     closed_at: Mapped[datetime | None]
+    # The local day of the demand's visit, copied for the statistics.
+    day: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
         Index("ix_relay_office_status_follow_up", "office_id", "status", "follow_up_on"),
+        Index("ix_relay_office_day", "office_id", "day"),
         one_of("mode", RelayMode),
         one_of("status", RelayStatus),
         one_of("refusal_reason", RefusalReason),

@@ -188,6 +188,7 @@ def build_activity(database: Database, office: OfficeInfo) -> Activity:
                 outcome=outcome.value,
                 note=note,
                 created_at=at(DAY, 10, 30),
+                day=EARLIER_DAY if visit == v0 else DAY,  # the visit's day (statistics)
             )
             rows.append(row)
         session.add_all(rows)
@@ -204,6 +205,7 @@ def build_activity(database: Database, office: OfficeInfo) -> Activity:
                     sent_at=sent,
                     follow_up_on=DAY + timedelta(days=14),
                     status=RelayStatus.CONFIRMED.value,
+                    day=DAY,
                 ),
                 Relay(
                     office_id=office.id,
@@ -214,6 +216,7 @@ def build_activity(database: Database, office: OfficeInfo) -> Activity:
                     follow_up_on=DAY + timedelta(days=14),
                     status=RelayStatus.REFUSED.value,
                     refusal_reason=RefusalReason.NOT_ELIGIBLE.value,
+                    day=DAY,
                 ),
             ]
         )

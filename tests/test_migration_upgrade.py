@@ -1,9 +1,10 @@
 """Upgrading a database filled at the first revision keeps every row, on both engines.
 
-The database is migrated to 0001 only, a row (or more) is written in every one of its tables,
-every table is read back whole; then it is upgraded to the current head and read again: each
-row is still there, unchanged, and what the new revisions add (the search index) is filled
-from the old rows.
+The database is brought to 0001 with a row (or more) in every one of its tables (written
+through today's models at the head, then migrated down to 0001: those models have columns
+0001 lacks), every table is read back whole; then it is upgraded to the current head and read
+again: each row is still there, unchanged, and what the new revisions add (the search index,
+the statistics columns) is filled from the old rows.
 """
 
 from __future__ import annotations
@@ -206,8 +207,11 @@ def fill_every_table(database: Database) -> None:
         )
 
 
-def snapshot(engine: Engine, tables: list[str]) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of the given tables, as the database holds them, in primary-key order."""
+def snapshot(
+    engine: Engine, tables: list[str], columns: dict[str, list[str]] | None = None
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the given tables, as the database holds them, in primary-key order
+    (only the given columns of each table, when given: those it had before an upgrade)."""
     metadata = MetaData()
     metadata.reflect(engine, only=tables)
     rows = {}
@@ -215,17 +219,26 @@ def snapshot(engine: Engine, tables: list[str]) -> dict[str, list[tuple[Any, ...
         for name in tables:
             table = metadata.tables[name]
             order = list(table.primary_key.columns) or list(table.columns)
-            rows[name] = [tuple(r) for r in connection.execute(select(table).order_by(*order))]
+            chosen = [table.c[c] for c in columns[name]] if columns else list(table.columns)
+            rows[name] = [tuple(r) for r in connection.execute(select(*chosen).order_by(*order))]
     return rows
+
+
+def column_names(engine: Engine, tables: list[str]) -> dict[str, list[str]]:
+    """The columns each table has now."""
+    inspector = inspect(engine)
+    return {name: [c["name"] for c in inspector.get_columns(name)] for name in tables}
 
 
 def test_upgrade_from_the_first_revision_keeps_every_row(empty_database: Database) -> None:
     """0001 with data → head: same rows in every old table, and the new index filled."""
     engine = empty_database.engine
-    migrate.upgrade(engine, FIRST_REVISION)
-    assert migrate.current_revision(engine) == FIRST_REVISION
+    migrate.upgrade(engine)
     fill_every_table(empty_database)
+    migrate.downgrade(engine, FIRST_REVISION)
+    assert migrate.current_revision(engine) == FIRST_REVISION
     old_tables = sorted(t for t in inspect(engine).get_table_names() if t != "alembic_version")
+    old_columns = column_names(engine, old_tables)
     before = snapshot(engine, old_tables)
     empty = [name for name, rows in before.items() if not rows]
     assert empty == [], "every table of 0001 holds a row before the upgrade"
@@ -235,9 +248,21 @@ def test_upgrade_from_the_first_revision_keeps_every_row(empty_database: Databas
     empty_database.dispose()
 
     assert migrate.current_revision(engine) == migrate.head_revision()
-    after = snapshot(engine, old_tables)
+    after = snapshot(engine, old_tables, old_columns)
     for name in old_tables:
         assert after[name] == before[name], f"table {name} changed in the upgrade"
+    # The statistics columns are filled from the old rows: the visit's day on its demands
+    # and relay, the done visit's wait and listening (arrived, called, started and finished
+    # at the same instant), nothing for the visit never called.
+    with engine.connect() as connection:
+        days = connection.execute(
+            select(Demand.day).union_all(select(Relay.day), select(Visit.day))
+        ).scalars()
+        assert set(days) == {date(2026, 3, 2)}
+        timings = connection.execute(
+            select(Visit.status, Visit.waited_seconds, Visit.listened_seconds).order_by(Visit.id)
+        ).all()
+        assert [tuple(t) for t in timings] == [("done", 0.0, 0.0), ("left", None, None)]
     # What the later revisions add is built from the old rows: the old files are found.
     office_id = after["office"][0][0]
     visitors = VisitorService(empty_database, office_id)

@@ -272,6 +272,7 @@ def test_open_relays_past_expiry_count_as_expired(database: Database, office: Of
                 sent_at=at(DAY, 10, 30),
                 follow_up_on=DAY + timedelta(days=14),
                 status="open",
+                day=DAY,
             )
         )
     service = StatsService(database)

@@ -874,25 +874,43 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "office_id", "day", "ticket_number", "ticket_code", "visitor_id",
         "appointment_id", "age_band", "gender", "commune", "source", "priority", "needs",
         "interpreter_language", "first_motif_id", "status", "desk_id", "staff_id",
-        "arrived_at", "called_at", "started_at", "finished_at",
+        "arrived_at", "called_at", "started_at", "finished_at", "waited_seconds",
+        "listened_seconds",
     ),
     "visit_event": (
         "id", "office_id", "visit_id", "at", "staff_id", "desk_id", "from_status", "to_status",
     ),
     "demand": (
         "id", "office_id", "visit_id", "position", "motif_id", "partner_id", "register_code",
-        "level", "outcome", "appointment_id", "note", "created_at",
+        "level", "outcome", "appointment_id", "note", "created_at", "day",
     ),
     "relay": (
         "id", "office_id", "demand_id", "partner_id", "mode", "contact", "reason",
         "shared_details", "share_consent_id", "sent_at", "follow_up_on", "status",
-        "refusal_reason", "closed_at",
+        "refusal_reason", "closed_at", "day",
     ),
     "ticket_counter": ("office_id", "day", "series", "last_number"),
 }  # fmt: skip
 _ID_TABLES = ("visitor", "consent", "appointment", "visit", "visit_event", "demand", "relay")
 
 Row = tuple[Any, ...]
+
+
+def _timings(
+    arrived: int, events: list[tuple[int, int | None, int | None, str | None, str]]
+) -> tuple[float | None, float | None]:
+    """The visit's waited and listened seconds, as the queue writes them (visits.py)."""
+    waited: float | None = None
+    listened: float | None = None
+    entered = arrived
+    for at, _by, _where, before, after in events:
+        if after == _V.CALLED and waited is None:
+            waited = float(at - arrived)
+        if before == _V.IN_PROGRESS:
+            listened = (listened or 0.0) + (at - entered)
+        if after == _V.IN_PROGRESS:
+            entered = at
+    return waited, listened
 
 
 class _Generator:
@@ -1621,6 +1639,7 @@ class _Generator:
                 stamp(called) if called is not None else None,
                 stamp(started) if started is not None else None,
                 stamp(finished) if finished is not None else None,
+                *_timings(a, events),
             )
         )
         event_rows = self.rows["visit_event"]
@@ -1796,6 +1815,7 @@ class _Generator:
                     appointment_id,
                     note,
                     stamp(created),
+                    day.iso,
                 )
             )
             if outcome == Outcome.RELAY:
@@ -1876,6 +1896,7 @@ class _Generator:
                 status,
                 refusal,
                 self.stamp(closed_at) if closed_at is not None else None,
+                day.iso,
             )
         )
 

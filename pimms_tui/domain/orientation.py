@@ -311,7 +311,7 @@ class OrientationService:
         require(actor, Permission.ORIENT)
         self.appointments.check_actor(actor)
         with self.database.write() as session:
-            self._lock_visit_in_progress(session, visit_id)
+            visit = self._lock_visit_in_progress(session, visit_id)
             values = self._demand_values(session, data, current=None)
             last = session.execute(
                 select(func.max(Demand.position)).where(Demand.visit_id == visit_id)
@@ -321,6 +321,7 @@ class OrientationService:
                 visit_id=visit_id,
                 position=(last or 0) + 1,
                 created_at=self.clock.now(),
+                day=visit.day,  # the statistics count it on its visit's day
                 **values,
             )
             session.add(demand)
@@ -433,6 +434,7 @@ class OrientationService:
                 sent_at=now,
                 follow_up_on=follow_up_on,
                 status=RelayStatus.OPEN.value,
+                day=visit.day,  # the statistics count it on its visit's day
             )
             session.add(relay)
             demand.outcome = Outcome.RELAY.value

@@ -102,7 +102,7 @@ from .clock import Clock
 from .errors import Conflict, NotFound
 from .messages import N_
 from .offices import OfficeInfo
-from .visits import bump_queue_revision, refusal, transition_visit
+from .visits import bump_queue_revision, refusal, transition_visit, waited_on_call
 
 # An appointment arrival goes first from this long before its start.
 APPOINTMENT_DUE_WINDOW = timedelta(minutes=10)
@@ -539,15 +539,29 @@ def _call_statements() -> tuple[Any, Any]:
     The head of the queue is picked and claimed in one ``UPDATE … WHERE id = (SELECT … LIMIT
     1)``; on PostgreSQL the pick skips a row another transaction holds (``SKIP LOCKED``).
     """
-    streak_under_cap = case((_streak_query() < _CAP_NOW, _constant(2)), else_=_constant(4))
-    candidate, _, pick = _ordered_waiting(streak_under_cap)
-    pick = pick.limit(1).with_for_update(of=candidate, skip_locked=True)
-    claim = (
-        update(Visit)
-        .where(Visit.id == pick.scalar_subquery(), Visit.status == _WAITING)
-        .values(status=_CALLED, desk_id=_DESK, staff_id=_STAFF, called_at=_NOW)
+
+    def claim(sqlite: bool) -> Any:
+        streak_under_cap = case((_streak_query() < _CAP_NOW, _constant(2)), else_=_constant(4))
+        candidate, _, pick = _ordered_waiting(streak_under_cap)
+        pick = pick.limit(1).with_for_update(of=candidate, skip_locked=True)
+        return (
+            update(Visit)
+            .where(Visit.id == pick.scalar_subquery(), Visit.status == _WAITING)
+            .values(
+                status=_CALLED,
+                desk_id=_DESK,
+                staff_id=_STAFF,
+                called_at=_NOW,
+                # The statistics' wait: to the first call (kept after a put back).
+                waited_seconds=waited_on_call(_NOW, sqlite),
+            )
+        )
+
+    picked = (
+        claim(sqlite=False)
+        .returning(*(Visit.__table__.c[name] for name in _ENTRY_COLUMNS))
+        .cte("picked")
     )
-    picked = claim.returning(*(Visit.__table__.c[name] for name in _ENTRY_COLUMNS)).cte("picked")
     event = insert(VisitEvent).from_select(
         ["office_id", "visit_id", "at", "staff_id", "desk_id", "from_status", "to_status"],
         select(
@@ -561,7 +575,7 @@ def _call_statements() -> tuple[Any, Any]:
         ),
     )
     postgres = _entries(picked.c).add_cte(event.cte("call_event"))
-    return claim.returning(Visit.id), postgres
+    return claim(sqlite=True).returning(Visit.id), postgres
 
 
 def _arrival_statement() -> Any:

@@ -5,7 +5,7 @@ Every figure comes from a handful of ``GROUP BY`` statements over the period's v
 the rows that reach Python are already counts, at most one per distinct key (motif ×
 partner × register × level × outcome, or one per second of waiting time).
 
-Times are read from the visit events (DESIGN §4), which every status change writes:
+Times follow the visit events (DESIGN §4), which every status change writes:
 
 * **Waiting time** runs from the arrival (``visit.arrived_at``, the instant of the
   ``→ waiting`` event) to the *first* call of the visit (the earliest ``→ called`` event). A
@@ -20,13 +20,14 @@ Times are read from the visit events (DESIGN §4), which every status change wri
   counts both listenings and not the wait between them. Only closed visits (``done``) count,
   so every interval has its end.
 
-For the visits that went straight through (one call, one listening: about 98 % of them)
-these are exactly ``called_at - arrived_at`` and ``finished_at - started_at`` of the visit
-row, which the queue writes in the same transaction as the event; only the visits put back,
-recalled or transferred are read from their events (see :func:`_timings`). A test compares
-the result with a visit-by-visit computation from the raw events of demo data.
+Both are kept on the visit row (``waited_seconds``, ``listened_seconds``), written by the
+status change itself in the same statement (:func:`visits.transition_visit`, the queue's
+``call_next``), and filled for older rows by migration 0005 from their events: the
+statistics read the visit rows of the period only, never the events. A test compares the
+result with a visit-by-visit computation from the raw events of demo data.
 
-Demands, relays and the detail belong to the period of their visit (its local day);
+Demands, relays and the detail belong to the period of their visit (its local day, copied
+into ``demand.day`` and ``relay.day`` and indexed with the office: no join to the visits);
 appointments to the period in which they start. Open relays 30 days past their follow-up
 date count as expired when the query gives the office's ``today`` (the follow-up list's rule).
 
@@ -51,7 +52,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
-    Date,
     Float,
     Integer,
     and_,
@@ -60,7 +60,6 @@ from sqlalchemy import (
     distinct,
     func,
     literal,
-    null,
     or_,
     select,
     text,
@@ -297,13 +296,6 @@ def _seconds_between(start: Any, end: Any, sqlite: bool) -> ColumnElement[Any]:
     return func.date_part("epoch", end - start)
 
 
-def _epoch(instant: Any, sqlite: bool) -> ColumnElement[Any]:
-    """Seconds since 1970 of an instant column (to add and subtract event times)."""
-    if sqlite:
-        return (func.julianday(instant) - 2440587.5) * 86400.0
-    return func.date_part("epoch", instant)
-
-
 def _hour_bucket(instant: Any, sqlite: bool) -> ColumnElement[Any]:
     """The UTC hour an instant falls in, as text on SQLite and a timestamp on PostgreSQL."""
     if sqlite:
@@ -330,78 +322,7 @@ def _in_period(query: StatsQuery) -> list[ColumnElement[bool]]:
     ]
 
 
-def _timings(query: StatsQuery, sqlite: bool) -> Any:
-    """Per visit of the period: the instant of its first call, seconds in progress.
-
-    Most visits go straight through (arrival, one call, listening, close): their first call
-    is ``visit.called_at`` and their listening ``finished_at - started_at``, read from the
-    visit row alone. Only the visits whose history was reshaped — put back or recalled
-    (``called → waiting`` or ``called → called``: ``called_at`` then holds the *last* call) or
-    transferred (``in_progress → waiting``: two listenings with a wait between) — are
-    computed from their events. Finding them reads only those three kinds of events, so
-    the statement does not group a network's millions of events by visit.
-    """
-    event = VisitEvent
-    reshaped = (
-        select(event.visit_id)
-        .where(
-            _of_offices(event.office_id, query),
-            event.from_status.in_((VisitStatus.CALLED.value, VisitStatus.IN_PROGRESS.value)),
-            event.to_status.in_((VisitStatus.WAITING.value, VisitStatus.CALLED.value)),
-        )
-        .cte("reshaped")
-    )
-    reshaped_ids = select(reshaped.c.visit_id)
-    done = Visit.status == VisitStatus.DONE.value
-    straight = select(
-        Visit.id.label("visit_id"),
-        Visit.day.label("day"),
-        Visit.status.label("status"),
-        # Seconds from the arrival to the first call (NULL: never called).
-        _seconds_between(Visit.arrived_at, Visit.called_at, sqlite).label("waited"),
-        case((done, _seconds_between(Visit.started_at, Visit.finished_at, sqlite))).label(
-            "listening"
-        ),
-    ).where(*_in_period(query), Visit.id.not_in(reshaped_ids))
-    # Few visits, each read by the events' visit index (a join would scan every event).
-    first_call = (
-        select(func.min(event.at))
-        .where(event.visit_id == Visit.id, event.to_status == VisitStatus.CALLED.value)
-        .correlate(Visit)
-        .scalar_subquery()
-    )
-    in_progress = (
-        select(
-            func.sum(
-                case(
-                    (
-                        event.from_status == VisitStatus.IN_PROGRESS.value,
-                        _epoch(event.at, sqlite),
-                    ),
-                    (
-                        event.to_status == VisitStatus.IN_PROGRESS.value,
-                        -_epoch(event.at, sqlite),
-                    ),
-                    else_=0.0,
-                )
-            )
-        )
-        .where(event.visit_id == Visit.id)
-        .correlate(Visit)
-        .scalar_subquery()
-    )
-    from_events = select(
-        Visit.id,
-        Visit.day,
-        Visit.status,
-        _seconds_between(Visit.arrived_at, first_call, sqlite),
-        in_progress,
-    ).where(*_in_period(query), Visit.id.in_(reshaped_ids))
-    per_visit = straight.union_all(from_events).cte("per_visit")
-    return per_visit, per_visit.c.waited
-
-
-def _rounded(seconds: ColumnElement[float]) -> ColumnElement[int]:
+def _rounded(seconds: Any) -> ColumnElement[int]:
     """Whole seconds, never negative (a clock set back must not give a negative wait)."""
     return cast(func.round(case((seconds < 0, 0.0), else_=seconds)), Integer)
 
@@ -538,11 +459,10 @@ class _Figures:
         every = self.connection.execute(select(func.count()).select_from(Office)).scalar_one()
         if len(offices) == every and not query.every_office:
             query = self.query = replace(query, every_office=True)
-        visits_by_status, anonymous = self._visits()
+        visits_by_status, anonymous, hours, weekdays, by_day = self._per_hour()
         demands = self._demands()
         relays = self._relays()
-        waiting, listening, by_day = self._timings()
-        hours, weekdays = self._arrivals()
+        waiting, listening = self._timings()
         return Stats(
             query=query,
             offices=tuple(offices[i] for i in query.office_ids),
@@ -571,21 +491,6 @@ class _Figures:
 
     # Visits
 
-    def _visits(self) -> tuple[dict[str, int], int]:
-        anonymous = Visit.visitor_id.is_(None)
-        rows = self.connection.execute(
-            select(Visit.status, anonymous.label("anonymous"), func.count())
-            .where(*_in_period(self.query))
-            .group_by(Visit.status, anonymous)
-        ).all()
-        by_status: Counter[str] = Counter()
-        anonymous_count = 0
-        for status, is_anonymous, count in rows:
-            by_status[status] += count
-            if is_anonymous:
-                anonymous_count += count
-        return dict(by_status), anonymous_count
-
     def _named_visitors(self) -> int:
         return int(
             self.connection.execute(
@@ -593,19 +498,42 @@ class _Figures:
             ).scalar_one()
         )
 
-    def _arrivals(self) -> tuple[list[int], list[int]]:
-        """Arrivals per local hour and weekday: counted per UTC hour, then placed locally."""
+    def _per_hour(
+        self,
+    ) -> tuple[dict[str, int], int, list[int], list[int], list[DayWait]]:
+        """Visits by status, arrivals per local hour and weekday, waits per day: one pass.
+
+        The period's visits are grouped by their office's timezone, the UTC hour of their
+        arrival and their day (one day per hour and timezone: a few thousand groups for a
+        year of a network), each group with its counts by status, anonymous visits, called
+        visits and their waited seconds; the hours are then placed in local time.
+        """
         bucket = _hour_bucket(Visit.arrived_at, self.sqlite)
+        waited = Visit.waited_seconds
+        statuses = [status.value for status in VisitStatus]
         rows = self.connection.execute(
-            select(Office.timezone, bucket, func.count())
+            select(
+                Office.timezone,
+                bucket,
+                Visit.day,
+                func.count(),
+                func.count(case((Visit.visitor_id.is_(None), 1))),
+                func.count(waited),
+                cast(func.sum(waited), Float),
+                *(func.count(case((Visit.status == status, 1))) for status in statuses),
+            )
             .join(Office, Office.id == Visit.office_id)
             .where(*_in_period(self.query))
-            .group_by(Office.timezone, bucket)
+            .group_by(Office.timezone, bucket, Visit.day)
         ).all()
         hours = [0] * 24
         weekdays = [0] * 7
+        by_status: Counter[str] = Counter()
+        anonymous = 0
+        called: Counter[date] = Counter()
+        waited_total: dict[date, float] = {}
         zones: dict[str, ZoneInfo] = {}
-        for timezone, hour, count in rows:
+        for timezone, hour, day, count, unnamed, waits, total, *counts in rows:
             instant = (
                 datetime.fromisoformat(f"{hour}:00") if isinstance(hour, str) else hour
             ).replace(tzinfo=UTC)
@@ -613,66 +541,54 @@ class _Figures:
             local = instant.astimezone(zone)
             hours[local.hour] += count
             weekdays[local.weekday()] += count
-        return hours, weekdays
+            anonymous += unnamed
+            for status, n in zip(statuses, counts, strict=True):
+                by_status[status] += n
+            if waits:
+                day = _as_date(day)
+                called[day] += waits
+                waited_total[day] = waited_total.get(day, 0.0) + float(total)
+        by_day = [
+            DayWait(day=day, visits=n, mean_minutes=max(0.0, waited_total[day]) / n / 60)
+            for day, n in sorted(called.items())
+        ]
+        visits_by_status = {status: n for status, n in by_status.items() if n}
+        return visits_by_status, anonymous, hours, weekdays, by_day
 
     # Times
 
-    def _timings(self) -> tuple[Durations, Durations, list[DayWait]]:
-        """Both histograms and the waits per day in one statement over one per-visit pass."""
-        per_visit, waited = _timings(self.query, self.sqlite)
-        called = waited.is_not(None)
+    def _timings(self) -> tuple[Durations, Durations]:
+        """Both histograms of whole seconds in one statement, from the visit rows."""
+        period = _in_period(self.query)
+        waited = Visit.waited_seconds
         wait_seconds = _rounded(waited)
-        listen_seconds = _rounded(per_visit.c.listening)
-        done = per_visit.c.status == VisitStatus.DONE.value
-        no_day = cast(null(), Date)
-        no_total = cast(literal(0.0), Float)
+        listen_seconds = _rounded(Visit.listened_seconds)
         wait_histogram = (
-            select(
-                literal("w").label("kind"),
-                wait_seconds.label("value"),
-                no_day.label("day"),
-                func.count().label("n"),
-                no_total.label("total"),
-            )
-            .where(called)
+            select(literal("w").label("kind"), wait_seconds.label("value"), func.count())
+            .where(*period, waited.is_not(None))
             .group_by(wait_seconds)
         )
         listen_histogram = (
-            select(literal("l"), listen_seconds, no_day, func.count(), no_total)
-            .where(done)
+            select(literal("l"), listen_seconds, func.count())
+            .where(*period, Visit.status == VisitStatus.DONE.value)
             .group_by(listen_seconds)
         )
-        per_day = (
-            select(
-                literal("d"),
-                cast(literal(0), Integer),
-                per_visit.c.day,
-                func.count(),
-                cast(func.sum(waited), Float),
-            )
-            .where(called)
-            .group_by(per_visit.c.day)
-        )
-        rows = self.connection.execute(wait_histogram.union_all(listen_histogram, per_day)).all()
-        waits = [(int(value), n) for kind, value, _day, n, _total in rows if kind == "w"]
-        listens = [(int(value), n) for kind, value, _day, n, _total in rows if kind == "l"]
-        by_day = sorted(
-            (
-                DayWait(day=_as_date(day), visits=n, mean_minutes=max(0.0, float(total)) / n / 60)
-                for kind, _value, day, n, total in rows
-                if kind == "d"
-            ),
-            key=lambda d: d.day,
-        )
+        rows = self.connection.execute(wait_histogram.union_all(listen_histogram)).all()
+        waits = [(int(value), n) for kind, value, n in rows if kind == "w"]
+        listens = [(int(value), n) for kind, value, n in rows if kind == "l"]
         target = self.query.wait_target_minutes * 60
-        return _durations(waits, target), _durations(listens, None), by_day
+        return _durations(waits, target), _durations(listens, None)
 
     # Demands and relays
 
     def _demand_filter(self) -> list[ColumnElement[bool]]:
-        # The demand's own office (implied by the join) lets one office's demands be read
-        # by index instead of scanning a network's table.
-        conditions = [*_in_period(self.query), _of_offices(Demand.office_id, self.query)]
+        # The demand carries its visit's office and day: the ``demand(office_id, day)``
+        # index selects the period's demands without joining them to their visits.
+        conditions = [
+            _of_offices(Demand.office_id, self.query),
+            Demand.day >= self.query.start,
+            Demand.day <= self.query.end,
+        ]
         if self.query.partner_ids is not None:
             conditions.append(Demand.partner_id.in_(self.query.partner_ids))
         return conditions
@@ -689,7 +605,6 @@ class _Figures:
                 Demand.outcome,
                 func.count(),
             )
-            .join(Visit, Visit.id == Demand.visit_id)
             .outerjoin(Partner, Partner.id == Demand.partner_id)
             .where(*self._demand_filter())
             .group_by(
@@ -777,10 +692,11 @@ class _Figures:
         )
 
     def _relays(self) -> _RelayFigures:
+        # The relay carries its visit's office and day (the ``relay(office_id, day)`` index).
         conditions = [
-            *_in_period(self.query),
             _of_offices(Relay.office_id, self.query),
-            _of_offices(Demand.office_id, self.query),
+            Relay.day >= self.query.start,
+            Relay.day <= self.query.end,
         ]
         if self.query.partner_ids is not None:
             conditions.append(Relay.partner_id.in_(self.query.partner_ids))
@@ -801,8 +717,6 @@ class _Figures:
             )
         rows = self.connection.execute(
             select(Partner.code, Partner.name, status, Relay.refusal_reason, func.count())
-            .join(Demand, Demand.id == Relay.demand_id)
-            .join(Visit, Visit.id == Demand.visit_id)
             .join(Partner, Partner.id == Relay.partner_id)
             .where(*conditions)
             .group_by(Partner.code, Partner.name, status, Relay.refusal_reason)

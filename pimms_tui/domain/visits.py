@@ -12,11 +12,12 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from pimms_tui.db.enums import VisitStatus
 from pimms_tui.db.models import Desk, Office, Visit, VisitEvent
+from pimms_tui.db.types import UTCDateTime
 
 from .actors import Actor
 from .errors import NotFound, TransitionRefused
@@ -82,6 +83,7 @@ def transition_visit(
     # office then visit, in that order, so two desks never deadlock.
     bump_queue_revision(session, actor.office_id)
     connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
     allowed = [VisitStatus(s).value for s in expected]
     key = {"visit_id": visit_id, "office_id": actor.office_id}
     if len(allowed) == 1:
@@ -97,7 +99,11 @@ def transition_visit(
             Visit.office_id == actor.office_id,
             Visit.status.in_(allowed),
         )
-        .values(status=to.value, **(values or {}))
+        .values(
+            status=to.value,
+            **timing_values(allowed, to, now, values or {}, sqlite),
+            **(values or {}),
+        )
     )
     if result.rowcount != 1:
         raise refusal(session, visit_id, actor.office_id)
@@ -113,6 +119,52 @@ def transition_visit(
             "to_status": to.value,
         },
     )
+
+
+def _seconds_between(start: Any, end: Any, sqlite: bool) -> ColumnElement[Any]:
+    """``end - start`` in seconds (the statistics' own arithmetic, on either engine)."""
+    if sqlite:
+        return (func.julianday(end) - func.julianday(start)) * 86400.0
+    return func.date_part("epoch", end - start)
+
+
+def waited_on_call(called: Any, sqlite: bool) -> ColumnElement[Any]:
+    """The waited seconds after a call at ``called``: kept if the visit was called before."""
+    return func.coalesce(Visit.waited_seconds, _seconds_between(Visit.arrived_at, called, sqlite))
+
+
+def timing_values(
+    expected: Collection[str],
+    to: VisitStatus,
+    now: datetime,
+    values: dict[str, Any],
+    sqlite: bool,
+) -> dict[str, Any]:
+    """The visit's statistics seconds a status change writes, as SQL of the old row's values.
+
+    A call (``→ called``) sets the waited seconds from the arrival if they are still unset:
+    the wait runs to the *first* call, later calls (after a put back, a recall or a
+    transfer) count nothing. Leaving ``in_progress`` adds the listening that ends, from
+    ``started_at`` (set by each start) to now. The statistics read these columns only.
+    """
+    timings: dict[str, Any] = {}
+    if to == VisitStatus.CALLED:
+        timings["waited_seconds"] = waited_on_call(_instant(values.get("called_at", now)), sqlite)
+    if VisitStatus.IN_PROGRESS.value in expected and to != VisitStatus.IN_PROGRESS:
+        ended = _instant(values.get("finished_at", now))
+        listened = func.coalesce(Visit.listened_seconds, 0.0) + _seconds_between(
+            Visit.started_at, ended, sqlite
+        )
+        timings["listened_seconds"] = case(
+            (Visit.status == VisitStatus.IN_PROGRESS.value, listened),
+            else_=Visit.listened_seconds,
+        )
+    return timings
+
+
+def _instant(value: datetime) -> Any:
+    """A bound UTC instant, stored as the visit's instants are (naive UTC)."""
+    return literal(value, UTCDateTime())
 
 
 def refusal(
