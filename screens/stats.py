@@ -49,8 +49,8 @@ from .labels import (
 )
 from .worklist import WorklistScreen
 
-BAR_WIDTH = 24
-LABEL_WIDTH = 30
+BAR_WIDTH = 16
+LABEL_WIDTH = 22
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 EXPORT_GROUP = "stats-export"
 
@@ -91,9 +91,9 @@ def chart(lines: Sequence[BarLine], *, total: float | None = None) -> Text:
             text.append("\n")
         text.append(fit(line.label, LABEL_WIDTH) + " ")
         text.append(fit(bar(line.value, maximum), BAR_WIDTH), style="bold")
-        text.append(f" {line.shown:>8}")
+        text.append(f" {line.shown:>7}")
         if total:
-            text.append(f"  {format_share(line.value / total):>6}", style="dim")
+            text.append(f" {format_share(line.value / total):>5}", style="dim")
     if not lines:
         text.append(_("nothing in this period"), style="dim italic")
     return text
