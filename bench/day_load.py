@@ -20,20 +20,23 @@ import argparse
 import itertools
 import math
 import random
+import sys
 import threading
 import time
 import traceback
-import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
+
+# Tests load this file by its path: bench/ (where common.py is) may not be on sys.path yet.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common
 
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import HelpLevel, Outcome, RelayMode, Role, VisitStatus
@@ -676,27 +679,9 @@ def print_report(title: str, report: DayReport) -> None:
         print("  -", problem)
 
 
-@contextmanager
-def bench_database(postgres_url: str | None) -> Iterator[str]:
-    """A scratch database: a SQLite file, or a PostgreSQL database named rel_… (dropped after)."""
-    if postgres_url is None:
-        import tempfile
-
-        with tempfile.TemporaryDirectory(prefix="pimms-day-") as folder:
-            yield f"sqlite:///{Path(folder) / 'day.sqlite3'}"
-        return
-    name = f"rel_day_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(
-        make_url(postgres_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+def bench_database(postgres_url: str | None) -> AbstractContextManager[str]:
+    """A scratch database: a SQLite file, or a PostgreSQL database (dropped after)."""
+    return common.postgres_url(postgres_url) if postgres_url else common.sqlite_url()
 
 
 def main() -> int:

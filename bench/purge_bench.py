@@ -12,17 +12,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import sqlite_url
-from sqlalchemy import create_engine, select, text, update
-from sqlalchemy.engine import make_url
+from common import postgres_url, sqlite_url
+from sqlalchemy import select, update
 
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
@@ -33,23 +29,6 @@ from pimms_tui.domain.demo import seed_demo
 from pimms_tui.domain.offices import office_info
 from pimms_tui.domain.rights import RightsService
 from pimms_tui.domain.setup import prepare_database
-
-
-@contextmanager
-def postgres_url(server_url: str) -> Iterator[str]:
-    """A scratch database named after this branch ("rights_bench_…"), dropped at the end."""
-    name = f"rights_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(
-        make_url(server_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 def run(url: str, visitors: int, days: int) -> None:

@@ -38,19 +38,17 @@ import os
 import random
 import sqlite3
 import statistics
-import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from multiprocessing.synchronize import Barrier
-from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import create_engine, func, insert, select, text
+from common import postgres_url, sqlite_url
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
 from pimms_tui.db.engine import Database
@@ -67,30 +65,6 @@ ARRIVALS_PER_DESK = 25
 # on the server (psycopg prepares a statement from its fifth execution).
 WARM_UP_CALLS = 6
 SPAWN = multiprocessing.get_context("spawn")
-
-
-@contextmanager
-def sqlite_url() -> Iterator[str]:
-    """A fresh SQLite file."""
-    with tempfile.TemporaryDirectory(prefix="pimms-bench-") as folder:
-        yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-
-
-@contextmanager
-def postgres_url(server_url: str) -> Iterator[str]:
-    """A fresh database on the PostgreSQL server, dropped at the end."""
-    name = f"pimms_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(
-        make_url(server_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 # Setting up
