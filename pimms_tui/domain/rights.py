@@ -239,13 +239,8 @@ class RightsService:
         """The visitor withdraws consent to keep the file: it is erased, counts stay."""
         self._check_office(actor)
         require(actor, Permission.FILES)
-        now = self.clock.now()
         with self.database.write() as session:
-            visitor = self._visitor(session, visitor_id, lock=True)
-            if visitor.anonymised_at is not None:
-                raise DomainError(ALREADY_ERASED)
-            if visitor.merged_into_id is not None:
-                raise DomainError(MERGED_FILE)
+            self._erasable(session, visitor_id)
             active = session.scalar(
                 select(Consent.id)
                 .where(
@@ -257,44 +252,54 @@ class RightsService:
             )
             if active is None:
                 raise DomainError(NO_CONSENT_TO_WITHDRAW)
-            report = erase_files(session, [visitor_id], now)
-            audit.record(
+            return self._erase_and_record(
                 session,
+                visitor_id,
                 actor,
                 audit.Action.CONSENT_WITHDRAWN,
-                at=now,
-                entity="visitor",
-                entity_id=visitor_id,
-                office_id=self.office.id,
                 scope=ConsentScope.KEEP_FILE.value,
-                **_counts(report),
             )
-            return report
 
     def erase(self, visitor_id: int, actor: Actor, *, via: str = "desk") -> ErasureReport:
         """Erase the file on the visitor's request (manager only); audited."""
         self._check_office(actor)
         require(actor, Permission.ERASE)
-        now = self.clock.now()
         with self.database.write() as session:
-            visitor = self._visitor(session, visitor_id, lock=True)
-            if visitor.anonymised_at is not None:
-                raise DomainError(ALREADY_ERASED)
-            if visitor.merged_into_id is not None:
-                raise DomainError(MERGED_FILE)
-            report = erase_files(session, [visitor_id], now)
-            audit.record(
-                session,
-                actor,
-                audit.Action.ERASURE,
-                at=now,
-                entity="visitor",
-                entity_id=visitor_id,
-                office_id=self.office.id,
-                via=via,
-                **_counts(report),
-            )
-            return report
+            self._erasable(session, visitor_id)
+            return self._erase_and_record(session, visitor_id, actor, audit.Action.ERASURE, via=via)
+
+    def _erasable(self, session: Session, visitor_id: int) -> Visitor:
+        """The file, locked, refused if it was erased already or merged into another."""
+        visitor = self._visitor(session, visitor_id, lock=True)
+        if visitor.anonymised_at is not None:
+            raise DomainError(ALREADY_ERASED)
+        if visitor.merged_into_id is not None:
+            raise DomainError(MERGED_FILE)
+        return visitor
+
+    def _erase_and_record(
+        self,
+        session: Session,
+        visitor_id: int,
+        actor: Actor,
+        action: str,
+        **details: Any,
+    ) -> ErasureReport:
+        """Erase the file (and those merged into it) and journal it with what was erased."""
+        now = self.clock.now()
+        report = erase_files(session, [visitor_id], now)
+        audit.record(
+            session,
+            actor,
+            action,
+            at=now,
+            entity="visitor",
+            entity_id=visitor_id,
+            office_id=self.office.id,
+            **details,
+            **_counts(report),
+        )
+        return report
 
     # Retention ------------------------------------------------------------------------------
 
