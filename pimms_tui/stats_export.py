@@ -39,7 +39,7 @@ from pimms_tui.domain.stats import (
     StatsService,
 )
 from pimms_tui.i18n import _, active_language, babel_locale, label
-from pimms_tui.screens.labels import (
+from pimms_tui.labels import (
     AGE_BAND_LABELS,
     APPOINTMENT_STATUS_LABELS,
     GENDER_LABELS,

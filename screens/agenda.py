@@ -24,8 +24,8 @@ from pimms_tui.domain.agenda import AgendaPerson, week_start
 from pimms_tui.domain.appointments import AppointmentView, Slot
 from pimms_tui.domain.visitors import VisitorMatch, VisitorService
 from pimms_tui.i18n import N_, _, format_date, format_duration, format_time, ngettext
+from pimms_tui.labels import APPOINTMENT_STATUS_LABELS, word
 
-from .labels import APPOINTMENT_STATUS_LABELS, word
 from .literal import clean
 from .slots import SlotFinderForm, person_from_key
 from .worklist import WorklistScreen, at_cursor, motif_text, visitor_name, with_whom

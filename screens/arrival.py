@@ -22,10 +22,10 @@ from pimms_tui.domain.catalog import MotifInfo
 from pimms_tui.domain.queue import ArrivalRequest, Ticket
 from pimms_tui.domain.visitors import VisitorMatch
 from pimms_tui.i18n import N_, _, format_date, label
+from pimms_tui.labels import AGE_BAND_LABELS, GENDER_LABELS, NEED_LABELS, PRIORITY_LABELS, word
 
 from .base import DeskScreen, save_through_outage
 from .bigtext import big_text
-from .labels import AGE_BAND_LABELS, GENDER_LABELS, NEED_LABELS, PRIORITY_LABELS, word
 from .literal import clean, literal
 
 SEARCH_DELAY_SECONDS = 0.12

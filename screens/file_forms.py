@@ -29,14 +29,14 @@ from pimms_tui.domain.visitor_file import (
     StaleFile,
 )
 from pimms_tui.i18n import N_, _, format_date, format_datetime, label
-
-from .labels import (
+from pimms_tui.labels import (
     APPOINTMENT_STATUS_LABELS,
     NEED_LABELS,
     REFUSAL_REASON_LABELS,
     RELAY_STATUS_LABELS,
     word,
 )
+
 from .literal import clean, literal
 from .orientation import FormModal, parse_day
 from .slots import SlotFinderForm

@@ -24,14 +24,14 @@ from pimms_tui.domain.appointments import AppointmentView
 from pimms_tui.domain.followups import DEFAULT_POSTPONE_DAYS, RelayFollowUp
 from pimms_tui.domain.orientation import RelaySummary
 from pimms_tui.i18n import N_, _, format_date, format_datetime, ngettext
-
-from .labels import (
+from pimms_tui.labels import (
     APPOINTMENT_STATUS_LABELS,
     REFUSAL_REASON_LABELS,
     RELAY_MODE_LABELS,
     RELAY_STATUS_LABELS,
     word,
 )
+
 from .literal import clean, literal
 from .orientation import FormModal, parse_day
 from .worklist import WorklistScreen, at_cursor, motif_text, visitor_name, with_whom

@@ -15,10 +15,7 @@ from textual.worker import Worker, WorkerState
 
 from pimms_tui.domain.orientation import ListeningView
 from pimms_tui.i18n import N_, _, format_date, format_datetime, label
-
-from .base import DeskScreen, save_through_outage
-from .errors import refusal_text
-from .labels import (
+from pimms_tui.labels import (
     APPOINTMENT_STATUS_LABELS,
     LEVEL_LABELS,
     NEED_LABELS,
@@ -26,6 +23,9 @@ from .labels import (
     RELAY_STATUS_LABELS,
     word,
 )
+
+from .base import DeskScreen, save_through_outage
+from .errors import refusal_text
 from .literal import clean, literal
 
 

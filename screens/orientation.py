@@ -26,9 +26,9 @@ from pimms_tui.domain.orientation import (
 )
 from pimms_tui.domain.reference import DEFAULT_REGISTER
 from pimms_tui.i18n import N_, _, active_language, format_date, label
+from pimms_tui.labels import LEVEL_LABELS, OUTCOME_LABELS, RELAY_MODE_LABELS, word
 
 from .forms import DATE_FORMATS, FormModal, parse_day
-from .labels import LEVEL_LABELS, OUTCOME_LABELS, RELAY_MODE_LABELS, word
 from .slots import SlotFinderForm
 
 __all__ = ["DATE_FORMATS", "FormModal", "parse_day"]  # still importable from here

@@ -20,9 +20,9 @@ from pimms_tui.domain.access import REFUSALS, Permission
 from pimms_tui.domain.followups import FollowUpCounts
 from pimms_tui.domain.queue import QueueEntry
 from pimms_tui.i18n import N_, _, format_duration, label
+from pimms_tui.labels import NEED_LABELS, PRIORITY_LABELS, STATUS_LABELS
 
 from .base import DeskScreen, save_through_outage
-from .labels import NEED_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from .literal import clean, literal
 
 MAX_BACKOFF_SECONDS = 5.0

@@ -22,9 +22,9 @@ from pimms_tui.db.enums import Role
 from pimms_tui.domain.errors import DomainError
 from pimms_tui.domain.staff import StaffAccount
 from pimms_tui.i18n import N_, _, translate
+from pimms_tui.labels import ROLE_LABELS, word
 
 from .base import DeskScreen
-from .labels import ROLE_LABELS, word
 from .literal import clean
 
 

@@ -19,10 +19,10 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, RadioButton
 from pimms_tui.db.enums import Role
 from pimms_tui.domain.staff import StaffAccount
 from pimms_tui.i18n import N_, _, format_time
+from pimms_tui.labels import ROLE_LABELS, word
 
 from .base import DeskScreen
 from .forms import FormModal
-from .labels import ROLE_LABELS, word
 from .literal import clean
 
 

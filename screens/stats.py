@@ -35,10 +35,7 @@ from pimms_tui.domain.stats import (
     period_bounds,
 )
 from pimms_tui.i18n import N_, _, active_language, format_date, format_number, format_share
-
-from .base import DeskModal
-from .forms import FormModal, parse_day
-from .labels import (
+from pimms_tui.labels import (
     APPOINTMENT_STATUS_LABELS,
     LEVEL_LABELS,
     OUTCOME_LABELS,
@@ -47,6 +44,9 @@ from .labels import (
     STATUS_LABELS,
     word,
 )
+
+from .base import DeskModal
+from .forms import FormModal, parse_day
 from .worklist import WorklistScreen
 
 BAR_WIDTH = 16

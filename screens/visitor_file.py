@@ -22,6 +22,14 @@ from pimms_tui.domain.appointments import AppointmentView
 from pimms_tui.domain.queue import Ticket
 from pimms_tui.domain.visitor_file import OpenRelay, TimelineDemand, TimelineVisit, VisitorFile
 from pimms_tui.i18n import N_, _, format_date, format_datetime, label, ngettext
+from pimms_tui.labels import (
+    APPOINTMENT_STATUS_LABELS,
+    LEVEL_LABELS,
+    OUTCOME_LABELS,
+    RELAY_STATUS_LABELS,
+    STATUS_LABELS,
+    word,
+)
 
 from .base import DeskScreen
 from .confirm import ConfirmModal
@@ -34,14 +42,6 @@ from .file_forms import (
     VisitMotifChooser,
     needs_text,
     office_timezone,
-)
-from .labels import (
-    APPOINTMENT_STATUS_LABELS,
-    LEVEL_LABELS,
-    OUTCOME_LABELS,
-    RELAY_STATUS_LABELS,
-    STATUS_LABELS,
-    word,
 )
 from .literal import clean, literal
 
