@@ -230,7 +230,7 @@ class Desk(threading.Thread):
         self.reception = index < plan.reception_desks
         staff = None if self.reception else office.mediators[index - plan.reception_desks]
         role = Role.RECEPTION if self.reception else Role.MEDIATOR
-        self.actor = Actor(office.info.id, desk_id, staff, role, name)
+        self.actor = Actor(office.info.id, desk_id, staff, role=role, desk_name=name)
         clock = SystemClock()
         self.queue = QueueService(self.database, clock, office.info)
         self.orientation = OrientationService(self.database, clock, office.info)

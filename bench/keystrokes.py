@@ -15,10 +15,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from pimms_tui.db.enums import Role
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pimms_tui import i18n
 from pimms_tui.app import make_app
+from pimms_tui.application import Container, DeskSession, UseCases
 from pimms_tui.db.engine import Database
 from pimms_tui.db.models import Visit
 from pimms_tui.domain.actors import Actor
@@ -27,13 +30,14 @@ from pimms_tui.domain.offices import create_office, ensure_desk
 from pimms_tui.domain.setup import prepare_database
 from pimms_tui.domain.visitors import NewVisitor, create_visitor
 from pimms_tui.screens.arrival import TicketScreen
-from pimms_tui.services import Services
 from pimms_tui.settings import Settings
 
 
-async def count_keys(services: Services, keys: list[str], typed: str = "") -> tuple[int, str]:
+async def count_keys(
+    container: Container, session: DeskSession, keys: list[str], typed: str = ""
+) -> tuple[int, str]:
     """Press ``keys`` one at a time (after typing ``typed`` where the list says so)."""
-    app = make_app(services)
+    app = make_app(container, session)
     pressed = 0
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.app.workers.wait_for_complete()
@@ -60,27 +64,22 @@ def main() -> None:
         with database.write() as session:
             office = create_office(session, name="PIMMS Mesure", now=clock.now())
             desk = ensure_desk(session, office.id, "Accueil")
-        actor = Actor(office_id=office.id, desk_id=desk.id)
+        actor = Actor(office_id=office.id, desk_id=desk.id, role=Role.MANAGER)
         create_visitor(
             database,
             NewVisitor("Hélène", "Dupont-Moreau", keep_file_consent=True),
             actor,
             clock.now(),
         )
-        services = Services(
-            settings=Settings(desk="Accueil"),
-            database=database,
-            clock=clock,
-            office=office,
-            desk=desk,
-        )
+        container = Container(settings=Settings(desk="Accueil"), database=database, clock=clock)
+        session = DeskSession(office=office, desk=desk)
         # Counted from the queue, once someone is signed in (sign-in is not part of a path).
-        services.staff = services.create_first_manager("Mesure", "4821")
+        session.staff = UseCases(container, session).create_first_manager("Mesure", "4821")
         results: list[tuple[str, int, str]] = []
-        anonymous, code_a = asyncio.run(count_keys(services, ["a", "enter", "1"]))
+        anonymous, code_a = asyncio.run(count_keys(container, session, ["a", "enter", "1"]))
         results.append(("anonymous walk-in, reason included", anonymous, code_a))
         known, code_k = asyncio.run(
-            count_keys(services, ["a", "<fragment>", "down", "enter", "1"], typed="dup")
+            count_keys(container, session, ["a", "<fragment>", "down", "enter", "1"], typed="dup")
         )
         results.append(('known visitor, after typing "dup"', known, code_k))
         with database.read() as session:

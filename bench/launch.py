@@ -32,6 +32,7 @@ from pathlib import Path
 from common import TRACEBACK, Tmux, percentile, python_process, status_kib
 
 from pimms_tui.db.engine import Database
+from pimms_tui.db.enums import Role
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import SystemClock
 from pimms_tui.domain.offices import ensure_desk, find_office
@@ -122,7 +123,9 @@ def ensure_queue_today(path: Path) -> int:
             desk = ensure_desk(session, office.id, "Bench")
         queue = QueueService(database, SystemClock(), office)
         if not queue.today():
-            actor = Actor(office_id=office.id, desk_id=desk.id, desk_name=desk.name)
+            actor = Actor(
+                office_id=office.id, desk_id=desk.id, desk_name=desk.name, role=Role.MANAGER
+            )
             for _ in range(3):
                 queue.register_arrival(ArrivalRequest(), actor)
         return len(queue.today())

@@ -34,6 +34,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from pimms_tui.app import PimmsApp, make_app
+from pimms_tui.application import Container, DeskSession
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.db.models import Demand, Staff, TicketCounter, Visit, VisitEvent
@@ -44,7 +45,6 @@ from pimms_tui.domain.queue import ArrivalRequest, QueueService
 from pimms_tui.domain.setup import prepare_database
 from pimms_tui.domain.staff import StaffAccount, hash_pin
 from pimms_tui.domain.visitors import NewVisitor, create_visitor
-from pimms_tui.services import Services
 from pimms_tui.settings import Settings
 
 # Never drawn: quitting ends the run, and the command palette can save screenshots or quit.
@@ -136,7 +136,7 @@ def prepare(database: Database, clock: FixedClock) -> OfficeInfo:
             )
         )
         desk = ensure_desk(session, office.id, "Accueil")
-    actor = Actor(office.id, desk.id, desk_name="Accueil")
+    actor = Actor(office.id, desk.id, desk_name="Accueil", role=Role.MANAGER)
     visitors = [
         create_visitor(
             database,
@@ -168,17 +168,15 @@ def build(database: Database, clock: FixedClock, office: OfficeInfo) -> PimmsApp
             has_pin=True,
             locked_until=None,
         )
-    services = Services(
+    container = Container(
         settings=Settings(
             queue_poll_seconds=0.2, desk="Guichet 1", language="fr", idle_lock_minutes=0
         ),
         database=database,
         clock=clock,
-        office=office,
-        desk=desk,
     )
-    services.staff = account  # signed in: random keys cannot be expected to type a PIN
-    return make_app(services)
+    # Signed in: random keys cannot be expected to type a PIN.
+    return make_app(container, DeskSession(office=office, desk=desk, staff=account))
 
 
 def screen_keys(app: PimmsApp) -> list[str]:

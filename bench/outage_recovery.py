@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from pimms_tui.db.engine import Database
+from pimms_tui.db.enums import Role
 from pimms_tui.db.models import Visit
 from pimms_tui.db.resilience import run_until_saved
 from pimms_tui.domain.actors import Actor
@@ -69,7 +70,7 @@ def one_outage(url: str, engine: str, seconds: float) -> tuple[float, int]:
         office = create_office(session, name="PIMMS Panne", now=SystemClock().now())
         desk = ensure_desk(session, office.id, "Accueil")
     queue = QueueService(database, SystemClock(), office)
-    actor = Actor(office.id, desk.id)
+    actor = Actor(office.id, desk.id, role=Role.MANAGER)
     failures: list[BaseException] = []
     saved_at: list[float] = []
     if proxy is not None:

@@ -31,6 +31,7 @@ from typing import Any
 from common import percentile, postgres_url, sqlite_url
 
 from pimms_tui.db.engine import Database
+from pimms_tui.db.enums import Role
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import SystemClock
 from pimms_tui.domain.offices import OfficeInfo, create_office, ensure_desk, find_office
@@ -81,7 +82,7 @@ def open_desk(url: str, desk: str) -> tuple[Database, QueueService, Actor]:
         office: OfficeInfo | None = find_office(session, OFFICE_CODE)
         assert office is not None
         info = ensure_desk(session, office.id, desk)
-    actor = Actor(office_id=office.id, desk_id=info.id, desk_name=info.name)
+    actor = Actor(office_id=office.id, desk_id=info.id, desk_name=info.name, role=Role.MANAGER)
     return database, QueueService(database, SystemClock(), office), actor
 
 

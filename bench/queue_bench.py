@@ -90,7 +90,7 @@ def new_site(url: str, desks: int, waiting: int, history_days: int, per_day: int
         rows = [Desk(office_id=office.id, name=f"Bench {n:02d}") for n in range(desks + 1)]
         session.add_all(rows)
         session.flush()
-        actors = [Actor(office.id, d.id, None, Role.MEDIATOR, d.name) for d in rows]
+        actors = [Actor(office.id, d.id, None, role=Role.MEDIATOR, desk_name=d.name) for d in rows]
     seed_history(database, office, history_days, per_day)
     top_up(database, office, waiting)
     database.dispose()
@@ -372,7 +372,9 @@ def open_loop(url: str, options: Options) -> tuple[list[float], list[float], int
     site = new_site(url, options.desks, options.waiting, options.history_days, options.per_day)
     start = SPAWN.Barrier(options.desks + 2)
     per_desk = options.rate / options.desks
-    reception = Actor(site.office.id, site.reception.desk_id, None, Role.RECEPTION, "Accueil")
+    reception = Actor(
+        site.office.id, site.reception.desk_id, None, role=Role.RECEPTION, desk_name="Accueil"
+    )
     arguments = [
         (url, site.office, actor, per_desk, options.duration, seed, start)
         for seed, actor in enumerate(site.desks)

@@ -30,6 +30,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from pimms_tui.db.engine import Database
+from pimms_tui.db.enums import Role
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.demo import seed_demo
 from pimms_tui.domain.stats import StatsQuery, StatsService
@@ -41,7 +42,7 @@ TARGET_DEMANDS = 2_000_000
 def measure(database: Database, office_ids: tuple[int, ...], runs: int) -> list[float]:
     """Milliseconds of each run of the whole figure set for the year."""
     service = StatsService(database)
-    actor = Actor(office_id=office_ids[0], desk_id=None)
+    actor = Actor(office_id=office_ids[0], desk_id=None, role=Role.MANAGER)
     with database.engine.connect() as connection:
         last = connection.execute(text("SELECT max(day) FROM visit")).scalar_one()
     last = last if isinstance(last, date) else date.fromisoformat(str(last))

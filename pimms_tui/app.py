@@ -12,27 +12,23 @@ from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
 
-from sqlalchemy.exc import DBAPIError
-from textual import events, on
-from textual.app import App
+from textual import events
 from textual.binding import Binding, BindingType
-from textual.worker import Worker, WorkerState
 
 from pimms_tui import screens
-from pimms_tui.db.resilience import CommitUncertain
+from pimms_tui.application import Container, DeskSession
 from pimms_tui.domain import access
-from pimms_tui.domain.errors import DomainError
 from pimms_tui.domain.staff import StaffAccount
-from pimms_tui.i18n import N_, _, translate
+from pimms_tui.i18n import N_, _
 from pimms_tui.screens.base import guard_option_list_paging, translate_bindings
-from pimms_tui.services import Services
+from pimms_tui.screens.shell import DeskShell
 
 log = logging.getLogger("pimms")
 # screens/ is installed as pimms_tui.screens: find its stylesheet wherever that is.
 STYLESHEET = Path(screens.__file__).resolve().parent / "app.tcss"
 
 
-class PimmsApp(App[None]):
+class PimmsApp(DeskShell):
     """The front desk of one terminal."""
 
     CSS_PATH = STYLESHEET
@@ -46,14 +42,11 @@ class PimmsApp(App[None]):
     # How often the idle lock looks at the time since the last key (seconds).
     IDLE_CHECK_SECONDS = 1.0
 
-    def __init__(self, services: Services) -> None:
-        super().__init__()
+    def __init__(self, container: Container, session: DeskSession) -> None:
+        super().__init__(container, session)
         guard_option_list_paging()
         translate_bindings(self)
-        self.services = services
-        self.database_down = False
-        self.last_activity = services.clock.now()
-        self.waiting_saves: set[int] = set()  # saves retried until the database is back
+        self.last_activity = container.clock.now()
 
     def on_mount(self) -> None:
         """Open the queue, or the first-run setup when the database has no office yet."""
@@ -62,10 +55,10 @@ class PimmsApp(App[None]):
 
         self.title = _("PIMMS — front desk")
         self.set_interval(self.IDLE_CHECK_SECONDS, self.lock_when_idle)
-        if self.services.office is None:
+        if self.session.office is None:
             self.push_screen(OfficeSetupScreen())
-        elif self.services.staff is not None:
-            self.enter_as(self.services.staff)
+        elif self.session.staff is not None:
+            self.enter_as(self.session.staff)
         else:
             self.push_screen(SignInScreen())
 
@@ -80,8 +73,8 @@ class PimmsApp(App[None]):
         from pimms_tui.screens.queue import QueueScreen
         from pimms_tui.screens.signin import SignInScreen
 
-        self.services.staff = account
-        self.last_activity = self.services.clock.now()
+        self.session.staff = account
+        self.last_activity = self.container.clock.now()
         mode = f"staff-{account.id}"
         if mode not in self._modes:
             self.add_mode(mode, QueueScreen)
@@ -100,29 +93,29 @@ class PimmsApp(App[None]):
         """Cover everything with the sign-in screen (nothing of a visitor shows)."""
         from pimms_tui.screens.signin import SignInScreen
 
-        if self.services.staff is None or isinstance(self.screen, SignInScreen):
+        if self.session.staff is None or isinstance(self.screen, SignInScreen):
             return
         self.clear_notifications()
-        self.push_screen(SignInScreen(locked_for=self.services.staff if idle else None))
+        self.push_screen(SignInScreen(locked_for=self.session.staff if idle else None))
 
     def lock_when_idle(self) -> None:
         """Lock the desk once nobody has typed for the configured time (0: never)."""
-        minutes = self.services.settings.idle_lock_minutes
-        if minutes <= 0 or self.services.staff is None:
+        minutes = self.container.settings.idle_lock_minutes
+        if minutes <= 0 or self.session.staff is None:
             return
-        if self.services.clock.now() - self.last_activity >= timedelta(minutes=minutes):
+        if self.container.clock.now() - self.last_activity >= timedelta(minutes=minutes):
             self.lock(idle=True)
 
     async def on_event(self, event: events.Event) -> None:
         """Every key and click counts as activity for the idle lock."""
         if isinstance(event, events.Key | events.MouseDown):
-            self.last_activity = self.services.clock.now()
+            self.last_activity = self.container.clock.now()
         await super().on_event(event)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Searching opens visitor files: only for the roles that see files."""
         if action == "search":
-            staff = self.services.staff
+            staff = self.session.staff
             return staff is not None and access.allows(staff.role, access.Permission.FILES)
         return True
 
@@ -138,60 +131,12 @@ class PimmsApp(App[None]):
         from pimms_tui.screens.search import SearchScreen
         from pimms_tui.screens.signin import SignInScreen
 
-        if isinstance(self.screen, SignInScreen) or self.services.staff is None:
+        if isinstance(self.screen, SignInScreen) or self.session.staff is None:
             return
-        if self.services.office is not None and not isinstance(self.screen, SearchScreen):
+        if self.session.office is not None and not isinstance(self.screen, SearchScreen):
             self.push_screen(SearchScreen())
 
-    @on(Worker.StateChanged)
-    def handle_worker_failure(self, event: Worker.StateChanged) -> None:
-        """The one place where a failed background call is turned into something readable.
 
-        Screens forward their workers' state changes here (those messages do not bubble).
-        """
-        if event.state != WorkerState.ERROR:
-            return
-        error = event.worker.error
-        if isinstance(error, DomainError):
-            self.notify(translate(error.message, error.params), severity="warning")
-        elif isinstance(error, CommitUncertain):
-            log.warning("commit not confirmed: %s", error)
-            self.notify(
-                _("The database did not confirm the last save: check it before saving again."),
-                severity="error",
-                timeout=30,
-            )
-        elif isinstance(error, DBAPIError):
-            log.warning("database unavailable: %s", error)
-            self.set_database_down(True)
-        else:
-            log.error("unexpected error in %s", event.worker.name, exc_info=error)
-            self.notify(
-                _("Sorry, something went wrong. Nothing was saved; try again."),
-                severity="error",
-            )
-
-    def set_database_down(self, down: bool) -> None:
-        """Show or hide the 'database unreachable' banner on every screen."""
-        if down == self.database_down or (not down and self.waiting_saves):
-            return  # a save still waiting says the database is not back yet
-        self.database_down = down
-        for screen in self.screen_stack:
-            screen.set_class(down, "-database-down")
-        if not down:
-            self.notify(_("The database is back."), severity="information")
-
-    def save_waiting(self, key: int, waiting: bool, answered: bool = False) -> None:
-        """A save met an outage (banner on), or ended (``answered``: the database is back)."""
-        if waiting:
-            self.waiting_saves.add(key)
-            self.set_database_down(True)
-        elif key in self.waiting_saves:
-            self.waiting_saves.discard(key)
-            if answered and not self.waiting_saves:
-                self.set_database_down(False)
-
-
-def make_app(services: Services) -> PimmsApp:
-    """Build the application over ready services (tests call this with their own)."""
-    return PimmsApp(services)
+def make_app(container: Container, session: DeskSession) -> PimmsApp:
+    """Build the application over a ready container and desk session (tests build their own)."""
+    return PimmsApp(container, session)

@@ -19,8 +19,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from pimms_tui import __version__, i18n
+from pimms_tui.application import (
+    StartupError,
+    UseCases,
+    command_line_actor,
+    open_database,
+    open_desk,
+)
 from pimms_tui.i18n import N_, _, translate
-from pimms_tui.services import Services, StartupError, open_database, open_services
 from pimms_tui.settings import (
     SUPPORTED_LANGUAGES,
     Settings,
@@ -215,11 +221,11 @@ def _add_rights_commands(commands: Any) -> None:
     )
 
 
-def _with_services(settings: Settings) -> Services:
-    """The office's services for a command; refused when the database has no office yet."""
-    services = open_services(settings)
-    if services.office is None:
-        services.close()
+def _with_services(settings: Settings) -> UseCases:
+    """The office's use cases for a command; refused when the database has no office yet."""
+    services = UseCases(*open_desk(settings))
+    if services.session.office is None:
+        services.container.close()
         raise StartupError(N_("There is no office yet: start pimms once to create it."))
     return services
 
@@ -241,11 +247,13 @@ def _erase_visitor(args: argparse.Namespace, settings: Settings) -> int:
             return EXIT_FAILURE
     services = _with_services(settings)
     try:
-        report = services.rights.erase(args.visitor_id, services.operator, via="cli")
+        report = services.rights.erase(
+            args.visitor_id, command_line_actor(services.office), via="cli"
+        )
     except DomainError as error:
         return _fail(translate(error.message, error.params), EXIT_FAILURE)
     finally:
-        services.close()
+        services.container.close()
     print(
         _("File n° {id} erased: {files} file(s), {notes} note(s), {relays} relay(s).").format(
             id=args.visitor_id, files=report.visitors, notes=report.notes, relays=report.relays
@@ -258,9 +266,11 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     """``pimms purge [--dry-run]``."""
     services = _with_services(settings)
     try:
-        report = services.rights.purge(services.operator, dry_run=args.dry_run, via="cli")
+        report = services.rights.purge(
+            command_line_actor(services.office), dry_run=args.dry_run, via="cli"
+        )
     finally:
-        services.close()
+        services.container.close()
     values = {
         "visitors": report.visitors,
         "relays": report.relays,
@@ -290,9 +300,9 @@ def _export_visitor(args: argparse.Namespace, settings: Settings) -> int:
 
     services = _with_services(settings)
     try:
-        folder = Path(args.output) if args.output else services.documents_dir
+        folder = Path(args.output) if args.output else services.container.documents_dir
         files = services.rights.export(
-            args.visitor_id, services.operator, folder, fmt=args.format, via="cli"
+            args.visitor_id, command_line_actor(services.office), folder, fmt=args.format, via="cli"
         )
     except DomainError as error:
         return _fail(translate(error.message, error.params), EXIT_FAILURE)
@@ -304,7 +314,7 @@ def _export_visitor(args: argparse.Namespace, settings: Settings) -> int:
             EXIT_FAILURE,
         )
     finally:
-        services.close()
+        services.container.close()
     print(files.readable)
     print(files.machine)
     return 0
@@ -602,11 +612,11 @@ def _export_stats(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.threshold < 1:
         raise UsageError(_("The threshold must be at least 1."))
-    services = open_services(settings)
+    services = UseCases(*open_desk(settings))
     try:
-        if services.office is None:
+        if services.session.office is None:
             return _fail(_("There is no office in this database yet."), EXIT_FAILURE)
-        actor = services.operator
+        actor = command_line_actor(services.office)
         service = services.stats
         try:
             offices = service.offices(actor)
@@ -635,13 +645,13 @@ def _export_stats(args: argparse.Namespace, settings: Settings) -> int:
                 office_ids=office_ids,
                 wait_target_minutes=target,
                 partner_ids=partners,
-                today=services.office.local_day(services.clock.now()),
+                today=services.today(),
             )
             path = (
                 Path(args.output)
                 if args.output
                 else default_export_path(
-                    services.documents_dir, query, args.file_format, args.partner
+                    services.container.documents_dir, query, args.file_format, args.partner
                 )
             )
             written = export_stats(
@@ -660,31 +670,31 @@ def _export_stats(args: argparse.Namespace, settings: Settings) -> int:
                 EXIT_FAILURE,
             )
     finally:
-        services.close()
+        services.container.close()
     for file in written:
         print(_("Written: {path}").format(path=file))
     return 0
 
 
-def _open_demo(settings: Settings) -> Services:
+def _open_demo(settings: Settings) -> UseCases:
     """The demo: a living office on a working morning, reseeded when its day has passed."""
     from pimms_tui.domain.clock import ShiftedClock
     from pimms_tui.domain.demo import demo_is_current, demo_morning, ensure_demo_data
 
     clock = ShiftedClock(demo_morning(datetime.now(UTC)))
-    services = open_services(settings, clock)
+    services = UseCases(*open_desk(settings, clock))
     if (
         settings.is_embedded
-        and services.office
-        and not demo_is_current(services.database, clock.now())
+        and services.session.office
+        and not demo_is_current(services.container.database, clock.now())
     ):
         # Only the embedded demo file is ever thrown away, never a database given by --db.
-        services.close()
+        services.container.close()
         Path(settings.resolved_database_url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-        services = open_services(settings, clock)
-    if ensure_demo_data(services.database, clock.now()):
-        services.close()
-        services = open_services(settings, clock)
+        services = UseCases(*open_desk(settings, clock))
+    if ensure_demo_data(services.container.database, clock.now()):
+        services.container.close()
+        services = UseCases(*open_desk(settings, clock))
     return services
 
 
@@ -692,11 +702,11 @@ def _run_app(settings: Settings) -> int:
     """Open the database and run the desk until it is closed."""
     from pimms_tui.app import make_app
 
-    services = _open_demo(settings) if settings.demo else open_services(settings)
+    services = _open_demo(settings) if settings.demo else UseCases(*open_desk(settings))
     try:
-        make_app(services).run()
+        make_app(services.container, services.session).run()
     finally:
-        services.close()
+        services.container.close()
     return 0
 
 

@@ -113,14 +113,14 @@ class AgendaScreen(WorklistScreen):
 
     def today(self) -> date:
         """The office's day now."""
-        return self.office.local_day(self.services.clock.now())
+        return self.office.local_day(self.use_cases.now())
 
     # Loading ------------------------------------------------------------------------------
 
     @work(thread=True, group="agenda-people", exit_on_error=False)
     def load_people(self) -> None:
         """Read who has an agenda off the UI thread."""
-        self.post_message(PeopleLoaded(self.services.agenda.people()))
+        self.post_message(PeopleLoaded(self.use_cases.agenda.people()))
 
     @on(PeopleLoaded)
     def show_people(self, message: PeopleLoaded) -> None:
@@ -148,7 +148,7 @@ class AgendaScreen(WorklistScreen):
         self, start: date, week: bool, staff_id: int | None, partner_id: int | None
     ) -> None:
         """Read the appointments off the UI thread."""
-        agenda = self.services.agenda
+        agenda = self.use_cases.agenda
         if week:
             days = agenda.week(start, staff_id=staff_id, partner_id=partner_id)
         else:
@@ -257,8 +257,8 @@ class AgendaScreen(WorklistScreen):
         appointment = self.selected()
         if appointment is None:
             return
-        agenda = self.services.agenda
-        actor = self.services.actor
+        agenda = self.use_cases.agenda
+        actor = self.actor
 
         def job() -> str:
             ticket = agenda.check_in(appointment.id, actor)
@@ -290,8 +290,8 @@ class AgendaScreen(WorklistScreen):
         appointment = self.selected()
         if appointment is None:
             return
-        agenda = self.services.agenda
-        actor = self.services.actor
+        agenda = self.use_cases.agenda
+        actor = self.actor
         timezone = self.office.timezone
 
         def job() -> str:
@@ -382,9 +382,9 @@ class BookingForm(SlotFinderForm):
     @work(thread=True, exclusive=True, group="visitor-search", exit_on_error=False)
     def search_visitors(self, text: str) -> None:
         """Find visitors off the UI thread."""
-        office = self.services.office
+        office = self.session.office
         assert office is not None
-        matches = VisitorService(self.services.database, office.id).search(text)
+        matches = VisitorService(self.container.database, office.id).search(text)
         self.app.call_from_thread(self.show_matches, text, matches)
 
     def show_matches(self, text: str, matches: list[VisitorMatch]) -> None:
@@ -430,10 +430,8 @@ class BookingForm(SlotFinderForm):
         motif = self.query_one("#motif", Select).value
         visitor_id = self.visitor.id if self.visitor is not None else None
         motif_id = motif if isinstance(motif, int) else None
-        services = self.services
-        self.save_in_worker(
-            lambda: services.appointments.book(visitor_id, slot, motif_id, services.actor)
-        )
+        uses, actor = self.use_cases, self.actor
+        self.save_in_worker(lambda: uses.appointments.book(visitor_id, slot, motif_id, actor))
 
     def saved(self, result: Any) -> None:
         """Close with the appointment booked: the agenda shows its day."""

@@ -111,7 +111,7 @@ class ArrivalScreen(DeskScreen):
     @work(thread=True, exit_on_error=False)
     def load_motifs(self) -> None:
         """Read the motif list off the UI thread."""
-        motifs = self.services.catalog().motifs
+        motifs = self.use_cases.catalogue().motifs
         self.app.call_from_thread(self.show_motifs, motifs)
 
     def show_motifs(self, motifs: list[MotifInfo]) -> None:
@@ -142,7 +142,7 @@ class ArrivalScreen(DeskScreen):
     @work(thread=True, exclusive=True, group="visitor-search", exit_on_error=False)
     def search(self, text: str, generation: int) -> None:
         """Run the search off the UI thread; a newer keystroke supersedes this one."""
-        matches = self.services.visitors.search(text)
+        matches = self.use_cases.visitors.search(text)
         self.app.call_from_thread(self.show_matches, matches, generation)
 
     def show_matches(self, matches: list[VisitorMatch], generation: int) -> None:
@@ -273,7 +273,7 @@ class ArrivalScreen(DeskScreen):
     @work(thread=True, exclusive=True, group="arrival", exit_on_error=False)
     def register(self, request: ArrivalRequest) -> None:
         """Write the visit off the UI thread; retried while the database is away."""
-        queue, actor = self.services.queue, self.services.actor
+        queue, actor = self.use_cases.queue, self.actor
         try:
             ticket = save_through_outage(self, lambda: queue.register_arrival(request, actor))
         finally:

@@ -111,7 +111,7 @@ class JournalScreen(DeskScreen):
     @work(thread=True, group="journal-people", exit_on_error=False)
     def load_people(self) -> None:
         """The staff and desks, for the filters."""
-        people = self.services.journal_people()
+        people = self.use_cases.journal_people(self.actor)
         self.app.call_from_thread(self.show_people, people)
 
     def show_people(self, people: JournalPeople) -> None:
@@ -131,8 +131,8 @@ class JournalScreen(DeskScreen):
         staff = self.query_one("#filter-staff", Select).value
         desk = self.query_one("#filter-desk", Select).value
         visitor = self.query_one("#filter-visitor", Input).value.strip()
-        zone = ZoneInfo(self.services.office.timezone if self.services.office else "UTC")
-        today = self.services.clock.now().astimezone(zone).date()
+        zone = ZoneInfo(self.session.office.timezone if self.session.office else "UTC")
+        today = self.use_cases.now().astimezone(zone).date()
         bounds: list[datetime | None] = []
         for field, extra in (("#filter-since", 0), ("#filter-until", 1)):
             typed = self.query_one(field, Input).value.strip()
@@ -179,16 +179,16 @@ class JournalScreen(DeskScreen):
     def read_entries(self, where: JournalFilter) -> None:
         """The entries, newest first."""
         if self.visitor_id is not None:
-            entries = self.services.file_accesses(self.visitor_id)
+            entries = self.use_cases.file_accesses(self.visitor_id, self.actor)
         else:
-            entries = self.services.journal(where)
+            entries = self.use_cases.journal(self.actor, where)
         self.app.call_from_thread(self.show_entries, entries)
 
     def show_entries(self, entries: list[JournalEntry]) -> None:
         """Fill the list."""
         table = self.query_one("#journal", DataTable)
         table.clear()
-        timezone = self.services.office.timezone if self.services.office else "UTC"
+        timezone = self.session.office.timezone if self.session.office else "UTC"
         for entry in entries:
             table.add_row(
                 Text(format_datetime(entry.at, timezone)),

@@ -15,11 +15,14 @@ from textual.worker import Worker, get_current_worker
 
 from pimms_tui.db.resilience import is_outage, run_until_saved
 from pimms_tui.domain.access import Permission, allows
+from pimms_tui.domain.errors import DomainError
 from pimms_tui.i18n import _
 
+from .shell import DeskShell
+
 if TYPE_CHECKING:
-    from pimms_tui.app import PimmsApp
-    from pimms_tui.services import Services
+    from pimms_tui.application import Container, DeskSession, UseCases
+    from pimms_tui.domain.actors import Actor
 
 _T = TypeVar("_T")
 
@@ -39,10 +42,8 @@ def save_through_outage(node: DOMNode, job: Callable[[], _T]) -> _T:
     what was typed stay as they are meanwhile. Leaving the screen (the worker is cancelled)
     stops the waiting, and the save is then not made.
     """
-    from pimms_tui.app import PimmsApp
-
     app = node.app
-    assert isinstance(app, PimmsApp)
+    assert isinstance(app, DeskShell)
     worker = get_current_worker()
     key = id(worker)
 
@@ -60,6 +61,41 @@ def save_through_outage(node: DOMNode, job: Callable[[], _T]) -> _T:
     finally:
         if key in app.waiting_saves:
             app.call_from_thread(app.save_waiting, key, False, answered)
+
+
+def run_in_background(
+    node: DOMNode,
+    call: Callable[[], _T],
+    then: Callable[[_T], object] | None = None,
+    *,
+    group: str,
+    exclusive: bool = True,
+    saving: bool = False,
+    refused: Callable[[DomainError], object] | None = None,
+) -> Worker[_T | None]:
+    """The one way a screen runs a use case off the UI thread and gets its answer back.
+
+    ``call`` runs in a thread worker (through ``save_through_outage`` when ``saving``: retried
+    while the database is away); ``then`` receives its result on the UI thread. A refusal of
+    the rules goes to ``refused`` on the UI thread when given (to show it at the field), else
+    to the app's one failure handler, like every other error. Read the actor before calling:
+    ``call`` must not read who is signed in, it may run after someone else signed in.
+    """
+    app = node.app
+
+    def job() -> _T | None:
+        try:
+            result = save_through_outage(node, call) if saving else call()
+        except DomainError as refusal:
+            if refused is None:
+                raise
+            app.call_from_thread(refused, refusal)
+            return None
+        if then is not None and not get_current_worker().is_cancelled:
+            app.call_from_thread(then, result)
+        return result
+
+    return node.run_worker(job, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
 
 
 def guard_option_list_paging() -> None:
@@ -94,7 +130,56 @@ class DatabaseBanner(Static):
         )
 
 
-class DeskScreen(Screen[Any]):
+class DeskAccess(DOMNode):
+    """What a screen or a dialog of the desk reaches: the use cases and who works here."""
+
+    @property
+    def desk_app(self) -> DeskShell:
+        """The application, typed."""
+        assert isinstance(self.app, DeskShell)
+        return self.app
+
+    @property
+    def use_cases(self) -> UseCases:
+        """Every use case of the desk."""
+        return self.desk_app.use_cases
+
+    @property
+    def session(self) -> DeskSession:
+        """The office, the desk and who is signed in."""
+        return self.desk_app.session
+
+    @property
+    def container(self) -> Container:
+        """The settings, the database and the clock."""
+        return self.desk_app.container
+
+    @property
+    def actor(self) -> Actor:
+        """Who acts, read now: take it when the key is pressed, never in a retried save."""
+        return self.desk_app.session.actor
+
+    def in_background(
+        self,
+        call: Callable[[], _T],
+        then: Callable[[_T], object] | None = None,
+        *,
+        group: str,
+        exclusive: bool = True,
+        saving: bool = False,
+        refused: Callable[[DomainError], object] | None = None,
+    ) -> Worker[_T | None]:
+        """The one way to run a use case off the UI thread; see ``run_in_background``."""
+        return run_in_background(
+            self, call, then, group=group, exclusive=exclusive, saving=saving, refused=refused
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Worker messages do not bubble: hand failures to the app's one handler."""
+        self.desk_app.handle_worker_failure(event)
+
+
+class DeskScreen(DeskAccess, Screen[Any]):
     """A full screen of the desk."""
 
     # Actions a role may lack: their keys are hidden (and inert) for that role. The domain
@@ -105,26 +190,9 @@ class DeskScreen(Screen[Any]):
         super().__init__(**kwargs)
         translate_bindings(self)
 
-    @property
-    def desk_app(self) -> PimmsApp:
-        """The application, typed."""
-        from pimms_tui.app import PimmsApp
-
-        assert isinstance(self.app, PimmsApp)
-        return self.app
-
-    @property
-    def services(self) -> Services:
-        """The terminal's services."""
-        return self.desk_app.services
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Worker messages do not bubble: hand failures to the app's one handler."""
-        self.desk_app.handle_worker_failure(event)
-
     def role_allows(self, permission: Permission) -> bool:
         """Whether the signed-in person's role grants ``permission``."""
-        staff = self.services.staff
+        staff = self.session.staff
         return staff is not None and allows(staff.role, permission)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -147,7 +215,7 @@ class DeskScreen(Screen[Any]):
         self.set_class(self.desk_app.database_down, "-database-down")
 
 
-class DeskModal(ModalScreen[Any]):
+class DeskModal(DeskAccess, ModalScreen[Any]):
     """A dialog over a screen of the desk."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -163,15 +231,5 @@ class DeskModal(ModalScreen[Any]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Worker messages do not bubble: hand failures to the app's one handler."""
-        from pimms_tui.app import PimmsApp
-
-        assert isinstance(self.app, PimmsApp)
+        assert isinstance(self.app, DeskShell)
         self.app.handle_worker_failure(event)
-
-    @property
-    def services(self) -> Services:
-        """The terminal's services."""
-        from pimms_tui.app import PimmsApp
-
-        assert isinstance(self.app, PimmsApp)
-        return self.app.services

@@ -42,7 +42,7 @@ from .orientation import FormModal, parse_day
 from .slots import SlotFinderForm
 
 if TYPE_CHECKING:
-    from pimms_tui.services import Services
+    from pimms_tui.application import DeskSession
 
 STYLESHEET = "visitor_file.tcss"
 
@@ -71,9 +71,9 @@ IDENTITY_FIELDS = (
 )
 
 
-def office_timezone(services: Services) -> str:
+def office_timezone(session: DeskSession) -> str:
     """The office's timezone, for times shown."""
-    return services.office.timezone if services.office else "Europe/Paris"
+    return session.office.timezone if session.office else "Europe/Paris"
 
 
 def shown_value(identity: Identity, field: str) -> str:
@@ -160,8 +160,8 @@ class IdentityForm(FormModal):
             language=self.typed("language"),
             needs=self.typed_needs(),
         )
-        service = self.services.visitor_file
-        actor = self.services.actor
+        service = self.use_cases.visitor_file
+        actor = self.actor
         version = self.version
         self.save_in_worker(
             lambda: service.update_identity(self.visitor_id, version, changes, actor)
@@ -258,7 +258,7 @@ class VisitMotifChooser(FormModal):
 
     def on_mount(self) -> None:
         """Number the motifs 1–9 and focus them."""
-        self.motifs = self.services.catalog().motifs
+        self.motifs = self.use_cases.catalogue().motifs
         options = self.query_one("#visit-motifs", OptionList)
         for index, motif in enumerate(self.motifs, start=1):
             prefix = f"{index} · " if index <= 9 else "    "
@@ -288,8 +288,8 @@ class VisitMotifChooser(FormModal):
 
     def start(self, motif_id: int) -> None:
         """Put the visitor in the queue."""
-        service = self.services.visitor_file
-        actor = self.services.actor
+        service = self.use_cases.visitor_file
+        actor = self.actor
         self.save_in_worker(lambda: service.start_visit(self.visitor_id, motif_id, actor))
 
     def has_content(self) -> bool:
@@ -327,12 +327,12 @@ class FileAppointmentForm(SlotFinderForm):
         """Book the chosen slot and print the card."""
         motif = self.query_one("#motif", Select).value
         motif_id = motif if isinstance(motif, int) else None
-        services = self.services
+        uses, actor = self.use_cases, self.actor
 
         self.save_in_worker(
-            lambda: services.appointments.book(self.visitor_id, slot, motif_id, services.actor),
+            lambda: uses.appointments.book(self.visitor_id, slot, motif_id, actor),
             then=lambda booked: str(
-                services.slips.appointment_card(booked.id, services.documents_dir)
+                uses.slips.appointment_card(booked.id, uses.container.documents_dir)
             ),
         )
 
@@ -352,7 +352,7 @@ class RelayFollowUpForm(FormModal):
     def compose(self) -> ComposeResult:
         """The relay, the choices, the reason and the new date."""
         relay = self.open_relay.relay
-        today = self.services.clock.now().date()
+        today = self.use_cases.today()
         with VerticalScroll(classes="dialog form"):
             yield Static(_("Follow-up of a relay"), classes="title")
             details = literal(relay.partner_name, 40, "bold")
@@ -422,10 +422,10 @@ class RelayFollowUpForm(FormModal):
     def record(self, news: RelayStatus | None) -> None:
         """Check what the choice needs, then record it."""
         relay_id = self.open_relay.relay.id
-        service = self.services.followups
-        actor = self.services.actor
+        service = self.use_cases.followups
+        actor = self.actor
         if news is None:
-            today = self.services.clock.now().date()
+            today = self.use_cases.today()
             new_date = parse_day(self.query_one("#follow-up-on", Input).value, today)
             if new_date is None:
                 self.say(_("The follow-up date is not valid: type it as dd/mm/yyyy, or +7."))
@@ -464,7 +464,7 @@ class AppointmentOutcomeChooser(FormModal):
         appointment = self.appointment
         with Vertical(classes="dialog"):
             yield Static(_("Outcome of an appointment"), classes="title")
-            details = Text(format_datetime(appointment.starts_at, office_timezone(self.services)))
+            details = Text(format_datetime(appointment.starts_at, office_timezone(self.session)))
             details.append(" · ")
             details.append_text(
                 literal(appointment.staff_name or appointment.partner_name or "", 40)
@@ -497,8 +497,8 @@ class AppointmentOutcomeChooser(FormModal):
 
     def record(self, status: AppointmentStatus) -> None:
         """Record the outcome."""
-        service = self.services.followups
-        actor = self.services.actor
+        service = self.use_cases.followups
+        actor = self.actor
         appointment_id = self.appointment.id
         self.save_in_worker(lambda: service.record_appointment(appointment_id, status, actor))
 

@@ -147,8 +147,8 @@ class FollowUpsScreen(WorklistScreen):
     @work(thread=True, exclusive=True, group="followups-load", exit_on_error=False)
     def load_lists(self) -> None:
         """Expire what waited too long, then read both lists, off the UI thread."""
-        service = self.services.followups
-        actor = self.services.actor
+        service = self.use_cases.followups
+        actor = self.actor
         expired = service.expire_overdue()
         self.post_message(
             FollowUpsLoaded(
@@ -282,8 +282,8 @@ class FollowUpsScreen(WorklistScreen):
         relay = self.selected_relay()
         if relay is None:
             return
-        service = self.services.followups
-        actor = self.services.actor
+        service = self.use_cases.followups
+        actor = self.actor
 
         def job() -> str:
             return relay_news_text(relay, service.record_relay(relay.id, status, actor))
@@ -331,8 +331,8 @@ class FollowUpsScreen(WorklistScreen):
         appointment = self.selected_appointment()
         if appointment is None:
             return
-        service = self.services.followups
-        actor = self.services.actor
+        service = self.use_cases.followups
+        actor = self.actor
         timezone = self.office.timezone
 
         def job() -> str:
@@ -385,8 +385,8 @@ class RefusalReasonModal(FormModal):
 
     def choose(self, reason: RefusalReason) -> None:
         """Record the refusal with its reason."""
-        service = self.services.followups
-        actor = self.services.actor
+        service = self.use_cases.followups
+        actor = self.actor
         relay = self.relay
 
         def job() -> str:
@@ -426,7 +426,7 @@ class PostponeForm(FormModal):
     @on(Input.Submitted, "#follow-up-on")
     def action_save(self) -> None:
         """Check the date, then save."""
-        service = self.services.followups
+        service = self.use_cases.followups
         today = service.today()
         day = parse_day(self.query_one("#follow-up-on", Input).value, today)
         if day is None:
@@ -435,7 +435,7 @@ class PostponeForm(FormModal):
         if day <= today:
             self.say(_("Choose a date after today."))
             return
-        actor = self.services.actor
+        actor = self.actor
         relay = self.relay
 
         def job() -> str:

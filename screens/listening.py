@@ -88,7 +88,7 @@ class ListeningScreen(DeskScreen):
     def reload(self) -> None:
         """Read the visit off the UI thread."""
         self.post_message(
-            ListeningLoaded(self.services.orientation.listening(self.visit_id, self.services.actor))
+            ListeningLoaded(self.use_cases.orientation.listening(self.visit_id, self.actor))
         )
 
     @on(ListeningLoaded)
@@ -176,7 +176,7 @@ class ListeningScreen(DeskScreen):
     @property
     def timezone(self) -> str:
         """The office's timezone."""
-        return self.services.office.timezone if self.services.office else "Europe/Paris"
+        return self.session.office.timezone if self.session.office else "Europe/Paris"
 
     def selected_demand_id(self) -> int | None:
         """The demand under the cursor."""
@@ -233,8 +233,8 @@ class ListeningScreen(DeskScreen):
     @work(thread=True, group="listening-write", exit_on_error=False)
     def run_and_reload(self, what: str, target: int) -> str:
         """Run a write off the UI thread."""
-        orientation = self.services.orientation
-        actor = self.services.actor
+        orientation = self.use_cases.orientation
+        actor = self.actor
         if what == "remove":
             save_through_outage(self, lambda: orientation.remove_demand(target, actor))
         else:

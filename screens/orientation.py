@@ -43,7 +43,7 @@ class DemandForm(FormModal):
 
     def compose(self) -> ComposeResult:
         """The fields, in the order they are usually filled."""
-        catalog = self.services.catalog()
+        catalog = self.use_cases.catalogue()
         with VerticalScroll(classes="dialog form"):
             yield Static(_("New demand"), classes="title")
             yield Label(_("Reason"))
@@ -93,10 +93,8 @@ class DemandForm(FormModal):
             level=str(self.query_one("#level", Select).value),
             note=self.query_one("#note", Input).value.strip() or None,
         )
-        services = self.services
-        self.save_in_worker(
-            lambda: services.orientation.add_demand(self.visit_id, data, services.actor)
-        )
+        uses, actor = self.use_cases, self.actor
+        self.save_in_worker(lambda: uses.orientation.add_demand(self.visit_id, data, actor))
 
     def has_content(self) -> bool:
         """A chosen reason counts as content too."""
@@ -146,9 +144,9 @@ class OutcomeChooser(FormModal):
         elif outcome == Outcome.APPOINTMENT:
             self.app.switch_screen(AppointmentForm(self.demand_id))
         else:
-            services = self.services
+            uses, actor = self.use_cases, self.actor
             self.save_in_worker(
-                lambda: services.orientation.set_outcome(self.demand_id, outcome, services.actor)
+                lambda: uses.orientation.set_outcome(self.demand_id, outcome, actor)
             )
 
     def has_content(self) -> bool:
@@ -179,8 +177,8 @@ class RelayForm(FormModal):
 
     def compose(self) -> ComposeResult:
         """The relay's fields."""
-        catalog = self.services.catalog()
-        today = self.services.clock.now().date()
+        catalog = self.use_cases.catalogue()
+        today = self.use_cases.today()
         self.consent_language = "fr" if active_language() == "fr" else "en"
         consent_text = self.consent_text()
         with VerticalScroll(classes="dialog form"):
@@ -222,7 +220,7 @@ class RelayForm(FormModal):
             self.say(_("Choose the partner."))
             self.query_one("#partner", Select).focus()
             return
-        today = self.services.clock.now().date()
+        today = self.use_cases.today()
         follow_up = parse_day(self.query_one("#follow-up", Input).value, today)
         if follow_up is None or follow_up < today:
             self.say(_("The follow-up date is not valid: type it as dd/mm/yyyy, from today on."))
@@ -237,11 +235,13 @@ class RelayForm(FormModal):
             share_consent=self.query_one("#consent", Checkbox).value,
             follow_up_on=follow_up,
         )
-        services = self.services
+        uses, actor = self.use_cases, self.actor
 
         self.save_in_worker(
-            lambda: services.orientation.relay(self.demand_id, data, services.actor),
-            then=lambda relay: str(services.slips.referral_slip(relay.id, services.documents_dir)),
+            lambda: uses.orientation.relay(self.demand_id, data, actor),
+            then=lambda relay: str(
+                uses.slips.referral_slip(relay.id, uses.container.documents_dir)
+            ),
         )
 
     def saved(self, result: Any) -> None:
@@ -269,17 +269,15 @@ class AppointmentForm(SlotFinderForm):
 
     def book(self, slot: Slot) -> None:
         """Book the chosen slot and print the card."""
-        services = self.services
+        uses, actor = self.use_cases, self.actor
 
         def print_card(demand: Any) -> str:
             assert demand.appointment is not None
             return str(
-                services.slips.appointment_card(demand.appointment.id, services.documents_dir)
+                uses.slips.appointment_card(demand.appointment.id, uses.container.documents_dir)
             )
 
         self.save_in_worker(
-            lambda: services.orientation.book_appointment_for_demand(
-                self.demand_id, slot, services.actor
-            ),
+            lambda: uses.orientation.book_appointment_for_demand(self.demand_id, slot, actor),
             then=print_card,
         )

@@ -137,9 +137,9 @@ class QueueScreen(DeskScreen):
             ("desk", _("Desk"), 12),
         ):
             table.add_column(title, key=key, width=width)
-        desk = self.services.desk
+        desk = self.session.desk
         self.set_class(bool(desk and desk.public_screen), "-public")
-        self.set_interval(self.services.settings.queue_poll_seconds, self.poll)
+        self.set_interval(self.container.settings.queue_poll_seconds, self.poll)
         self.set_interval(15, self.render_queue)
         self.poll(force=True)
 
@@ -156,12 +156,12 @@ class QueueScreen(DeskScreen):
     def load_queue(self, force: bool) -> None:
         """Read the revision marker, and the whole queue only if it moved."""
         try:
-            queue = self.services.queue
+            queue = self.use_cases.queue
             revision = queue.revision()
             counts_due = time.monotonic() >= self._counts_at
             if force or revision != self.revision or counts_due:
                 # Follow-up counts move without the queue (time passes): every minute too.
-                counts = self.services.followups.counts()
+                counts = self.use_cases.followups.counts()
                 self._counts_at = time.monotonic() + COUNTS_REFRESH_SECONDS
                 self.post_message(QueueLoaded(revision, queue.today(), counts))
             self.app.call_from_thread(self._poll_succeeded)
@@ -193,7 +193,7 @@ class QueueScreen(DeskScreen):
         table = self.query_one("#queue", DataTable)
         selected = self._follow or self.selected_visit_id()
         table.clear()
-        now = self.services.clock.now()
+        now = self.use_cases.now()
         public = self.public_screen
         for entry in self.entries:
             table.add_row(*self.row(entry, now, public), key=str(entry.visit_id))
@@ -204,8 +204,8 @@ class QueueScreen(DeskScreen):
                     if self._follow == selected:
                         self._follow = None
         waiting = sum(1 for e in self.entries if e.status == VisitStatus.WAITING)
-        desk = self.services.desk.name if self.services.desk else ""
-        office = self.services.office.name if self.services.office else ""
+        desk = self.session.desk.name if self.session.desk else ""
+        office = self.session.office.name if self.session.office else ""
         summary = _("{office} — {desk} — {count} waiting").format(
             office=clean(office), desk=clean(desk), count=waiting
         )
@@ -270,8 +270,8 @@ class QueueScreen(DeskScreen):
     @work(thread=True, group="desk-setting", exit_on_error=False)
     def remember_public_screen(self, public: bool) -> None:
         """Store the choice for this desk off the UI thread."""
-        if self.services.desk is not None:
-            self.services.set_public_screen(public)
+        if self.session.desk is not None:
+            self.use_cases.set_public_screen(public)
 
     def action_followups(self) -> None:
         """Relays and appointments to follow up."""
@@ -306,7 +306,7 @@ class QueueScreen(DeskScreen):
         """Read the settings, then show the form."""
         from .settings import SettingsForm
 
-        current = self.services.office_settings()
+        current = self.use_cases.office_settings(self.actor)
         self.app.call_from_thread(self.app.push_screen, SettingsForm(current))
 
     def action_agenda(self) -> None:
@@ -349,7 +349,7 @@ class QueueScreen(DeskScreen):
         """Start listening to the selected visitor if called, else to the one called here."""
         entry = self.selected_entry()
         if entry is None or entry.status != VisitStatus.CALLED:
-            own_desk = self.services.desk.id if self.services.desk else None
+            own_desk = self.session.desk.id if self.session.desk else None
             entry = next(
                 (
                     e
@@ -411,8 +411,8 @@ class QueueScreen(DeskScreen):
     @work(thread=True, group="queue-action", exit_on_error=False)
     def _run_queue_action(self, action: str, *args: int) -> None:
         """Run one queue operation off the UI thread, then say what happened."""
-        queue = self.services.queue
-        actor = self.services.actor
+        queue = self.use_cases.queue
+        actor = self.actor
 
         try:
             if action == "call_next":

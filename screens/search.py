@@ -68,9 +68,9 @@ class SearchScreen(DeskScreen):
     @work(thread=True, exclusive=True, group="file-search", exit_on_error=False)
     def search(self, text: str, generation: int) -> None:
         """Run the search off the UI thread."""
-        office = self.services.office
+        office = self.session.office
         assert office is not None
-        matches = VisitorService(self.services.database, office.id).search(text)
+        matches = VisitorService(self.container.database, office.id).search(text)
         self.app.call_from_thread(self.show_matches, matches, generation, text)
 
     def show_matches(self, matches: list[VisitorMatch], generation: int, text: str) -> None:

@@ -36,7 +36,7 @@ class SettingsForm(FormModal):
             "relay_retention_months": _("Keep closed relays' details (months)"),
             "wait_target_minutes": _("Waiting-time target (minutes)"),
         }
-        timezone = self.services.office.timezone if self.services.office else "UTC"
+        timezone = self.session.office.timezone if self.session.office else "UTC"
         with Vertical():
             yield Static(_("Settings of the office"), classes="title")
             for field, ident in FIELDS:
@@ -69,8 +69,8 @@ class SettingsForm(FormModal):
         changes: dict[str, str | int] = {
             field: self.query_one(f"#{ident}", Input).value for field, ident in FIELDS
         }
-        services = self.services
-        self.save_in_worker(lambda: services.update_office_settings(changes))
+        uses, actor = self.use_cases, self.actor
+        self.save_in_worker(lambda: uses.update_office_settings(actor, changes))
 
     def saved(self, result: object) -> None:
         """Say it, and close."""

@@ -25,7 +25,7 @@ class OfficeSetupScreen(DeskScreen):
 
     def compose(self) -> ComposeResult:
         """A short welcome and the fields, in the order they are typed."""
-        new_office = self.services.office is None
+        new_office = self.session.office is None
         yield from self.compose_banner()
         with Vertical(id="setup"):
             if new_office:
@@ -46,7 +46,7 @@ class OfficeSetupScreen(DeskScreen):
     def on_mount(self) -> None:
         """Hide the office's name when the office exists; start in the first field."""
         office_name = self.query_one("#office-name", Input)
-        office_name.display = self.services.office is None
+        office_name.display = self.session.office is None
         first = "#office-name" if office_name.display else "#manager-name"
         self.query_one(first, Input).focus()
 
@@ -77,7 +77,7 @@ class OfficeSetupScreen(DeskScreen):
 
     def _check_and_create(self) -> None:
         office = self._value("#office-name").strip()
-        if self.services.office is None and not office:
+        if self.session.office is None and not office:
             self._say(_("Please type the office's name."), "#office-name")
             return
         if not self._value("#manager-name").strip():
@@ -99,10 +99,10 @@ class OfficeSetupScreen(DeskScreen):
     @work(thread=True, exclusive=True, group="setup", exit_on_error=False)
     def create(self, office: str, manager: str, pin: str) -> None:
         """Create the office (first run) and its manager off the UI thread, then sign in."""
-        if self.services.office is None:
-            self.services.setup_office(office)
+        if self.session.office is None:
+            self.use_cases.setup_office(office)
         try:
-            account = self.services.create_first_manager(manager, pin)
+            account = self.use_cases.create_first_manager(manager, pin)
         except DomainError as refused:
             self.app.call_from_thread(self._say, translate(refused.message, refused.params))
             return

@@ -89,7 +89,7 @@ class SignInScreen(DeskScreen):
     @work(thread=True, exclusive=True, group="signin-load", exit_on_error=False)
     def load_accounts(self) -> None:
         """The list of names, off the UI thread."""
-        staff = self.services.staff_accounts
+        staff = self.use_cases.staff_accounts
         self.post_message(AccountsLoaded(staff.for_sign_in(), staff.needs_first_manager()))
 
     @on(AccountsLoaded)
@@ -102,12 +102,12 @@ class SignInScreen(DeskScreen):
             return
         self.accounts = message.accounts
         self._fill(self.query_one("#signin-filter", Input).value)
-        if self.services.settings.demo:
+        if self.container.settings.demo:
             self._show_demo_accounts()
 
     def _label(self, account: StaffAccount) -> str:
         text = f"{clean(account.display_name)} — {word(ROLE_LABELS, account.role)}"
-        if self.services.settings.demo:
+        if self.container.settings.demo:
             text += "   " + _("demo PIN {pin}").format(pin=_demo_pin(account.role))
         return text
 
@@ -184,7 +184,7 @@ class SignInScreen(DeskScreen):
     def check_pin(self, staff_id: int, pin: str) -> None:
         """Sign in, or say why not, next to the PIN."""
         try:
-            account = self.services.sign_in(staff_id, pin)
+            account = self.use_cases.sign_in(staff_id, pin)
         except DomainError as refused:
             self.app.call_from_thread(self._refused, translate(refused.message, refused.params))
             return

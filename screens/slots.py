@@ -45,13 +45,13 @@ class SlotFinderForm(FormModal):
 
     def office_today(self) -> date:
         """Today, in the office's timezone."""
-        office = self.services.office
-        now = self.services.clock.now()
+        office = self.session.office
+        now = self.use_cases.now()
         return office.local_day(now) if office is not None else now.date()
 
     def whom_options(self) -> list[tuple[str, str]]:
         """The "with whom" choices: mediators, then partner sessions."""
-        catalog = self.services.catalog()
+        catalog = self.use_cases.catalogue()
         whom = [(clean(s.display_name, 60), f"staff:{s.id}") for s in catalog.staff]
         whom += [
             (clean(_("Partner session: {name}").format(name=p.name), 60), f"partner:{p.id}")
@@ -61,9 +61,8 @@ class SlotFinderForm(FormModal):
 
     def motif_options(self) -> list[tuple[str, int]]:
         """The reasons an appointment can be given."""
-        return [
-            (clean(label(m.label_fr, m.label_en), 60), m.id) for m in self.services.catalog().motifs
-        ]
+        motifs = self.use_cases.catalogue().motifs
+        return [(clean(label(m.label_fr, m.label_en), 60), m.id) for m in motifs]
 
     def compose_slot_finder(
         self, day: date, *, whom: str | None = None, between: Iterable[Widget] = ()
@@ -108,7 +107,7 @@ class SlotFinderForm(FormModal):
     @work(thread=True, exclusive=True, group="slots", exit_on_error=False)
     def load_slots(self, day: date, whom: tuple[int | None, int | None]) -> None:
         """Free slots off the UI thread."""
-        slots = self.services.appointments.free_slots(day, staff_id=whom[0], partner_id=whom[1])
+        slots = self.use_cases.appointments.free_slots(day, staff_id=whom[0], partner_id=whom[1])
         self.app.call_from_thread(self.show_slots, slots)
 
     def show_slots(self, slots: list[Slot]) -> None:
@@ -116,9 +115,9 @@ class SlotFinderForm(FormModal):
         self.slots = slots
         options = self.query_one("#slots", OptionList)
         options.clear_options()
-        office = self.services.office
+        office = self.session.office
         timezone = office.timezone if office else "Europe/Paris"
-        staff = {s.id: s.display_name for s in self.services.catalog().staff}
+        staff = {s.id: s.display_name for s in self.use_cases.catalogue().staff}
         for index, slot in enumerate(slots):
             who = staff.get(slot.staff_id or -1, "")
             text = format_time(slot.starts_at, timezone) + ("  " + who if who else "")

@@ -69,7 +69,7 @@ class StaffScreen(DeskScreen):
     @work(thread=True, exclusive=True, group="staff-load", exit_on_error=False)
     def load(self) -> None:
         """Read the accounts (refused by the domain for anyone but a manager)."""
-        self.post_message(StaffLoaded(self.services.staff_accounts.all(self.services.actor)))
+        self.post_message(StaffLoaded(self.use_cases.staff_accounts.all(self.actor)))
 
     @on(StaffLoaded)
     def show(self, message: StaffLoaded) -> None:
@@ -78,7 +78,7 @@ class StaffScreen(DeskScreen):
         row = table.cursor_row
         table.clear()
         self.accounts = message.accounts
-        now = self.services.clock.now()
+        now = self.use_cases.now()
         for account in self.accounts:
             if not account.active:
                 state = _("deactivated")
@@ -86,7 +86,7 @@ class StaffScreen(DeskScreen):
                 state = _("locked until {time}").format(
                     time=format_time(
                         account.locked_until,
-                        self.services.office.timezone if self.services.office else "Europe/Paris",
+                        self.session.office.timezone if self.session.office else "Europe/Paris",
                     )
                 )
             else:
@@ -131,7 +131,7 @@ class StaffScreen(DeskScreen):
     @work(thread=True, exclusive=True, group="staff-change", exit_on_error=False)
     def deactivate(self, staff_id: int) -> None:
         """Deactivate in a worker; refusals reach the app's handler as a notice."""
-        self.services.staff_accounts.deactivate(staff_id, self.services.actor)
+        self.use_cases.staff_accounts.deactivate(staff_id, self.actor)
         self.load()
 
     def action_back(self) -> None:
@@ -193,7 +193,7 @@ class StaffForm(FormModal):
             self.query_one("#staff-pin-again", Input).value = ""
             self.say(_("The two PINs differ: type it again."))
             return
-        staff, actor = self.services.staff_accounts, self.services.actor
+        staff, actor = self.use_cases.staff_accounts, self.actor
         if self.account is not None:
             staff_id = self.account.id
             self.save_in_worker(lambda: staff.set_pin(staff_id, pin, actor))

@@ -227,7 +227,7 @@ class StatsScreen(WorklistScreen):
     @property
     def service(self) -> StatsService:
         """The statistics service over this terminal's database."""
-        return self.services.stats
+        return self.use_cases.stats
 
     def compose(self) -> ComposeResult:
         """Scope line, the sections in a grid, the status line."""
@@ -263,7 +263,7 @@ class StatsScreen(WorklistScreen):
     def on_mount(self) -> None:
         """Title, then the first figures."""
         self.sub_title = _("Statistics")
-        today = self.office.local_day(self.services.clock.now())
+        today = self.office.local_day(self.use_cases.now())
         self.start, self.end = period_bounds(Period.MONTH, today)
         self.load()
 
@@ -278,7 +278,7 @@ class StatsScreen(WorklistScreen):
     def read_figures(self, all_offices: bool, start: date, end: date) -> None:
         """The figure set, off the UI thread."""
         service = self.service
-        actor = self.services.actor
+        actor = self.actor
         if all_offices:
             office_ids = tuple(i for i, _code, _name in service.offices(actor))
         else:
@@ -289,7 +289,7 @@ class StatsScreen(WorklistScreen):
             end=end,
             office_ids=office_ids,
             wait_target_minutes=target,
-            today=self.office.local_day(self.services.clock.now()),
+            today=self.office.local_day(self.use_cases.now()),
         )
         self.post_message(StatsLoaded(service.figures(actor, query)))
 
@@ -395,7 +395,7 @@ class StatsScreen(WorklistScreen):
 
     def action_period(self, period: str) -> None:
         """Today, this week, this month or this year (of the office's calendar)."""
-        today = self.office.local_day(self.services.clock.now())
+        today = self.office.local_day(self.use_cases.now())
         self.start, self.end = period_bounds(period, today)
         self.load()
 
@@ -440,7 +440,7 @@ class StatsScreen(WorklistScreen):
     @work(thread=True, exclusive=True, group="stats-partners", exit_on_error=False)
     def list_partners(self, query: StatsQuery) -> None:
         """The partners to choose from, off the UI thread."""
-        partners = self.service.partners(self.services.actor, query.office_ids)
+        partners = self.service.partners(self.actor, query.office_ids)
         self.app.call_from_thread(self._pick_partner, query, partners)
 
     def _pick_partner(self, query: StatsQuery, partners: list[tuple[str, str]]) -> None:
@@ -460,13 +460,13 @@ class StatsScreen(WorklistScreen):
 
         from pimms_tui.stats_export import default_export_path, export_stats
 
-        folder = self.services.documents_dir
+        folder = self.container.documents_dir
         if partner is not None:
-            ids = self.service.partner_ids(self.services.actor, query.office_ids, partner)
+            ids = self.service.partner_ids(self.actor, query.office_ids, partner)
             query = replace(query, partner_ids=ids)
         paths = export_stats(
             self.service,
-            self.services.actor,
+            self.actor,
             query,
             path=default_export_path(folder, query, file_format, partner),
             file_format=file_format,

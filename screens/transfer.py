@@ -51,14 +51,14 @@ class TransferScreen(DeskModal):
     @work(thread=True, exit_on_error=False)
     def load_desks(self) -> None:
         """Read the office's desks and mediators off the UI thread."""
-        desks = self.services.desks()
-        staff = self.services.catalog().staff
+        desks = self.use_cases.desks()
+        staff = self.use_cases.catalogue().mediators
         self.app.call_from_thread(self.show_targets, desks, staff)
 
     def show_targets(self, desks: list[DeskInfo], staff: list[StaffInfo]) -> None:
         """Every desk but this one, then the mediators."""
         options = self.query_one("#desks", OptionList)
-        own = self.services.desk.id if self.services.desk else None
+        own = self.session.desk.id if self.session.desk else None
         for desk in desks:
             if desk.id != own:
                 options.add_option(Option(literal(desk.name, 40), id=f"desk:{desk.id}"))

@@ -17,7 +17,6 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from pimms_tui.domain.access import Permission
-from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.appointments import AppointmentView
 from pimms_tui.domain.queue import Ticket
 from pimms_tui.domain.visitor_file import OpenRelay, TimelineDemand, TimelineVisit, VisitorFile
@@ -124,17 +123,12 @@ class VisitorFileScreen(DeskScreen):
     @work(thread=True, exclusive=True, group="visitor-file", exit_on_error=False)
     def reload(self) -> None:
         """Open the file off the UI thread (the domain records who opened it)."""
-        self.post_message(FileLoaded(self.services.visitor_file.open(self.visitor_id, self.actor)))
-
-    @property
-    def actor(self) -> Actor:
-        """Who acts from this terminal."""
-        return self.services.actor
+        self.post_message(FileLoaded(self.use_cases.visitor_file.open(self.visitor_id, self.actor)))
 
     @property
     def timezone(self) -> str:
         """The office's timezone."""
-        return office_timezone(self.services)
+        return office_timezone(self.session)
 
     # Drawing ----------------------------------------------------------------------------------
 
@@ -455,7 +449,7 @@ class VisitorFileScreen(DeskScreen):
     @work(thread=True, group="file-rights", exit_on_error=False)
     def run_erasure(self, withdrawal: bool) -> None:
         """Withdraw or erase off the UI thread, then leave the file (nothing is left to show)."""
-        rights = self.services.rights
+        rights = self.use_cases.rights
         if withdrawal:
             rights.withdraw_consent(self.visitor_id, self.actor)
         else:
@@ -480,8 +474,8 @@ class VisitorFileScreen(DeskScreen):
     @work(thread=True, group="file-rights", exit_on_error=False)
     def run_export(self, visitor_id: int) -> None:
         """The export, off the UI thread."""
-        files = self.services.rights.export(
-            visitor_id, self.actor, self.services.documents_dir, fmt="text"
+        files = self.use_cases.rights.export(
+            visitor_id, self.actor, self.container.documents_dir, fmt="text"
         )
         text = _("Export written: {readable} and {machine}").format(
             readable=files.readable, machine=files.machine

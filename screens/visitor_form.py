@@ -117,19 +117,19 @@ class NewVisitorForm(FormModal):
         """Check the fields, then show likely duplicates once; save when there are none
         (or when the same particulars are saved again: a new file anyway)."""
         data = self.typed_visitor()
-        services = self.services
+        uses, actor = self.use_cases, self.actor
         confirmed = self.shown_for == _identity(data)
 
         def save() -> VisitorMatch | LikelyDuplicates:
-            now = services.clock.now()
+            now = uses.now()
             if not confirmed:
                 checked = check_new_visitor(data, now)
-                matches = services.visitors.likely_duplicates(
+                matches = uses.visitors.likely_duplicates(
                     checked.first_name, checked.last_name, checked.phone, checked.birth_year
                 )
                 if matches:
                     return LikelyDuplicates(_identity(data), matches)
-            return create_visitor(services.database, data, services.actor, now)
+            return create_visitor(uses.container.database, data, actor, now)
 
         self.save_in_worker(save)
 

@@ -65,7 +65,7 @@ class WorklistScreen(DeskScreen):
     @property
     def office(self) -> OfficeInfo:
         """The office this terminal serves (these screens open once it exists)."""
-        office = self.services.office
+        office = self.session.office
         assert office is not None
         return office
 

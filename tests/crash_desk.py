@@ -13,7 +13,7 @@ import random
 import sys
 
 from pimms_tui.db.engine import Database
-from pimms_tui.db.enums import Outcome
+from pimms_tui.db.enums import Outcome, Role
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.catalog import list_motifs, list_registers
 from pimms_tui.domain.clock import SystemClock
@@ -41,7 +41,7 @@ def main() -> None:
     clock = SystemClock()
     queue = QueueService(database, clock, office)
     orientation = OrientationService(database, clock, office)
-    actor = Actor(office.id, desk.id, desk_name=desk_name)
+    actor = Actor(office.id, desk.id, desk_name=desk_name, role=Role.MANAGER)
     say("ready")
     confirmed = 0
     called: list[int] = []

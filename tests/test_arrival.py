@@ -6,6 +6,7 @@ from sqlalchemy import select
 from textual.widgets import Input
 
 from pimms_tui.db.engine import Database
+from pimms_tui.db.enums import Role
 from pimms_tui.db.models import Consent, Visit, Visitor
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
@@ -22,7 +23,7 @@ SIZE = (120, 40)
 
 def known_visitor(database: Database, office: OfficeInfo, clock: FixedClock) -> int:
     """Hélène Dupont-Moreau, with a file kept by consent."""
-    actor = Actor(office_id=office.id, desk_id=None)
+    actor = Actor(office_id=office.id, desk_id=None, role=Role.MANAGER)
     data = NewVisitor("Hélène", "Dupont-Moreau", "06 12 34 56 78", keep_file_consent=True)
     return create_visitor(database, data, actor, clock.now()).id
 
@@ -158,13 +159,13 @@ async def test_first_run_asks_for_the_office_name(
 ) -> None:
     """On an empty database the desk asks the office's name and its manager, then the queue."""
     from pimms_tui.app import make_app
+    from pimms_tui.application import Container, DeskSession
     from pimms_tui.db.models import Office
     from pimms_tui.screens.setup import OfficeSetupScreen
-    from pimms_tui.services import Services
     from pimms_tui.settings import Settings
 
-    services = Services(settings=Settings(desk="Accueil"), database=sqlite_database, clock=clock)
-    app = make_app(services)
+    container = Container(settings=Settings(desk="Accueil"), database=sqlite_database, clock=clock)
+    app = make_app(container, DeskSession())
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, OfficeSetupScreen)

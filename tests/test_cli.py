@@ -297,10 +297,10 @@ def test_read_only_data_folder_in_process(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The folder exists but the system says it cannot be written (as it does for root too)."""
-    import pimms_tui.services
+    import pimms_tui.application.startup
 
     data_dir().mkdir(parents=True)
-    monkeypatch.setattr(pimms_tui.services.os, "access", lambda *args, **kwargs: False)
+    monkeypatch.setattr(pimms_tui.application.startup.os, "access", lambda *args, **kwargs: False)
     line = assert_one_line_error(run_main(capsys, "db", "upgrade"), cli.EXIT_FAILURE)
     assert str(data_dir()) in line
     assert list(data_dir().iterdir()) == []

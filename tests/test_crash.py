@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from pimms_tui.db.engine import Database
-from pimms_tui.db.enums import VisitStatus
+from pimms_tui.db.enums import Role, VisitStatus
 from pimms_tui.db.models import Demand, TicketCounter, Visit, VisitEvent
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import SystemClock
@@ -144,7 +144,7 @@ def test_a_desk_killed_mid_burst_loses_nothing_confirmed(
     queue = QueueService(database, SystemClock(), office)
     entry = next(e for e in queue.today() if e.visit_id == held)
     assert entry.status == VisitStatus.CALLED and entry.desk_name == "Guichet 2"
-    actor = Actor(office.id, accueil.id, desk_name="Accueil")
+    actor = Actor(office.id, accueil.id, desk_name="Accueil", role=Role.MANAGER)
     assert queue.put_back(held, actor).status == VisitStatus.WAITING
     assert queue.call(held, actor).desk_name == "Accueil"
     database.dispose()

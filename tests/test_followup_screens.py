@@ -102,7 +102,7 @@ async def test_follow_up_screen_postpones_and_shows_refusals_inline(
         from pimms_tui.domain.followups import FollowUpService
 
         FollowUpService(database, clock, office).record_relay(
-            second, "unreachable", app.services.actor
+            second, "unreachable", app.session.actor
         )
         await pilot.press("c")
         await settle(pilot)
@@ -127,7 +127,7 @@ async def test_agenda_checks_a_person_in_by_keys(
     )
     queue = QueueService(database, clock, office)
     app = build_app(database, clock, office)
-    queue.register_arrival(ArrivalRequest(), app.services.actor)
+    queue.register_arrival(ArrivalRequest(), app.session.actor)
     clock.advance(minutes=5)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -228,7 +228,7 @@ def test_news_is_recorded_once(
 ) -> None:
     """A second desk recording news for the same relay is told what the first recorded."""
     relay_id = add_relay(database, office, clock, follow_up_on=TODAY)
-    other_desk = Actor(office_id=office.id, desk_id=None, staff_id=None)
+    other_desk = Actor(office_id=office.id, desk_id=None, staff_id=None, role=Role.MANAGER)
     service.record_relay(relay_id, RelayStatus.CONFIRMED, actor)
     with pytest.raises(TransitionRefused) as refused:
         service.record_relay(relay_id, RelayStatus.UNREACHABLE, other_desk)
@@ -252,7 +252,7 @@ def test_another_office_cannot_record(
     service: FollowUpService, database: Database, clock: FixedClock, office: OfficeInfo
 ) -> None:
     relay_id = add_relay(database, office, clock, follow_up_on=TODAY)
-    stranger = Actor(office_id=office.id + 1, desk_id=None)
+    stranger = Actor(office_id=office.id + 1, desk_id=None, role=Role.MANAGER)
     with pytest.raises(PermissionDenied):
         service.record_relay(relay_id, RelayStatus.CONFIRMED, stranger)
     assert relay_row(database, relay_id).status == "open"

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from pimms_tui import cli, i18n
 from pimms_tui.db import migrate
 from pimms_tui.db.engine import Database
+from pimms_tui.db.enums import Role
 from pimms_tui.db.models import TicketCounter, Visit, VisitEvent
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import SystemClock
@@ -49,7 +50,7 @@ class Desks:
     def work(self, url: str, office: OfficeInfo, desk_id: int) -> None:
         database = Database.from_url(url)
         queue = QueueService(database, SystemClock(), office)
-        actor = Actor(office.id, desk_id, desk_name=str(desk_id))
+        actor = Actor(office.id, desk_id, desk_name=str(desk_id), role=Role.MANAGER)
         try:
             while not self.stop.is_set():
                 queue.register_arrival(ArrivalRequest(), actor)
@@ -136,7 +137,9 @@ def test_backup_under_load_is_consistent_and_restores(
     queue = QueueService(database, SystemClock(), sqlite_office)
     with database.write() as session:
         desk = ensure_desk(session, sqlite_office.id, "Accueil")
-    ticket = queue.register_arrival(ArrivalRequest(), Actor(sqlite_office.id, desk.id))
+    ticket = queue.register_arrival(
+        ArrivalRequest(), Actor(sqlite_office.id, desk.id, role=Role.MANAGER)
+    )
     assert ticket.ticket_code.endswith(f"{counters + 1:03d}")
     database.dispose()
 

@@ -182,7 +182,7 @@ def test_merge_refusals(
     stranger = create_visitor(
         database,
         NewVisitor("Hélène", "Dupont", keep_file_consent=True),
-        Actor(other.id, None),
+        Actor(other.id, None, role=Role.MANAGER),
         clock.now(),
     ).id
     files.visit(duplicate, date(2026, 2, 2))
@@ -271,7 +271,7 @@ async def test_new_file_form_offers_the_existing_file(
     existing = create_visitor(
         sqlite_database,
         NewVisitor("Hélène", "Dupont", "06 12 34 56 78", birth_year="1985", keep_file_consent=True),
-        Actor(sqlite_office.id, None),
+        Actor(sqlite_office.id, None, role=Role.MANAGER),
         clock.now(),
     ).id
     app = build_app(sqlite_database, clock, sqlite_office)
@@ -307,7 +307,7 @@ async def test_new_file_anyway(
     create_visitor(
         sqlite_database,
         NewVisitor("Hélène", "Dupont", "06 12 34 56 78", keep_file_consent=True),
-        Actor(sqlite_office.id, None),
+        Actor(sqlite_office.id, None, role=Role.MANAGER),
         clock.now(),
     )
     app = build_app(sqlite_database, clock, sqlite_office)

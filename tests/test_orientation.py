@@ -479,6 +479,6 @@ def test_appointment_for_a_demand(
 
 def test_actor_from_another_office_is_refused(desk: Desk, service: OrientationService) -> None:
     visit = desk.visit()
-    stranger = Actor(office_id=desk.office.id + 1, desk_id=None)
+    stranger = Actor(office_id=desk.office.id + 1, desk_id=None, role=Role.MANAGER)
     with pytest.raises(DomainError):
         service.add_demand(visit, desk.demand(), stranger)

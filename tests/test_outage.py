@@ -25,6 +25,7 @@ from textual.widgets import Input
 from pimms_tui.db import engine as engine_module
 from pimms_tui.db import resilience
 from pimms_tui.db.engine import Database
+from pimms_tui.db.enums import Role
 from pimms_tui.db.models import TicketCounter, Visit, VisitEvent
 from pimms_tui.db.resilience import NotCommitted, run_until_saved
 from pimms_tui.domain.actors import Actor
@@ -157,7 +158,7 @@ def test_a_save_waits_for_the_database_and_is_made_once(outage: Outage, clock: F
     with outage.database.write() as session:
         desk = ensure_desk(session, office.id, "Accueil")
     queue = QueueService(outage.database, clock, office)
-    actor = Actor(office.id, desk.id)
+    actor = Actor(office.id, desk.id, role=Role.MANAGER)
     failures: list[BaseException] = []
     result: list[Any] = []
     outage.start()
@@ -193,7 +194,7 @@ def test_a_lost_commit_answer_is_not_applied_twice(outage: Outage, clock: FixedC
     with outage.database.write() as session:
         desk = ensure_desk(session, office.id, "Accueil")
     queue = QueueService(outage.database, clock, office)
-    actor = Actor(office.id, desk.id)
+    actor = Actor(office.id, desk.id, role=Role.MANAGER)
     outage.proxy.lose_answer = b"COMMIT"
     tries: list[BaseException] = []
     ticket = run_until_saved(
@@ -216,7 +217,7 @@ def test_a_connection_lost_before_commit_is_retried_once(outage: Outage, clock: 
     with outage.database.write() as session:
         desk = ensure_desk(session, office.id, "Accueil")
     queue = QueueService(outage.database, clock, office)
-    actor = Actor(office.id, desk.id)
+    actor = Actor(office.id, desk.id, role=Role.MANAGER)
     outage.proxy.drop_before = b"COMMIT"
     tries: list[BaseException] = []
     ticket = run_until_saved(
@@ -239,7 +240,7 @@ async def test_the_desk_keeps_working_through_an_outage(outage: Outage, clock: F
     queue = QueueService(database, clock, office)
     with database.write() as session:
         other = ensure_desk(session, office.id, "Guichet 2")
-    queue.register_arrival(ArrivalRequest(), Actor(office.id, other.id))
+    queue.register_arrival(ArrivalRequest(), Actor(office.id, other.id, role=Role.MANAGER))
     app = build_app(database, clock, office)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -295,7 +296,7 @@ async def test_the_queue_stays_on_screen_while_the_database_is_away(
     with database.write() as session:
         other = ensure_desk(session, office.id, "Accueil")
     for _ in range(2):
-        queue.register_arrival(ArrivalRequest(), Actor(office.id, other.id))
+        queue.register_arrival(ArrivalRequest(), Actor(office.id, other.id, role=Role.MANAGER))
     app = build_app(database, clock, office)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -14,13 +14,13 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from pimms_tui.app import make_app
+from pimms_tui.application import Container, DeskSession
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo, create_office, ensure_desk
 from pimms_tui.domain.queue import ArrivalRequest, QueueService
-from pimms_tui.services import Services
 from pimms_tui.settings import Settings
 
 from .uikit import signed_in_account
@@ -38,7 +38,7 @@ def desk_actor(database: Database, office: OfficeInfo, name: str) -> Actor:
     """Who works at the named desk (created on first use)."""
     with database.write() as session:
         desk = ensure_desk(session, office.id, name)
-    return Actor(office_id=office.id, desk_id=desk.id, desk_name=desk.name)
+    return Actor(office_id=office.id, desk_id=desk.id, desk_name=desk.name, role=Role.MANAGER)
 
 
 @pytest.fixture
@@ -119,17 +119,15 @@ async def test_idle_app_shows_an_arrival_made_at_another_desk(
     with sqlite_database.write() as session:
         office = create_office(session, name="PIMMS Test", code="TEST", now=clock.now())
         desk = ensure_desk(session, office.id, "Accueil")
-    services = Services(
-        settings=Settings(queue_poll_seconds=0.05),
-        database=sqlite_database,
-        clock=clock,
-        office=office,
-        desk=desk,
+    container = Container(
+        settings=Settings(queue_poll_seconds=0.05), database=sqlite_database, clock=clock
     )
-    services.staff = signed_in_account(sqlite_database, office, Role.RECEPTION)
+    session = DeskSession(
+        office=office, desk=desk, staff=signed_in_account(sqlite_database, office, Role.RECEPTION)
+    )
     other = Database.from_url(url_of(sqlite_database))
     try:
-        app = make_app(services)
+        app = make_app(container, session)
         async with app.run_test(size=(120, 40)) as pilot:
             table = await wait_for_table(pilot)
             assert table_codes(table) == []

@@ -71,7 +71,7 @@ def site(database: Database, clock: FixedClock, office: OfficeInfo) -> Site:
 
     def actor(desk: str, staff_name: str | None) -> Actor:
         staff_id = staff[staff_name] if staff_name else None
-        return Actor(office.id, desks[desk], staff_id, Role.MEDIATOR, desk)
+        return Actor(office.id, desks[desk], staff_id, role=Role.MEDIATOR, desk_name=desk)
 
     return Site(
         info=office,
@@ -541,7 +541,9 @@ def test_transfer_to_a_mediator_follows_them(site: Site, clock: FixedClock) -> N
     site.queue.transfer(target, None, site.staff_ids["Bruno"], site.reception)
     assert entry(site, code).staff_name == "Bruno"
     assert calls(site, 1, site.desk1) == [None]
-    bruno_at_desk1 = Actor(site.info.id, site.desk1.desk_id, site.staff_ids["Bruno"])
+    bruno_at_desk1 = Actor(
+        site.info.id, site.desk1.desk_id, site.staff_ids["Bruno"], role=Role.MANAGER
+    )
     assert calls(site, 1, bruno_at_desk1) == [code]
 
 
@@ -688,7 +690,7 @@ def test_events_record_every_transition(site: Site, clock: FixedClock, database:
 def test_actor_of_another_office_is_refused(site: Site) -> None:
     """A queue only serves its own office's desks (a wiring mistake, not a user error)."""
     with pytest.raises(ValueError):
-        site.queue.call_next(Actor(site.info.id + 1, None))
+        site.queue.call_next(Actor(site.info.id + 1, None, role=Role.MANAGER))
 
 
 # The order alone (no database)

@@ -58,7 +58,7 @@ def make_desks(database: Database, office: OfficeInfo) -> list[Actor]:
         desks = [Desk(office_id=office.id, name=f"Guichet T{n:02d}") for n in range(THREADS)]
         session.add_all(desks)
         session.flush()
-        return [Actor(office.id, d.id, None, Role.MEDIATOR, d.name) for d in desks]
+        return [Actor(office.id, d.id, None, role=Role.MEDIATOR, desk_name=d.name) for d in desks]
 
 
 def run_desks(
@@ -197,7 +197,7 @@ def test_sqlite_busy_at_begin_is_tried_again(
     monkeypatch.setattr(engine_module, "SQLITE_BUSY_TIMEOUT_MS", 100)
     desk = Database.from_url(url_of(sqlite_database))
     service = QueueService(desk, clock, office)
-    actor = Actor(office.id, None)
+    actor = Actor(office.id, None, role=Role.MANAGER)
     path = sqlite_database.engine.url.database
     assert path is not None
     other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -226,7 +226,7 @@ def test_sqlite_queue_writers_take_turns(sqlite_database: Database, clock: Fixed
     desk = Database.from_url(url_of(sqlite_database))
     service = QueueService(desk, clock, office)
     tickets: list[Ticket] = []
-    reception = Actor(office.id, None)
+    reception = Actor(office.id, None, role=Role.MANAGER)
     arrival = threading.Thread(
         target=lambda: tickets.append(service.register_arrival(ArrivalRequest(), reception))
     )

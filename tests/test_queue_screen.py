@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from pimms_tui.db.engine import Database
+from pimms_tui.db.enums import Role
 from pimms_tui.db.models import Desk, Visit
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
@@ -25,7 +26,7 @@ def other_desk(database: Database, office: OfficeInfo, name: str = "Guichet 2") 
     """Another desk of the same office, acting through the domain as its terminal would."""
     with database.write() as session:
         desk = ensure_desk(session, office.id, name)
-    return Actor(office_id=office.id, desk_id=desk.id, desk_name=desk.name)
+    return Actor(office_id=office.id, desk_id=desk.id, desk_name=desk.name, role=Role.MANAGER)
 
 
 async def test_arrival_at_another_desk_appears_without_a_key(
@@ -77,7 +78,7 @@ async def test_public_screen_hides_names_and_is_remembered(
     sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
 ) -> None:
     """p shows initials only; the desk keeps the setting across restarts."""
-    actor = Actor(office_id=sqlite_office.id, desk_id=None)
+    actor = Actor(office_id=sqlite_office.id, desk_id=None, role=Role.MANAGER)
     visitor = create_visitor(
         sqlite_database, NewVisitor("Zoé", "Lefèvre", keep_file_consent=True), actor, clock.now()
     )
@@ -118,7 +119,7 @@ async def test_visitor_text_is_never_markup(
     sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
 ) -> None:
     """A name full of markup and control codes is shown literally and runs nothing."""
-    actor = Actor(office_id=sqlite_office.id, desk_id=None)
+    actor = Actor(office_id=sqlite_office.id, desk_id=None, role=Role.MANAGER)
     hostile = "[b]Bob[/b] [@click=app.quit]x[/] \x1b[31mred"
     visitor = create_visitor(
         sqlite_database,

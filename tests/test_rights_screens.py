@@ -242,7 +242,7 @@ async def test_public_screen_is_per_desk(
     from pimms_tui.domain.queue import ArrivalRequest, QueueService
     from pimms_tui.domain.visitors import NewVisitor, create_visitor
 
-    actor = Actor(office_id=sqlite_office.id, desk_id=None)
+    actor = Actor(office_id=sqlite_office.id, desk_id=None, role=Role.MANAGER)
     hostile = create_visitor(
         sqlite_database,
         NewVisitor("[b]Zoé", "\x1b[31mLefèvre", keep_file_consent=True),

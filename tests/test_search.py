@@ -16,6 +16,7 @@ from sqlalchemy import event, select, update
 
 from pimms_tui.db import migrate
 from pimms_tui.db.engine import Database
+from pimms_tui.db.enums import Role
 from pimms_tui.db.models import Visit, Visitor, VisitorSearchToken
 from pimms_tui.domain import visitors as visitors_module
 from pimms_tui.domain.actors import Actor
@@ -48,7 +49,7 @@ class Desk:
         self.database = database
         self.office = office
         self.clock = clock
-        self.actor = Actor(office_id=office.id, desk_id=None)
+        self.actor = Actor(office_id=office.id, desk_id=None, role=Role.MANAGER)
         self.service = VisitorService(database, office.id)
 
     def add(

@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from pimms_tui.app import make_app
+from pimms_tui.application import Container, DeskSession
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.db.models import AuditEntry, Office, Staff
@@ -24,7 +25,6 @@ from pimms_tui.screens.search import SearchScreen
 from pimms_tui.screens.setup import OfficeSetupScreen
 from pimms_tui.screens.signin import SignInScreen
 from pimms_tui.screens.staff import StaffScreen
-from pimms_tui.services import Services
 from pimms_tui.settings import Settings
 
 from .followkit import add_visitor
@@ -74,11 +74,11 @@ async def test_sign_in_by_name_and_pin(
         await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen) and app.screen.accounts)
         text = screen_text(pilot)
         assert "Connexion" in text
-        assert app.services.staff is None
+        assert app.session.staff is None
         await sign_in(pilot, TEST_STAFF_NAMES[Role.MEDIATOR])
         await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
-        assert app.services.staff is not None and app.services.staff.id == ids[Role.MEDIATOR]
-        assert app.services.actor.role == Role.MEDIATOR
+        assert app.session.staff is not None and app.session.staff.id == ids[Role.MEDIATOR]
+        assert app.session.actor.role == Role.MEDIATOR
     assert journal(sqlite_database) == [Action.SIGN_IN]
 
 
@@ -141,13 +141,13 @@ async def test_switching_user_keeps_each_persons_work(
         await pilot.press("ctrl+l")
         await sign_in(pilot, TEST_STAFF_NAMES[Role.RECEPTION])
         await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
-        assert app.services.actor.role == Role.RECEPTION
+        assert app.session.actor.role == Role.RECEPTION
         assert arrival not in app.screen_stack
         await pilot.press("ctrl+l")
         await sign_in(pilot, TEST_STAFF_NAMES[Role.MANAGER])
         await wait_for(pilot, lambda: app.screen is arrival)
         assert arrival.query_one("#who", Input).value == "Lina Mart"
-        assert app.services.actor.role == Role.MANAGER
+        assert app.session.actor.role == Role.MANAGER
 
 
 async def test_idle_desk_locks_hides_the_visitors_and_keeps_the_form(
@@ -185,14 +185,14 @@ async def test_idle_desk_locks_hides_the_visitors_and_keeps_the_form(
 def app_actor(database: Database, office: OfficeInfo) -> Any:
     from pimms_tui.domain.actors import Actor
 
-    return Actor(office_id=office.id, desk_id=None)
+    return Actor(office_id=office.id, desk_id=None, role=Role.MANAGER)
 
 
 async def test_first_run_creates_the_office_and_its_manager(
     sqlite_database: Database, clock: FixedClock
 ) -> None:
-    services = Services(settings=Settings(desk="Accueil"), database=sqlite_database, clock=clock)
-    app = make_app(services)
+    container = Container(settings=Settings(desk="Accueil"), database=sqlite_database, clock=clock)
+    app = make_app(container, DeskSession())
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, OfficeSetupScreen)
@@ -202,8 +202,8 @@ async def test_first_run_creates_the_office_and_its_manager(
         assert "4 à 8 chiffres" in screen_text(pilot)
         await pilot.press(*"482193", "enter", *"482193", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
-        assert app.services.staff is not None
-        assert app.services.actor.role == Role.MANAGER
+        assert app.session.staff is not None
+        assert app.session.actor.role == Role.MANAGER
     with sqlite_database.read() as session:
         office = session.scalars(select(Office)).one()
         manager = session.scalars(select(Staff)).one()
@@ -220,7 +220,7 @@ async def test_an_office_without_a_manager_asks_for_one(
         await wait_for(pilot, lambda: isinstance(app.screen, OfficeSetupScreen))
         await pilot.press(*"Nadia R.", "enter", *"4821", "enter", *"4821", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
-        assert app.services.actor.role == Role.MANAGER
+        assert app.session.actor.role == Role.MANAGER
 
 
 @pytest.mark.parametrize("demo", [True, False])
@@ -261,7 +261,7 @@ async def test_manager_adds_a_reception_account_who_cannot_open_files(
         await pilot.press("ctrl+l")
         await sign_in(pilot, "Sam Accueil", "1357")
         await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
-        assert app.services.actor.role == Role.RECEPTION
+        assert app.session.actor.role == Role.RECEPTION
         footer_keys = {b.binding.action for b in app.active_bindings.values() if b.enabled}
         assert "staff" not in footer_keys and "followups" not in footer_keys
         assert "search" not in footer_keys
@@ -272,7 +272,7 @@ async def test_manager_adds_a_reception_account_who_cannot_open_files(
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
         with pytest.raises(PermissionDenied):
-            app.services.visitor_file.open(visitor, app.services.actor)
+            app.use_cases.visitor_file.open(visitor, app.session.actor)
 
 
 def _staff_table(app: Any) -> bool:

@@ -49,7 +49,9 @@ class World:
             session.flush()
             self.staff_id, self.partner_id = staff.id, partner.id
             self.motif_id = session.scalars(select(Motif.id).where(Motif.code == "energy")).one()
-        self.actor = Actor(office_id=office.id, desk_id=None, staff_id=self.staff_id)
+        self.actor = Actor(
+            office_id=office.id, desk_id=None, staff_id=self.staff_id, role=Role.MANAGER
+        )
         self.orientation = OrientationService(database, clock, office)
         self.appointments = AppointmentService(database, clock, office)
 

@@ -34,8 +34,15 @@ def busy_office(sqlite_database: Database, clock: FixedClock, sqlite_office: Off
     with sqlite_database.write() as session:
         guichet_2 = ensure_desk(session, sqlite_office.id, "Guichet 2")
         accueil = ensure_desk(session, sqlite_office.id, "Accueil")
-    reception = Actor(office_id=sqlite_office.id, desk_id=accueil.id, desk_name=accueil.name)
-    other = Actor(office_id=sqlite_office.id, desk_id=guichet_2.id, desk_name=guichet_2.name)
+    reception = Actor(
+        office_id=sqlite_office.id, desk_id=accueil.id, desk_name=accueil.name, role=Role.MANAGER
+    )
+    other = Actor(
+        office_id=sqlite_office.id,
+        desk_id=guichet_2.id,
+        desk_name=guichet_2.name,
+        role=Role.MANAGER,
+    )
     named = create_visitor(
         sqlite_database,
         NewVisitor(

@@ -231,7 +231,7 @@ def test_times_match_the_events_on_demo_data(database: Database) -> None:
     first = min(v.day for v in visits)
     last = max(v.day for v in visits)
     stats = StatsService(database).figures(
-        Actor(office_id=office_id, desk_id=None),
+        Actor(office_id=office_id, desk_id=None, role=Role.MANAGER),
         StatsQuery(start=first, end=last, office_ids=(office_id,)),
     )
     assert stats.waiting.count == len(waits)

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from pimms_tui.db import migrate
 from pimms_tui.db.engine import Database
+from pimms_tui.db.enums import Role
 from pimms_tui.db.models import Demand, Office, Relay, Visit
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.demo import seed_demo
@@ -47,7 +48,7 @@ def _assert_same(after: Any, before: Any, where: str = "figures") -> None:
 
 def _figures(database: Database, query: StatsQuery) -> dict[str, Any]:
     stats: Stats = StatsService(database).figures(
-        Actor(office_id=query.office_ids[0], desk_id=None), query
+        Actor(office_id=query.office_ids[0], desk_id=None, role=Role.MANAGER), query
     )
     return asdict(stats)
 

@@ -239,7 +239,7 @@ def test_hostile_text_is_stored_as_typed_on_both_engines(
 def test_too_long_texts_are_refused_not_cut(
     database: Database, office: OfficeInfo, clock: FixedClock
 ) -> None:
-    actor = Actor(office_id=office.id, desk_id=None)
+    actor = Actor(office_id=office.id, desk_id=None, role=Role.MANAGER)
     with pytest.raises((FieldError, DomainError)):
         create_visitor(
             database, NewVisitor(HOSTILE["very long"], keep_file_consent=True), actor, clock.now()

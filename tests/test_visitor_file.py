@@ -420,7 +420,7 @@ def test_renamed_file_is_found_by_its_new_name(
     from pimms_tui.domain.visitor_file import IdentityChanges, VisitorFileService
     from pimms_tui.domain.visitors import NewVisitor, VisitorService, create_visitor
 
-    actor = Actor(office_id=office.id, desk_id=None)
+    actor = Actor(office_id=office.id, desk_id=None, role=Role.MANAGER)
     created = create_visitor(
         database, NewVisitor("Awa", "Diallo", keep_file_consent=True), actor, clock.now()
     )

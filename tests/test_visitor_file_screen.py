@@ -27,7 +27,7 @@ SIZE = (130, 45)
 
 def visitor_with_history(database: Database, office: OfficeInfo, clock: FixedClock) -> int:
     """Hélène, seen once a week ago about an energy bill relayed to EDF (follow-up due)."""
-    actor = Actor(office_id=office.id, desk_id=None)
+    actor = Actor(office_id=office.id, desk_id=None, role=Role.MANAGER)
     data = NewVisitor(
         "Hélène", "Dupont-Moreau", "06 12 34 56 78", birth_year="1961", keep_file_consent=True
     )
@@ -108,7 +108,7 @@ async def test_search_by_name_fragment_then_enter_opens_the_file(
         opened = session.scalars(
             select(AuditEntry).where(AuditEntry.action == Action.FILE_OPENED)
         ).all()
-    assert [(e.entity_id, e.desk_id) for e in opened] == [(visitor, app.services.actor.desk_id)]
+    assert [(e.entity_id, e.desk_id) for e in opened] == [(visitor, app.session.actor.desk_id)]
 
 
 async def test_edit_conflict_keeps_what_was_typed_then_saves_again(

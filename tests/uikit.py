@@ -11,13 +11,13 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from pimms_tui.app import PimmsApp, make_app
+from pimms_tui.application import Container, DeskSession
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.db.models import Staff
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo, ensure_desk
 from pimms_tui.domain.staff import StaffAccount, hash_pin
-from pimms_tui.services import Services
 from pimms_tui.settings import Settings
 
 
@@ -42,7 +42,7 @@ def build_app(
     i18n.activate(language)
     with database.write() as session:
         desk_info = ensure_desk(session, office.id, desk)
-    services = Services(
+    container = Container(
         settings=Settings(
             queue_poll_seconds=poll_seconds,
             desk=desk,
@@ -52,12 +52,11 @@ def build_app(
         ),
         database=database,
         clock=clock,
-        office=office,
-        desk=desk_info,
     )
+    session = DeskSession(office=office, desk=desk_info)
     if role is not None:
-        services.staff = signed_in_account(database, office, role)
-    return make_app(services)
+        session.staff = signed_in_account(database, office, role)
+    return make_app(container, session)
 
 
 TEST_STAFF_NAMES = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pimms_tui.db.enums import Role
 
@@ -14,5 +14,6 @@ class Actor:
     office_id: int
     desk_id: int | None
     staff_id: int | None = None
-    role: Role = Role.MANAGER
+    # Required: a forgotten role must never default to a manager's rights.
+    role: Role = field(kw_only=True)
     desk_name: str = ""

@@ -1,0 +1,86 @@
+"""What the screens need of the application: its use cases, who works here, the banner.
+
+The composition root (``pimms_tui.app``) subclasses ``DeskShell`` and wires the screens and the
+global keys; the screens only ever see this class, so no screen imports the app.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import DBAPIError
+from textual import on
+from textual.app import App
+from textual.worker import Worker, WorkerState
+
+from pimms_tui.application import Container, DeskSession, UseCases
+from pimms_tui.db.resilience import CommitUncertain
+from pimms_tui.domain.errors import DomainError
+from pimms_tui.domain.staff import StaffAccount
+from pimms_tui.i18n import _, translate
+
+log = logging.getLogger("pimms")
+
+
+class DeskShell(App[None]):
+    """One terminal's desk: the use cases over its container and its desk session."""
+
+    def __init__(self, container: Container, session: DeskSession) -> None:
+        super().__init__()
+        self.container = container
+        self.session = session
+        self.use_cases = UseCases(container, session)
+        self.database_down = False
+        self.waiting_saves: set[int] = set()  # saves retried until the database is back
+
+    def enter_as(self, account: StaffAccount) -> None:
+        """Give the desk to ``account`` (the composition root decides which screens)."""
+        raise NotImplementedError
+
+    @on(Worker.StateChanged)
+    def handle_worker_failure(self, event: Worker.StateChanged) -> None:
+        """The one place where a failed background call is turned into something readable.
+
+        Screens forward their workers' state changes here (those messages do not bubble).
+        """
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, DomainError):
+            self.notify(translate(error.message, error.params), severity="warning")
+        elif isinstance(error, CommitUncertain):
+            log.warning("commit not confirmed: %s", error)
+            self.notify(
+                _("The database did not confirm the last save: check it before saving again."),
+                severity="error",
+                timeout=30,
+            )
+        elif isinstance(error, DBAPIError):
+            log.warning("database unavailable: %s", error)
+            self.set_database_down(True)
+        else:
+            log.error("unexpected error in %s", event.worker.name, exc_info=error)
+            self.notify(
+                _("Sorry, something went wrong. Nothing was saved; try again."),
+                severity="error",
+            )
+
+    def set_database_down(self, down: bool) -> None:
+        """Show or hide the 'database unreachable' banner on every screen."""
+        if down == self.database_down or (not down and self.waiting_saves):
+            return  # a save still waiting says the database is not back yet
+        self.database_down = down
+        for screen in self.screen_stack:
+            screen.set_class(down, "-database-down")
+        if not down:
+            self.notify(_("The database is back."), severity="information")
+
+    def save_waiting(self, key: int, waiting: bool, answered: bool = False) -> None:
+        """A save met an outage (banner on), or ended (``answered``: the database is back)."""
+        if waiting:
+            self.waiting_saves.add(key)
+            self.set_database_down(True)
+        elif key in self.waiting_saves:
+            self.waiting_saves.discard(key)
+            if answered and not self.waiting_saves:
+                self.set_database_down(False)
