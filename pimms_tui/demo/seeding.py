@@ -47,14 +47,13 @@ from pimms_tui.db.enums import (
     VisitStatus,
 )
 from pimms_tui.db.models import Desk, Motif, Office, Partner, Register, Staff, Visit
-
-from .consent import KEEP_FILE_TEXT_HASH
-from .normalise import fold, phone_digits, search_key
-from .offices import create_office
-from .orientation import SHARE_CONSENT_TEXT_HASH
-from .search_index import contact_tokens, name_part_tokens, pair_token
-from .setup import prepare_database
-from .staff import hash_pin
+from pimms_tui.domain.consent import KEEP_FILE_TEXT_HASH
+from pimms_tui.domain.normalise import fold, phone_digits, search_key
+from pimms_tui.domain.offices import create_office
+from pimms_tui.domain.orientation import SHARE_CONSENT_TEXT_HASH
+from pimms_tui.domain.search_index import contact_tokens, name_part_tokens, pair_token
+from pimms_tui.domain.setup import prepare_database
+from pimms_tui.domain.staff import hash_pin
 
 T = TypeVar("T")
 

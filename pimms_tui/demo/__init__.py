@@ -1,0 +1,30 @@
+"""Deterministic demo data for ``pimms demo seed`` and ``pimms --demo``, beside the application.
+
+It may use the domain, the database, the text and i18n helpers; the domain and db/ never
+import it, and it never imports textual.
+"""
+
+from __future__ import annotations
+
+# The name pools and phone prefixes, for the search benchmark's visitors-only bulk seeding.
+from .seeding import _FRENCH_LAST as _FRENCH_LAST
+from .seeding import _ORIGIN_CUM as _ORIGIN_CUM
+from .seeding import _ORIGINS as _ORIGINS
+from .seeding import (
+    DEMO_PINS,
+    DemoReport,
+    demo_is_current,
+    demo_morning,
+    ensure_demo_data,
+    seed_demo,
+)
+from .seeding import _mobile_prefixes as _mobile_prefixes
+
+__all__ = [
+    "DEMO_PINS",
+    "DemoReport",
+    "demo_is_current",
+    "demo_morning",
+    "ensure_demo_data",
+    "seed_demo",
+]
