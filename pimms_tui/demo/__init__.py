@@ -7,9 +7,10 @@ import it, and it never imports textual.
 from __future__ import annotations
 
 # The name pools and phone prefixes, for the search benchmark's visitors-only bulk seeding.
-from .seeding import _FRENCH_LAST as _FRENCH_LAST
-from .seeding import _ORIGIN_CUM as _ORIGIN_CUM
-from .seeding import _ORIGINS as _ORIGINS
+from .names import _FRENCH_LAST as _FRENCH_LAST
+from .names import _ORIGIN_CUM as _ORIGIN_CUM
+from .names import _ORIGINS as _ORIGINS
+from .names import _mobile_prefixes as _mobile_prefixes
 from .seeding import (
     DEMO_PINS,
     DemoReport,
@@ -18,7 +19,6 @@ from .seeding import (
     ensure_demo_data,
     seed_demo,
 )
-from .seeding import _mobile_prefixes as _mobile_prefixes
 
 __all__ = [
     "DEMO_PINS",

@@ -13,18 +13,15 @@ import gc
 import hashlib
 import json
 import time
-from bisect import bisect
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from itertools import accumulate
 from math import exp
 from random import Random
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -39,23 +36,67 @@ from pimms_tui.db.enums import (
     Need,
     Outcome,
     Priority,
-    RefusalReason,
     RelayMode,
     RelayStatus,
     Role,
     VisitSource,
-    VisitStatus,
 )
 from pimms_tui.db.models import Desk, Motif, Office, Partner, Register, Staff, Visit
 from pimms_tui.domain.consent import KEEP_FILE_TEXT_HASH
-from pimms_tui.domain.normalise import fold, phone_digits, search_key
+from pimms_tui.domain.normalise import phone_digits, search_key
 from pimms_tui.domain.offices import create_office
 from pimms_tui.domain.orientation import SHARE_CONSENT_TEXT_HASH
 from pimms_tui.domain.search_index import contact_tokens, name_part_tokens, pair_token
 from pimms_tui.domain.setup import prepare_database
 from pimms_tui.domain.staff import hash_pin
 
-T = TypeVar("T")
+from .names import (
+    _FRENCH_FEMALE,
+    _FRENCH_LAST,
+    _FRENCH_MALE,
+    _ORIGIN_CUM,
+    _ORIGINS,
+    _STAFF_INITIALS,
+    _age,
+    _email,
+    _mobile_prefixes,
+)
+from .reference import (
+    _AGE_BAND_CHOICES,
+    _COMMUNES,
+    _DEMAND_COUNT_CHOICES,
+    _DURATION_CHOICES,
+    _GENDER_CHOICES,
+    _LEVEL_CHOICES,
+    _MOTIF_PARTNERS,
+    _MOTIF_WEIGHTS,
+    _NOTES,
+    _OFFICE_ADDRESSES,
+    _OFFICE_AREAS,
+    _OFFICE_WEIGHTS,
+    _OUTCOME_CHOICES,
+    _PARTNER_CHOICES,
+    _PARTNER_SHARE,
+    _PERMANENCES,
+    _REFUSAL_CHOICES,
+    _REGISTER_WEIGHTS,
+    _RELAY_CONTACTS,
+    _RELAY_MODE_CHOICES,
+    _SHARED_DETAILS,
+    _pick,
+    _weighted,
+)
+from .state import _COLUMNS, _ID_TABLES, _V, Row, _Appointment, _OfficePlan, _Person, _Plan
+from .timeline import (
+    _EPOCH_ORDINAL,
+    _SLOT,
+    _arrival_profile,
+    _Day,
+    _hms,
+    _public_holidays,
+    _slot_starts,
+    _Stamps,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Public API
@@ -219,680 +260,18 @@ def _refuse_existing_demo(session: Session, offices: int) -> None:
         )
 
 
-# ---------------------------------------------------------------------------------------------
-# Reference lists
-
-_OFFICE_AREAS = ("Centre", "Nord", "Sud", "Est", "Ouest")
-_OFFICE_WEIGHTS = (1.0, 0.8, 0.65, 0.55, 0.5)
-_OFFICE_ADDRESSES = (
-    "1 place de la Mairie, 69100 Villeurbanne",
-    "12 avenue Salvador-Allende, 69140 Rillieux-la-Pape",
-    "4 rue Gaston-Monmousseau, 69200 Vénissieux",
-    "25 rue de la République, 69330 Meyzieu",
-    "8 place du Marché, 69160 Tassin-la-Demi-Lune",
-)
-_COMMUNES: tuple[tuple[tuple[str, float], ...], ...] = (
-    (
-        ("Villeurbanne", 10),
-        ("Lyon 3e Arrondissement", 4),
-        ("Lyon 8e Arrondissement", 4),
-        ("Vaulx-en-Velin", 3),
-        ("Bron", 2),
-        ("Lyon 7e Arrondissement", 2),
-    ),
-    (
-        ("Rillieux-la-Pape", 10),
-        ("Caluire-et-Cuire", 4),
-        ("Sathonay-Camp", 2),
-        ("Fontaines-sur-Saône", 2),
-        ("Neuville-sur-Saône", 2),
-    ),
-    (
-        ("Vénissieux", 10),
-        ("Saint-Fons", 4),
-        ("Saint-Priest", 3),
-        ("Feyzin", 2),
-        ("Corbas", 1),
-    ),
-    (("Meyzieu", 10), ("Décines-Charpieu", 5), ("Chassieu", 2), ("Genas", 2)),
-    (("Tassin-la-Demi-Lune", 8), ("Écully", 4), ("Francheville", 3), ("Craponne", 2)),
-)
-
-
-@dataclass(frozen=True)
-class _Origin:
-    """Names of a community typical of French neighbourhoods, and the languages spoken in it."""
-
-    weight: float
-    female: tuple[str, ...]
-    male: tuple[str, ...]
-    last: tuple[str, ...]
-    languages: tuple[str, ...] = ()
-    other_language: float = 0.0
-
-
-_FRENCH_FEMALE = (
-    "Hélène", "Gaëlle", "Anaïs", "Zoé", "Chloé", "Léa", "Camille", "Manon", "Inès", "Céline",
-    "Nathalie", "Isabelle", "Sandrine", "Sophie", "Élodie", "Mélanie", "Noémie", "Clémence",
-    "Agnès", "Maëlys", "Josiane", "Françoise", "Monique", "Brigitte", "Marie-Claire",
-    "Anne-Sophie", "Margaux", "Océane", "Laëtitia", "Bérénice", "Émilie", "Aurélie",
-    "Christiane", "Geneviève", "Thérèse", "Lucie", "Juliette", "Louise", "Sylvie", "Martine",
-)  # fmt: skip
-_FRENCH_MALE = (
-    "François", "Jérôme", "Hervé", "Sébastien", "Frédéric", "Stéphane", "Benoît", "Gaël",
-    "Noël", "André", "René", "Raphaël", "Joël", "Loïc", "Théo", "Mathéo", "Timothée",
-    "Jean-Pierre", "Jean-François", "Pierre", "Nicolas", "Julien", "Thomas", "Laurent",
-    "Philippe", "Michel", "Bernard", "Gérard", "Lucas", "Hugo", "Maxime", "Antoine",
-    "Clément", "Cédric", "Jérémy", "Grégory", "Rémi", "Aurélien", "Yannick", "Patrice",
-)  # fmt: skip
-_FRENCH_LAST = (
-    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
-    "Moreau", "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "David", "Bertrand", "Roux",
-    "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier", "Dupont", "Lambert",
-    "Bonnet", "François", "Martinez", "Legrand", "Garnier", "Faure", "Rousseau", "Blanc",
-    "Guérin", "Henry", "Roussel", "Perrin", "Morin", "Mathieu", "Clément", "Gauthier",
-    "Dumont", "Lopez", "Fontaine", "Chevalier", "Robin", "Masson", "Boyer", "Denis",
-    "Lemaire", "Duval", "Joly", "Roche", "Meyer", "Meunier", "Pérez", "Marchand", "Dufour",
-    "Blanchard", "Barbier", "Brun", "Dumas", "Brunet", "Leroux", "Colin", "Renard", "Arnaud",
-    "Caron", "Aubert", "Giraud", "Leclerc", "Vidal", "Bourgeois", "Renaud", "Lemoine",
-    "Picard", "Gaillard", "Lacroix", "Fabre", "Dupuis", "Hubert", "Rivière", "Le Gall",
-    "Le Goff", "Le Roux", "Le Bihan", "Le Corre", "de La Fontaine", "de Lattre", "Ménard",
-    "Fleury", "Deschamps", "Prévost", "Poirier", "Carré", "Rémy", "Hébert", "Étienne",
-    "Bénard", "Lebœuf", "Jégou", "Gérard", "Noël", "Benoît",
-)  # fmt: skip
-# fmt: off
-_ORIGINS: tuple[_Origin, ...] = (
-    _Origin(55, _FRENCH_FEMALE, _FRENCH_MALE, _FRENCH_LAST),
-    _Origin(
-        16,
-        (
-            "Fatima",
-            "Aïcha",
-            "Yasmine",
-            "Leïla",
-            "Nour",
-            "Samira",
-            "Karima",
-            "Malika",
-            "Nadia",
-            "Inès",
-            "Myriam",
-            "Soraya",
-            "Khadija",
-            "Rania",
-            "Sarah",
-            "Imane",
-            "Zineb",
-        ),
-        (
-            "Mohamed",
-            "Karim",
-            "Mehdi",
-            "Youssef",
-            "Rachid",
-            "Nassim",
-            "Sofiane",
-            "Bilal",
-            "Hakim",
-            "Mourad",
-            "Samir",
-            "Walid",
-            "Adam",
-            "Ilyès",
-            "Ayoub",
-            "Abdelkader",
-            "Farid",
-            "Hamza",
-        ),
-        (
-            "Ben Salah",
-            "Ben Ali",
-            "Benali",
-            "El Amrani",
-            "Bensaïd",
-            "Haddad",
-            "Mansouri",
-            "Chérif",
-            "Belkacem",
-            "Boudjema",
-            "Hamdi",
-            "Saïdi",
-            "Zeroual",
-            "Aït Ahmed",
-            "Bouaziz",
-            "Benyahia",
-            "Lahlou",
-            "El Idrissi",
-            "Meziane",
-            "Brahimi",
-            "Kaci",
-            "Ouali",
-        ),
-        ("ar", "kab"),
-        0.15,
-    ),
-    _Origin(
-        9,
-        (
-            "Awa",
-            "Aminata",
-            "Fatoumata",
-            "Mariam",
-            "Kadiatou",
-            "Aïssatou",
-            "Coumba",
-            "Binta",
-            "Ndèye",
-            "Rokia",
-            "Adjoa",
-            "Grâce",
-        ),
-        (
-            "Moussa",
-            "Mamadou",
-            "Ibrahima",
-            "Oumar",
-            "Souleymane",
-            "Cheikh",
-            "Abdoulaye",
-            "Boubacar",
-            "Seydou",
-            "Kofi",
-            "Issa",
-            "Lassana",
-        ),
-        (
-            "N'Diaye",
-            "N'Guessan",
-            "N'Dour",
-            "Diallo",
-            "Traoré",
-            "Camara",
-            "Koné",
-            "Sow",
-            "Bâ",
-            "Cissé",
-            "Sylla",
-            "Keïta",
-            "Diop",
-            "Fofana",
-            "Touré",
-            "Kouyaté",
-            "Sangaré",
-            "Coulibaly",
-            "Konaté",
-            "Mendy",
-            "Gueye",
-        ),
-        ("wo", "ff", "bm"),
-        0.06,
-    ),
-    _Origin(
-        5,
-        ("Ana", "Maria", "Inês", "Sofia", "Lucía", "Carmen", "Beatriz", "Joana"),
-        ("João", "José", "António", "Manuel", "Diego", "Carlos", "Rui", "Tiago"),
-        (
-            "Da Silva",
-            "Dos Santos",
-            "D'Almeida",
-            "Ferreira",
-            "Rodrigues",
-            "Pereira",
-            "Gonçalves",
-            "Rodríguez",
-            "Fernández",
-            "Gómez",
-            "Martins",
-            "De Oliveira",
-        ),
-        ("pt", "es"),
-        0.15,
-    ),
-    _Origin(
-        3,
-        ("Ayşe", "Elif", "Zeynep", "Fatma", "Emine", "Hülya"),
-        ("Mehmet", "Mustafa", "Ahmet", "Emre", "Hüseyin", "Yusuf"),
-        ("Yılmaz", "Öztürk", "Çelik", "Demir", "Şahin", "Kaya", "Aydın", "Doğan"),
-        ("tr",),
-        0.4,
-    ),
-    _Origin(
-        5,
-        ("Svetlana", "Olena", "Ioana", "Natalia", "Oksana", "Agnieszka", "Elena", "Irina"),
-        ("Andriy", "Ion", "Mihai", "Piotr", "Dmytro", "Vasile", "Sergueï", "Alexandru"),
-        (
-            "Popescu",
-            "Ionescu",
-            "Nowak",
-            "Kovalenko",
-            "Chevtchenko",
-            "Bondarenko",
-            "Popa",
-            "Dumitrescu",
-            "Horvat",
-        ),
-        ("ro", "uk", "ru", "pl"),
-        0.5,
-    ),
-    _Origin(
-        4,
-        ("Thi Lan", "Mai", "Linh", "Hoa", "Mei", "Xiu Ying", "Thanh Hương"),
-        ("Minh", "Văn Long", "Tuấn", "Wei", "Jun", "Quang", "Kim Sơn"),
-        ("Nguyễn", "Trần", "Phạm", "Lê", "Hoàng", "Wang", "Zhang", "Chen", "Vũ", "Đặng"),
-        ("vi", "zh"),
-        0.35,
-    ),
-    _Origin(
-        3,
-        ("Siobhan", "Anna", "Giulia", "Katharina", "Sanne", "Emma"),
-        ("Patrick", "Giovanni", "Lukas", "Pieter", "Stefan", "Marco"),
-        (
-            "O'Connor",
-            "O'Brien",
-            "Müller",
-            "Schäfer",
-            "Van der Berg",
-            "Van den Broeck",
-            "De Vries",
-            "Rossi",
-            "Esposito",
-            "Weiß",
-        ),
-        ("en", "it", "de", "nl"),
-        0.25,
-    ),
-)
-# fmt: on
-_ORIGIN_CUM = list(accumulate(o.weight for o in _ORIGINS))
-_STAFF_INITIALS = "ABCDEFGHJKLMNOPRSTV"
-_EMAIL_DOMAINS = ("example.org", "example.net", "example.com")
-
-# Motif code → how often it comes, and the partners it usually goes to (code, weight).
-_MOTIF_WEIGHTS: dict[str, float] = {
-    "energy": 12, "water": 4, "post": 5, "transport": 6, "identity": 9, "taxes": 9,
-    "family_benefits": 12, "health_insurance": 10, "pension": 6, "job_seeking": 7,
-    "housing": 7, "online": 9, "budget": 4, "legal": 3, "other": 3,
-}  # fmt: skip
-_MOTIF_PARTNERS: dict[str, tuple[tuple[str, float], ...]] = {
-    "energy": (("edf", 3), ("engie", 2), ("ccas", 1)),
-    "water": (("water", 3), ("ccas", 1)),
-    "post": (("la_poste", 1),),
-    "transport": (("transport", 1),),
-    "identity": (("ants", 1),),
-    "taxes": (("dgfip", 1),),
-    "family_benefits": (("caf", 1),),
-    "health_insurance": (("cpam", 4), ("mdph", 1)),
-    "pension": (("carsat", 4), ("msa", 1)),
-    "job_seeking": (("france_travail", 1),),
-    "housing": (("social_landlord", 3), ("adil", 2), ("caf", 1)),
-    "online": (("ants", 1), ("caf", 1), ("dgfip", 1), ("cpam", 1)),
-    "budget": (("pcb", 2), ("ccas", 2)),
-    "legal": (("point_justice", 1),),
-    "other": (("ccas", 1), ("mdph", 1)),
-}
-_PARTNER_SHARE: dict[str, float] = {"online": 0.5, "other": 0.4}
-# Partners holding an on-site session (permanence): weekday and local hours.
-_PERMANENCES: dict[str, tuple[int, int, int]] = {
-    "caf": (1, 9 * 3600, 12 * 3600),
-    "point_justice": (2, 9 * 3600 + 1800, 12 * 3600),
-    "cpam": (3, 14 * 3600, 17 * 3600),
-    "france_travail": (4, 9 * 3600, 12 * 3600),
-    "pcb": (0, 14 * 3600, 17 * 3600),
-}
-_NOTES: dict[str, tuple[str, ...]] = {
-    "energy": (
-        "Échéancier demandé pour la facture d’hiver.",
-        "Explication de la régularisation annuelle.",
-        "Demande de chèque énergie à vérifier.",
-        "Relance avant coupure : plan d’apurement proposé.",
-    ),
-    "water": ("Fuite après compteur : demande de dégrèvement.", "Mensualisation mise en place."),
-    "post": ("Colis en instance : procuration expliquée.", "Changement d’adresse en ligne."),
-    "transport": ("Renouvellement du tarif solidaire.", "Dossier d’abonnement jeune complété."),
-    "identity": (
-        "Pré-demande de carte d’identité faite ensemble.",
-        "Rendez-vous en mairie pour le passeport à prendre.",
-        "Permis de conduire : demande de duplicata en ligne.",
-    ),
-    "taxes": (
-        "Aide à la déclaration de revenus en ligne.",
-        "Avis d’imposition expliqué, réclamation à envoyer.",
-        "Création de l’espace particulier.",
-    ),
-    "family_benefits": (
-        "Déclaration trimestrielle RSA faite avec la personne.",
-        "Attestation de paiement imprimée.",
-        "Changement de situation à signaler.",
-        "Demande d’aide au logement commencée.",
-    ),
-    "health_insurance": (
-        "Demande de complémentaire santé solidaire.",
-        "Commande de carte Vitale.",
-        "Remboursement en attente, courrier à la caisse.",
-    ),
-    "pension": ("Relevé de carrière incomplet.", "Demande de retraite en ligne commencée."),
-    "job_seeking": (
-        "Actualisation mensuelle faite ensemble.",
-        "CV mis à jour, lettre à relire.",
-        "Inscription en ligne à terminer.",
-    ),
-    "housing": (
-        "Demande de logement social à renouveler.",
-        "Retard de loyer : contact avec le bailleur.",
-        "Questions sur le dépôt de garantie.",
-    ),
-    "online": (
-        "Création d’une adresse e-mail.",
-        "Récupération d’identifiants FranceConnect.",
-        "Numérisation de justificatifs.",
-    ),
-    "budget": ("Point sur les dépenses du mois.", "Orientation vers un conseiller budget."),
-    "legal": ("Courrier d’huissier expliqué.", "Litige avec un vendeur : démarche amiable."),
-    "other": ("Renseignement sur les horaires des services.", "Aide pour un courrier."),
-}
-_RELAY_CONTACTS = (
-    "Service solidarité",
-    "Conseillère référente",
-    "Accueil partenaires",
-    "Travailleur social de secteur",
-    "Ligne dédiée aux médiateurs",
-)
-_SHARED_DETAILS = (
-    "Nom, téléphone et objet de la demande",
-    "Coordonnées et copie du dernier courrier reçu",
-    "Nom et situation résumée avec l’accord de la personne",
-)
-
-_REGISTER_WEIGHTS: dict[str, float] = {
-    "clear_misunderstandings": 35,
-    "inform_train": 25,
-    "partner_link": 18,
-    "active_presence": 8,
-    "conflicts": 5,
-    "territorial_watch": 4,
-    "consultation": 3,
-    "collective_projects": 2,
-}
-_OUTCOMES = (
-    (Outcome.RESOLVED.value, 42),
-    (Outcome.FINISH_ALONE.value, 16),
-    (Outcome.COME_BACK.value, 12),
-    (Outcome.RELAY.value, 20),
-    (Outcome.APPOINTMENT.value, 10),
-)
-_LEVELS = (
-    (HelpLevel.INFORM.value, 45),
-    (HelpLevel.ACCOMPANY.value, 40),
-    (HelpLevel.ON_BEHALF.value, 15),
-)
-_RELAY_MODES = (
-    (RelayMode.PHONE_TOGETHER.value, 30),
-    (RelayMode.EMAIL.value, 25),
-    (RelayMode.REFERRAL_SLIP.value, 30),
-    (RelayMode.LETTER.value, 5),
-    (RelayMode.ACCOMPANIED.value, 10),
-)
-_REFUSALS = (
-    (RefusalReason.NOT_ELIGIBLE.value, 30),
-    (RefusalReason.DID_NOT_ATTEND.value, 25),
-    (RefusalReason.NOT_INTERESTED.value, 15),
-    (RefusalReason.NOT_REACHABLE.value, 10),
-    (RefusalReason.DUPLICATE.value, 5),
-    (RefusalReason.OTHER.value, 15),
-)
-
-
-def _weighted(pairs: Sequence[tuple[T, float]]) -> tuple[list[T], list[float]]:
-    """Values and cumulative weights, for ``Random.choices``."""
-    return [v for v, _ in pairs], list(accumulate(w for _, w in pairs))
-
-
-def _pick(rng: Random, choices: tuple[list[T], list[float]]) -> T:
-    """One weighted choice; ``Random.choices`` for k=1 without its overhead."""
-    values, cum = choices
-    return values[bisect(cum, rng.random() * cum[-1])]
-
-
-_OUTCOME_CHOICES = _weighted(_OUTCOMES)
-_LEVEL_CHOICES = _weighted(_LEVELS)
-_RELAY_MODE_CHOICES = _weighted(_RELAY_MODES)
-_REFUSAL_CHOICES = _weighted(_REFUSALS)
-_AGE_BAND_CHOICES = _weighted(
-    [(band.value, weight) for band, weight in zip(AgeBand, (14, 38, 32, 16), strict=True)]
-)
-_GENDER_CHOICES = _weighted(
-    [(Gender.FEMALE.value, 58), (Gender.MALE.value, 40), (Gender.OTHER.value, 2)]
-)
-_DEMAND_COUNT_CHOICES = _weighted([(1, 60), (2, 30), (3, 10)])
-_DURATION_CHOICES = _weighted([(30, 70), (45, 20), (60, 10)])
-_PARTNER_CHOICES = {code: _weighted(pairs) for code, pairs in _MOTIF_PARTNERS.items()}
 _WEEKDAY_LOAD = (1.25, 1.1, 1.0, 1.05, 0.9, 0.55, 0.0)
 _MONTH_LOAD = (1.1, 1.0, 1.05, 1.1, 1.2, 1.05, 0.85, 0.6, 1.2, 1.1, 1.0, 0.8)
 # DESIGN: a site sees 50–150 people a day. Big benchmarks go beyond that, but never past
 # what one site's opening hours can physically take in (about one arrival a minute).
 _MAX_VISITS_PER_OFFICE_DAY = 480
-_LAST_ARRIVAL_BEFORE_CLOSING = 20 * 60
 _HORIZON_DAYS = 45
 # Files older than the window go back this far (some past the 24-month retention period).
 _OLD_FILES_DAYS = 1100
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_SLOT = 15 * 60
-
-
-class _V:
-    """Visit statuses as plain strings: drivers get str, never an Enum subclass."""
-
-    WAITING = VisitStatus.WAITING.value
-    CALLED = VisitStatus.CALLED.value
-    IN_PROGRESS = VisitStatus.IN_PROGRESS.value
-    DONE = VisitStatus.DONE.value
-    LEFT = VisitStatus.LEFT.value
-    NO_SHOW = VisitStatus.NO_SHOW.value
-
-
-# ---------------------------------------------------------------------------------------------
-# Calendar and time helpers
-
-
-def _easter(year: int) -> date:
-    """Gregorian Easter Sunday (anonymous algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    g = (8 * b + 13) // 25
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    sub = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * sub) // 451
-    month, day = divmod(h + sub - 7 * m + 114, 31)
-    return date(year, month, day + 1)
-
-
-def _public_holidays(year: int) -> list[date]:
-    """French public holidays: offices are closed."""
-    easter = _easter(year)
-    fixed = [(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)]
-    moving = [easter + timedelta(days=n) for n in (1, 39, 50)]
-    return [date(year, m, d) for m, d in fixed] + moving
-
-
-class _Stamps:
-    """Formats UTC epoch seconds as SQLAlchemy stores DateTime on SQLite (naive UTC text)."""
-
-    def __init__(self) -> None:
-        self._clock = [
-            f"{h:02d}:{m:02d}:{s:02d}.000000"
-            for h in range(24)
-            for m in range(60)
-            for s in range(60)
-        ]
-        self._days: dict[int, str] = {}
-
-    def __call__(self, instant: int) -> str:
-        day, second = divmod(instant, 86400)
-        prefix = self._days.get(day)
-        if prefix is None:
-            prefix = self._days[day] = date.fromordinal(day + _EPOCH_ORDINAL).isoformat() + " "
-        return prefix + self._clock[second]
-
-
-def _hms(text: str) -> int:
-    """Seconds since midnight of "HH:MM"."""
-    hours, minutes = text.split(":")
-    return int(hours) * 3600 + int(minutes) * 60
-
-
-@dataclass(slots=True)
-class _Day:
-    """One calendar day of one office: local midnight as UTC epoch, and its opening intervals."""
-
-    ordinal: int
-    iso: str
-    year: int
-    month: int
-    weekday: int
-    base: int
-    intervals: list[tuple[int, int]]
-
-    def interval_of(self, local: int) -> tuple[int, int]:
-        """The opening interval holding this local second (or the last one before it)."""
-        found = self.intervals[0]
-        for interval in self.intervals:
-            if interval[0] <= local:
-                found = interval
-        return found
-
-
-# ---------------------------------------------------------------------------------------------
-# Working state
-
-
-@dataclass(slots=True)
-class _Person:
-    """A visitor being generated: identity first, times filled in as visits happen."""
-
-    id: int
-    office: int
-    first: str
-    last: str | None
-    female: bool
-    birth_year: int | None
-    phone: str | None
-    email: str | None
-    language: str
-    needs: list[str]
-    commune: str | None
-    regular: bool
-    created: int = -1
-    last_activity: int = -1
-    last_day: int = -1
-    last_motif: int = -1
-    registered_by: int | None = None
-
-
-@dataclass(slots=True)
-class _OfficePlan:
-    """An office being filled: its desks, staff, partners and visitor pools."""
-
-    index: int
-    id: int
-    tz: ZoneInfo
-    weight: float
-    hours: dict[int, list[tuple[int, int]]]
-    reception_desk: int
-    mediation_desks: list[int]
-    desk_names: dict[int, str]
-    receptionists: list[int]
-    mediators: list[int]
-    partners: dict[str, int]
-    commune_choices: tuple[list[str], list[float]]
-    days: dict[int, _Day] = field(default_factory=dict)
-    open_days: list[int] = field(default_factory=list)
-    newcomers: list[int] = field(default_factory=list)
-    next_newcomer: int = 0
-    seen: list[int] = field(default_factory=list)
-    regulars: list[int] = field(default_factory=list)
-    remaining_walk_ins: int = 0
-
-    def mediator_desk(self, staff_id: int, day: _Day) -> int:
-        """Mediators change desks from day to day."""
-        position = self.mediators.index(staff_id)
-        return self.mediation_desks[(position + day.ordinal) % len(self.mediation_desks)]
-
-
-@dataclass(slots=True)
-class _Appointment:
-    """An appointment being generated; its status is settled when its day comes."""
-
-    id: int
-    office: int
-    visitor: int | None
-    staff: int | None
-    partner: int | None
-    motif: int | None
-    day: int
-    starts: int
-    duration: int
-    place: str | None
-    created: int
-    status: str = AppointmentStatus.BOOKED
-
-
-@dataclass(slots=True)
-class _Plan:
-    """A visit of a day before its rows are written: arrival and what becomes of it."""
-
-    arrival: int
-    status: str
-    appointment: _Appointment | None = None
-    staff: int | None = None
-    order: int = 0
-    # Everything about the visit happens before this instant (today: before now).
-    deadline: int | None = None
 
 
 # ---------------------------------------------------------------------------------------------
 # The generator
-
-
-_COLUMNS: dict[str, tuple[str, ...]] = {
-    "visitor": (
-        "id", "office_id", "first_name", "last_name", "phone", "email", "birth_year",
-        "language", "needs", "commune", "search_key", "phone_digits", "version", "created_at",
-        "last_activity_at", "anonymised_at", "merged_into_id",
-    ),
-    "visitor_search_token": ("visitor_id", "token", "office_id"),
-    "consent": (
-        "id", "office_id", "visitor_id", "scope", "given_at", "staff_id", "text_version_hash",
-        "withdrawn_at",
-    ),
-    "appointment": (
-        "id", "office_id", "visitor_id", "staff_id", "partner_id", "motif_id", "starts_at",
-        "duration_minutes", "place", "status", "created_at",
-    ),
-    "visit": (
-        "id", "office_id", "day", "ticket_number", "ticket_code", "visitor_id",
-        "appointment_id", "age_band", "gender", "commune", "source", "priority", "needs",
-        "interpreter_language", "first_motif_id", "status", "desk_id", "staff_id",
-        "arrived_at", "called_at", "started_at", "finished_at", "waited_seconds",
-        "listened_seconds",
-    ),
-    "visit_event": (
-        "id", "office_id", "visit_id", "at", "staff_id", "desk_id", "from_status", "to_status",
-    ),
-    "demand": (
-        "id", "office_id", "visit_id", "position", "motif_id", "partner_id", "register_code",
-        "level", "outcome", "appointment_id", "note", "created_at", "day",
-    ),
-    "relay": (
-        "id", "office_id", "demand_id", "partner_id", "mode", "contact", "reason",
-        "shared_details", "share_consent_id", "sent_at", "follow_up_on", "status",
-        "refusal_reason", "closed_at", "day",
-    ),
-    "ticket_counter": ("office_id", "day", "series", "last_number"),
-}  # fmt: skip
-_ID_TABLES = ("visitor", "consent", "appointment", "visit", "visit_event", "demand", "relay")
-
-Row = tuple[Any, ...]
 
 
 def _timings(
@@ -2216,75 +1595,3 @@ def _capped_apportion(total: int, weights: Sequence[float], cap: int) -> list[in
         extra = _apportion(excess, [weights[i] for i in room])
         for i, more in zip(room, extra, strict=True):
             counts[i] += more
-
-
-def _age(rng: Random) -> int:
-    band = rng.choices(((18, 25), (26, 44), (45, 64), (65, 79), (80, 95)), (12, 35, 33, 15, 5))[0]
-    return rng.randint(*band)
-
-
-def _email(rng: Random, first: str, last: str | None) -> str:
-    first_part = "".join(fold(first).split())
-    last_part = "".join(fold(last).split()) if last else ""
-    pattern = rng.randrange(4)
-    if pattern == 0 and last_part:
-        local = f"{first_part}.{last_part}"
-    elif pattern == 1 and last_part:
-        local = f"{first_part[0]}{last_part}{rng.randint(1, 99)}"
-    elif pattern == 2:
-        local = f"{first_part}{rng.randint(60, 2009)}"
-    else:
-        local = f"{first_part}.{last_part or 'contact'}{rng.randint(1, 9)}"
-    return f"{local}@{rng.choice(_EMAIL_DOMAINS)}"
-
-
-@lru_cache(maxsize=256)
-def _slot_starts(intervals: tuple[tuple[int, int], ...], duration: int) -> tuple[int, ...]:
-    """Quarter-hour cells where an appointment of ``duration`` minutes can start and fit."""
-    return tuple(
-        start // _SLOT
-        for a, b in intervals
-        for start in range(-(-a // _SLOT) * _SLOT, b - duration * 60 + 1, _SLOT)
-    )
-
-
-_PROFILES: dict[tuple[tuple[int, int], ...], tuple[list[int], list[float]]] = {}
-
-
-def _arrival_profile(day: _Day) -> tuple[list[int], list[float]]:
-    """Arrival minutes (local seconds) and cumulative weights: a morning peak, a smaller one
-    after lunch, and no new arrival in the last minutes before closing."""
-    key = tuple(day.intervals)
-    profile = _PROFILES.get(key)
-    if profile is None:
-        minutes: list[int] = []
-        weights: list[float] = []
-        for start, end in day.intervals:
-            for second in range(start, end - _LAST_ARRIVAL_BEFORE_CLOSING, 60):
-                hour = second / 3600
-                if hour < 13:
-                    weight = 1 + 1.6 * exp(-(((hour - 10.25) / 0.85) ** 2) / 2)
-                else:
-                    weight = 0.8 + 0.5 * exp(-(((hour - 14.25) / 0.75) ** 2) / 2)
-                minutes.append(second)
-                weights.append(weight)
-        profile = _PROFILES[key] = (minutes, list(accumulate(weights)))
-    return profile
-
-
-_MOBILE_PREFIXES: list[str] = []
-
-
-def _mobile_prefixes() -> list[str]:
-    """Four-digit prefixes (after +33) of French mobile numbers that phonenumbers accepts."""
-    if not _MOBILE_PREFIXES:
-        for head in ("6", "7"):
-            for rest in range(1000):
-                prefix = f"{head}{rest:03d}"
-                if all(
-                    phonenumbers.is_valid_number(phonenumbers.parse(f"+33{prefix}{tail}"))
-                    for tail in ("00000", "54321", "99999")
-                ):
-                    # 06 is still the more common of the two.
-                    _MOBILE_PREFIXES.extend([prefix] * (3 if head == "6" else 1))
-    return _MOBILE_PREFIXES
