@@ -1,8 +1,7 @@
-"""Deterministic demo data for ``pimms demo seed`` and ``pimms --demo``, beside the application.
+"""Deterministic demo data for ``pimms demo seed`` and ``pimms --demo``, beside the application."""
 
-It may use the domain, the database, the text and i18n helpers; the domain and db/ never
-import it, and it never imports textual.
-"""
+# It may use the domain, db/, the text and i18n helpers; the domain and db/ never import it,
+# and it never imports textual.
 
 from __future__ import annotations
 
@@ -11,14 +10,8 @@ from .names import _FRENCH_LAST as _FRENCH_LAST
 from .names import _ORIGIN_CUM as _ORIGIN_CUM
 from .names import _ORIGINS as _ORIGINS
 from .names import _mobile_prefixes as _mobile_prefixes
-from .seeding import (
-    DEMO_PINS,
-    DemoReport,
-    demo_is_current,
-    demo_morning,
-    ensure_demo_data,
-    seed_demo,
-)
+from .offices import DEMO_PINS
+from .seeding import DemoReport, demo_is_current, demo_morning, ensure_demo_data, seed_demo
 
 __all__ = [
     "DEMO_PINS",
