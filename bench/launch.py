@@ -90,7 +90,7 @@ def seeded_database(visitors: int, days: int, seed: int) -> Path:
         for leftover in CACHE.glob(partial.name + "*"):
             leftover.unlink()
         try:
-            from pimms_tui.domain.demo import seed_demo
+            from pimms_tui.demo import seed_demo
 
             database = Database.from_url(f"sqlite:///{partial}")
             try:

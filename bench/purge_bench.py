@@ -23,9 +23,9 @@ from sqlalchemy import select, update
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.db.models import Office
+from pimms_tui.demo import seed_demo
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
-from pimms_tui.domain.demo import seed_demo
 from pimms_tui.domain.offices import office_info
 from pimms_tui.domain.rights import RightsService
 from pimms_tui.domain.setup import prepare_database

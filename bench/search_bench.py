@@ -44,10 +44,10 @@ from typing import Any
 from common import percentile, postgres_url, sqlite_url
 from sqlalchemy import func, insert, select, text
 
+from pimms_tui import demo
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import HelpLevel, Outcome, VisitStatus
 from pimms_tui.db.models import Demand, Motif, Register, Visit, Visitor, VisitorSearchToken
-from pimms_tui.domain import demo
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.normalise import phone_digits, search_key

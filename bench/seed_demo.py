@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pimms_tui.db.engine import Database
-from pimms_tui.domain.demo import seed_demo
+from pimms_tui.demo import seed_demo
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -31,8 +31,8 @@ from sqlalchemy.engine import make_url
 
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
+from pimms_tui.demo import seed_demo
 from pimms_tui.domain.actors import Actor
-from pimms_tui.domain.demo import seed_demo
 from pimms_tui.domain.stats import StatsQuery, StatsService
 
 NOW = datetime(2026, 12, 31, 16, 0, tzinfo=UTC)

@@ -491,7 +491,7 @@ def _maintenance(args: argparse.Namespace, settings: Settings) -> int:
 
 def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     """``pimms demo seed``: the demo database unless --db names another."""
-    from pimms_tui.domain.demo import seed_demo
+    from pimms_tui.demo import seed_demo
 
     if args.seed_db:
         settings = settings.with_overrides(database_url=args.seed_db)
@@ -678,8 +678,8 @@ def _export_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 def _open_demo(settings: Settings) -> UseCases:
     """The demo: a living office on a working morning, reseeded when its day has passed."""
+    from pimms_tui.demo import demo_is_current, demo_morning, ensure_demo_data
     from pimms_tui.domain.clock import ShiftedClock
-    from pimms_tui.domain.demo import demo_is_current, demo_morning, ensure_demo_data
 
     clock = ShiftedClock(demo_morning(datetime.now(UTC)))
     services = UseCases(*open_desk(settings, clock))

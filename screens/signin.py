@@ -124,7 +124,7 @@ class SignInScreen(DeskScreen):
             names.highlighted = 0
 
     def _show_demo_accounts(self) -> None:
-        from pimms_tui.domain.demo import DEMO_PINS
+        from pimms_tui.demo import DEMO_PINS
 
         pins = " · ".join(
             _("{role}: {pin}").format(role=word(ROLE_LABELS, role), pin=pin)
@@ -211,6 +211,6 @@ class SignInScreen(DeskScreen):
 
 
 def _demo_pin(role: Role) -> str:
-    from pimms_tui.domain.demo import DEMO_PINS
+    from pimms_tui.demo import DEMO_PINS
 
     return DEMO_PINS[Role(role)]

@@ -602,7 +602,7 @@ def test_search_reads_indexes_not_tables(
 
 def test_demo_visitors_are_indexed(database: Database, clock: FixedClock) -> None:
     """The demo seeder writes every visitor's tokens, as index_visitor would."""
-    from pimms_tui.domain.demo import seed_demo
+    from pimms_tui.demo import seed_demo
 
     seed_demo(database, visitors=60, days=5, seed=3, now=clock.now())
     with database.read() as session:

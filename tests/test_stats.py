@@ -196,7 +196,7 @@ def test_times_match_the_events_on_demo_data(database: Database) -> None:
     from sqlalchemy import select
 
     from pimms_tui.db.models import Office, Visit, VisitEvent
-    from pimms_tui.domain.demo import seed_demo
+    from pimms_tui.demo import seed_demo
 
     now = datetime(2026, 3, 6, 16, 0, tzinfo=UTC)
     seed_demo(database, visitors=300, days=10, seed=5, offices=1, now=now)

@@ -26,8 +26,8 @@ from sqlalchemy import select
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import VisitStatus
 from pimms_tui.db.models import Visit
+from pimms_tui.demo import demo_morning
 from pimms_tui.domain.clock import SystemClock
-from pimms_tui.domain.demo import demo_morning
 from pimms_tui.domain.offices import find_office
 
 pytestmark = [
