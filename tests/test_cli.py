@@ -350,7 +350,7 @@ def test_unexpected_error_is_an_apology_and_a_log(
     def broken(settings: object, **options: object) -> None:
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr(cli, "open_database", broken)
+    monkeypatch.setattr(cli.database, "open_database", broken)
     line = assert_one_line_error(run_main(capsys, "db", "upgrade"), cli.EXIT_FAILURE)
     log = data_dir() / cli.LOG_FILE
     assert str(log) in line
@@ -366,7 +366,7 @@ def test_interrupted(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mon
     def interrupted(settings: object, **options: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "open_database", interrupted)
+    monkeypatch.setattr(cli.database, "open_database", interrupted)
     result = run_main(capsys, "db", "upgrade")
     assert result.code == cli.EXIT_INTERRUPTED
     assert "Traceback" not in result.out + result.err
@@ -491,13 +491,13 @@ def test_language_of_a_usage_error(
 ) -> None:
     """Errors found while parsing are already in the language asked for."""
     seen: list[str] = []
-    translate = cli._translate_argparse
+    translate = cli.common.translate_argparse
 
     def spy(message: str, prog: str = "pimms") -> str:
         seen.append(i18n.active_language())
         return translate(message, prog)
 
-    monkeypatch.setattr(cli, "_translate_argparse", spy)
+    monkeypatch.setattr(cli.common, "translate_argparse", spy)
     i18n.activate("fr")
     assert_one_line_error(run_main(capsys, "--lang", "en", "--frobnicate"), 2)
     monkeypatch.setenv("LANG", "en_GB.UTF-8")

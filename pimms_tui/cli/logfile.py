@@ -1,0 +1,52 @@
+"""``pimms.log`` in the data folder: unexpected errors with their traceback, nothing personal."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pimms_tui.settings import data_dir
+
+LOG_FILE = "pimms.log"
+
+log = logging.getLogger("pimms")
+
+
+def log_path() -> Path:
+    """Where unexpected errors are written."""
+    return data_dir() / LOG_FILE
+
+
+class _LogFile(logging.FileHandler):
+    """``pimms.log`` in the data folder, opened on the first record; never raises."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write the record, creating the folder first; drop it if the disk refuses."""
+        try:
+            Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+            super().emit(record)
+        except Exception:
+            self.handleError(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """Say nothing: a log that cannot be written must not become a traceback on screen."""
+
+
+@contextmanager
+def log_to_file() -> Iterator[None]:
+    """Send the ``pimms`` loggers to the log file while the command runs."""
+    handler = _LogFile(log_path(), encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    previous_level = log.level
+    log.addHandler(handler)
+    if log.level == logging.NOTSET or log.level > logging.INFO:
+        log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(previous_level)
+        handler.close()
