@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import events
 from textual.binding import Binding, BindingType
@@ -140,3 +140,51 @@ class PimmsApp(DeskShell):
 def make_app(container: Container, session: DeskSession) -> PimmsApp:
     """Build the application over a ready container and desk session (tests build their own)."""
     return PimmsApp(container, session)
+
+
+def keys_markdown() -> str:
+    """The README's table of keys, from the same bindings the footer and help use (English)."""
+    from pimms_tui.screens.agenda import AgendaScreen
+    from pimms_tui.screens.arrival import ArrivalScreen
+    from pimms_tui.screens.audit import JournalScreen
+    from pimms_tui.screens.confirm import ConfirmModal
+    from pimms_tui.screens.followups import FollowUpsScreen
+    from pimms_tui.screens.listening import ListeningScreen
+    from pimms_tui.screens.orientation import FormModal, RelayForm
+    from pimms_tui.screens.queue import QueueScreen
+    from pimms_tui.screens.search import SearchScreen
+    from pimms_tui.screens.signin import SignInScreen
+    from pimms_tui.screens.staff import StaffScreen
+    from pimms_tui.screens.stats import StatsScreen
+    from pimms_tui.screens.visitor_file import VisitorFileScreen
+    from pimms_tui.screens.visitor_form import NewVisitorForm
+
+    sections: list[tuple[str, type[Any]]] = [
+        ("Queue", QueueScreen),
+        ("Arrival", ArrivalScreen),
+        ("Listening", ListeningScreen),
+        ("Search", SearchScreen),
+        ("Visitor file", VisitorFileScreen),
+        ("Follow-ups", FollowUpsScreen),
+        ("Agenda", AgendaScreen),
+        ("Sign-in", SignInScreen),
+        ("Staff", StaffScreen),
+        ("Statistics", StatsScreen),
+        ("New visitor file", NewVisitorForm),
+        ("Relay", RelayForm),
+        ("Journal", JournalScreen),
+        ("Confirmation", ConfirmModal),
+        ("Forms", FormModal),
+        ("Everywhere", PimmsApp),
+    ]
+    lines = ["| screen | key | action |", "|---|---|---|"]
+    for title, node in sections:
+        for binding in node.BINDINGS:
+            if isinstance(binding, Binding) and binding.description:
+                keys = " / ".join(f"`{k.strip()}`" for k in binding.key.split(","))
+                lines.append(f"| {title} | {keys} | {binding.description} |")
+    lines.append("| Arrival | `1`…`9` | on the reason list: issue the ticket with that reason |")
+    lines.append(
+        "| Orientation | `1`…`5` | resolved, finish alone, come back, relay, appointment |"
+    )
+    return "\n".join(lines)

@@ -146,10 +146,10 @@ def test_readme_lists_the_keys_of_the_bindings() -> None:
     """The README's key table is the one generated from the bindings (keep it current)."""
     from pathlib import Path
 
-    from pimms_tui.screens.help import keys_markdown
+    from pimms_tui.app import keys_markdown
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    assert keys_markdown() in readme, "regenerate it with pimms_tui.screens.help.keys_markdown()"
+    assert keys_markdown() in readme, "regenerate it with pimms_tui.app.keys_markdown()"
 
 
 async def test_lost_database_shows_a_banner_and_recovers(
