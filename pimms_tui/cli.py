@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from pimms_tui import __version__, i18n
+from pimms_tui.errors import PimmsError
 from pimms_tui.i18n import N_, _, translate
 from pimms_tui.services import Services, StartupError, open_database, open_services
 from pimms_tui.settings import (
@@ -38,7 +39,7 @@ LOG_FILE = "pimms.log"
 log = logging.getLogger("pimms")
 
 
-class UsageError(Exception):
+class UsageError(PimmsError):
     """The command line is wrong; the text is already translated."""
 
 
