@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -14,6 +13,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from .resilience import CommitUncertain, NotCommitted, count_commit, delays
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_BEGIN_ATTEMPTS = 4
@@ -63,18 +64,6 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
-
-
-_commits = threading.local()
-
-
-def commits_in_this_thread() -> int:
-    """How many write transactions this thread has committed (a retry must not redo one)."""
-    return int(getattr(_commits, "count", 0))
-
-
-def _count_commit() -> None:
-    _commits.count = commits_in_this_thread() + 1
 
 
 def _connection_lost(error: DBAPIError) -> bool:
@@ -129,12 +118,12 @@ class Database:
                 if xid is None or not _connection_lost(error):
                     raise
                 self._settle_commit(int(xid), error)  # returns only if it was committed
-                _count_commit()
+                count_commit()
             except BaseException:
                 session.rollback()
                 raise
             else:
-                _count_commit()
+                count_commit()
 
     def _settle_commit(self, xid: int, error: DBAPIError) -> None:
         """The connection broke during COMMIT: ask the server whether it committed.
@@ -145,8 +134,6 @@ class Database:
         written, retrying is safe (NotCommitted, an outage). No answer before
         ``COMMIT_SETTLE_SECONDS``: CommitUncertain, which is never retried blindly.
         """
-        from .resilience import CommitUncertain, NotCommitted, delays
-
         deadline = time.monotonic() + COMMIT_SETTLE_SECONDS
         next_delay = delays()
         while True:

@@ -13,6 +13,7 @@ exactly once, with no request key to store and no schema change.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -23,6 +24,18 @@ _T = TypeVar("_T")
 
 FIRST_DELAY_SECONDS = 0.25
 MAX_DELAY_SECONDS = 5.0
+
+_commits = threading.local()
+
+
+def commits_in_this_thread() -> int:
+    """How many write transactions this thread has committed (a retry must not redo one)."""
+    return int(getattr(_commits, "count", 0))
+
+
+def count_commit() -> None:
+    """Count one committed write transaction of this thread (``Database.write`` calls it)."""
+    _commits.count = commits_in_this_thread() + 1
 
 
 class NotCommitted(OperationalError):
@@ -72,8 +85,6 @@ def run_until_saved(
     waiting (the user left the form): the last error is raised then. Anything that is not an
     outage — a refusal of the domain, a constraint — is raised at once.
     """
-    from .engine import commits_in_this_thread
-
     next_delay = delays()
     while True:
         committed_before = commits_in_this_thread()

@@ -22,19 +22,18 @@ from pimms_tui.db import migrate
 from pimms_tui.db.engine import SQLITE_BUSY_TIMEOUT_MS, Database
 from pimms_tui.db.models import Motif, Office, Register, Thematique
 from pimms_tui.domain.messages import N_
+from pimms_tui.errors import PimmsError
 
 BACKUP_PAGES_PER_STEP = 256  # pages copied between two yields to the desks' writers
 REGISTER_COUNT = 8
 CLOCK_TOLERANCE = timedelta(seconds=60)
 
 
-class MaintenanceError(Exception):
+class MaintenanceError(PimmsError):
     """A backup or restore cannot be done; ``message`` is a msgid, ``params`` its values."""
 
     def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message.format(**params))
-        self.message = message
-        self.params = params
+        super().__init__(message, params)
 
 
 def sqlite_path(url: str) -> Path:

@@ -17,6 +17,7 @@ from typing import Any
 import platformdirs
 
 from pimms_tui.domain.messages import N_
+from pimms_tui.errors import PimmsError
 
 APP_NAME = "pimms-tui"
 SUPPORTED_LANGUAGES = ("fr", "en")
@@ -34,13 +35,11 @@ FILE_KEYS = {
 }
 
 
-class SettingsError(ValueError):
+class SettingsError(PimmsError, ValueError):
     """The settings file or a setting's value is not usable; ``message`` is a msgid."""
 
     def __init__(self, message: str, **params: Any) -> None:
-        super().__init__(message.format(**params))
-        self.message = message
-        self.params = params
+        super().__init__(message, params)
 
 
 def data_dir() -> Path:

@@ -21,26 +21,16 @@ from pimms_tui.db.enums import AgeBand, Gender, Need, Priority, VisitSource
 from pimms_tui.domain.catalog import MotifInfo
 from pimms_tui.domain.queue import ArrivalRequest, Ticket
 from pimms_tui.domain.visitors import VisitorMatch
-from pimms_tui.i18n import N_, _, format_date, label
+from pimms_tui.i18n import N_, _, label
 from pimms_tui.labels import AGE_BAND_LABELS, GENDER_LABELS, NEED_LABELS, PRIORITY_LABELS, word
 
 from .base import DeskScreen, save_through_outage
 from .bigtext import big_text
-from .literal import clean, literal
+from .literal import clean
+from .visitor_form import NewVisitorForm
+from .visitor_form import match_label as match_label  # still imported from here by search
 
 SEARCH_DELAY_SECONDS = 0.12
-
-
-def match_label(match: VisitorMatch) -> Text:
-    """One search result: name, birth year, commune, last visit — and nothing more."""
-    name = " ".join(p for p in (match.first_name, match.last_name) if p)
-    details = [str(match.birth_year) if match.birth_year else ""]
-    details.append(clean(match.commune, 30))
-    if match.last_visit_on:
-        details.append(_("last visit {day}").format(day=format_date(match.last_visit_on)))
-    text = literal(name, 40, style="bold")
-    text.append("  " + " · ".join(d for d in details if d), style="dim")
-    return text
 
 
 class ArrivalScreen(DeskScreen):
@@ -211,7 +201,6 @@ class ArrivalScreen(DeskScreen):
 
     def action_new_visitor(self) -> None:
         """Open a named file (with consent), then continue the arrival with it."""
-        from .visitor_form import NewVisitorForm
 
         def created(match: VisitorMatch | None) -> None:
             if match is not None:

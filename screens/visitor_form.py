@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,10 +20,22 @@ from textual.widgets.option_list import Option
 
 from pimms_tui.domain.consent import KEEP_FILE_TEXT_EN, KEEP_FILE_TEXT_FR
 from pimms_tui.domain.visitors import NewVisitor, VisitorMatch, check_new_visitor, create_visitor
-from pimms_tui.i18n import N_, _, active_language
+from pimms_tui.i18n import N_, _, active_language, format_date
 
-from .arrival import match_label
+from .literal import clean, literal
 from .orientation import FormModal
+
+
+def match_label(match: VisitorMatch) -> Text:
+    """One search result: name, birth year, commune, last visit — and nothing more."""
+    name = " ".join(p for p in (match.first_name, match.last_name) if p)
+    details = [str(match.birth_year) if match.birth_year else ""]
+    details.append(clean(match.commune, 30))
+    if match.last_visit_on:
+        details.append(_("last visit {day}").format(day=format_date(match.last_visit_on)))
+    text = literal(name, 40, style="bold")
+    text.append("  " + " · ".join(d for d in details if d), style="dim")
+    return text
 
 
 @dataclass(frozen=True)

@@ -19,16 +19,15 @@ from pimms_tui.domain.clock import Clock, SystemClock
 from pimms_tui.domain.messages import N_
 from pimms_tui.domain.offices import ensure_desk, find_office
 from pimms_tui.domain.setup import prepare_database
+from pimms_tui.errors import PimmsError
 from pimms_tui.settings import Settings
 
 
-class StartupError(Exception):
+class StartupError(PimmsError):
     """The application cannot start; ``message`` is a msgid, one line for the user."""
 
     def __init__(self, message: str, **params: Any) -> None:
-        super().__init__(message.format(**params))
-        self.message = message
-        self.params = params
+        super().__init__(message, params)
 
 
 def open_database(settings: Settings, *, always_seed: bool = False) -> Database:

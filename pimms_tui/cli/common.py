@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any, NoReturn
 
 from pimms_tui.application import StartupError, UseCases, open_desk
+from pimms_tui.errors import PimmsError
 from pimms_tui.i18n import N_, _
 from pimms_tui.settings import Settings
 
@@ -17,7 +18,7 @@ EXIT_FAILURE = 1
 EXIT_INTERRUPTED = 130
 
 
-class UsageError(Exception):
+class UsageError(PimmsError):
     """The command line is wrong; the text is already translated."""
 
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from pimms_tui.errors import PimmsError
 
-class DomainError(Exception):
+
+class DomainError(PimmsError):
     """A rule of the front desk refused an operation; ``message`` is a msgid to translate."""
 
     def __init__(self, message: str, **params: Any) -> None:
-        super().__init__(message.format(**params) if params else message)
-        self.message = message
-        self.params = params
+        super().__init__(message, params)
 
 
 class NotFound(DomainError):

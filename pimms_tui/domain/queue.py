@@ -40,10 +40,8 @@ with the day nor with the history.
 
 from __future__ import annotations
 
-import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -80,6 +78,7 @@ from pimms_tui.db.enums import (
     VisitSource,
     VisitStatus,
 )
+from pimms_tui.db.lock import WritersTurn
 from pimms_tui.db.models import (
     Appointment,
     Desk,
@@ -92,9 +91,6 @@ from pimms_tui.db.models import (
     Visitor,
 )
 from pimms_tui.db.types import UTCDateTime
-
-if sys.platform != "win32":
-    import fcntl
 
 from .access import Permission, require
 from .actors import Actor
@@ -708,7 +704,7 @@ class QueueService:
         self._clock = clock
         self._office = office
         self._revision_query = select(Office.queue_revision).where(Office.id == office.id)
-        self._turn_file = _turn_file(database)
+        self._turn = WritersTurn(database, "queue")
         self._floors: tuple[date, int] | None = None  # the day, and its floor (_floor)
 
     @property
@@ -1051,36 +1047,11 @@ class QueueService:
         The lock is the queue revision's bump (rolled back with the rest if ``work`` fails).
         Every queue write takes its locks in one order, office then visit, so desks never
         deadlock on PostgreSQL, and calls are serialised per office (the streak stays exact).
-        On SQLite, queue writers first wait for their turn (:meth:`_turn`).
+        On an SQLite file, queue writers first wait for their turn (:class:`WritersTurn`).
         """
-        with self._turn(), self._database.write() as session:
+        with self._turn.taken(), self._database.write() as session:
             bump_queue_revision(session, self._office.id)
             return work(session)
-
-    @contextmanager
-    def _turn(self) -> Iterator[None]:
-        """SQLite file: the queue writers' turn, an ``flock`` on a file next to the database.
-
-        SQLite's busy handler polls for the write lock with growing sleeps (1, 2, 5, 10… up
-        to 100 ms between tries) and no order: when many desks call at once, some wait tens
-        or hundreds of milliseconds for a lock that was free most of that time. A blocking
-        ``flock`` wakes a waiter as soon as the holder is done; SQLite's ``BEGIN IMMEDIATE``
-        then finds its lock free (unless a writer outside the queue holds it: it waits as
-        before). The turn is released when the transaction ended, or when its process dies.
-        PostgreSQL needs none: its row-lock waiters are woken in turn. Without ``fcntl``
-        (Windows) or where the file cannot be opened, SQLite's lock alone is used.
-        """
-        if self._turn_file is None or sys.platform == "win32":
-            yield
-            return
-        with ExitStack() as turn:
-            try:
-                handle = turn.enter_context(open(self._turn_file, "ab"))
-            except OSError:
-                self._turn_file = None
-            else:
-                fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
-            yield
 
     def _change(
         self,
@@ -1207,14 +1178,6 @@ class QueueService:
         if row.status == VisitStatus.WAITING:
             position = self._position(session, visit_id, now, viewer)
         return _entry(row, now, position)
-
-
-def _turn_file(database: Database) -> str | None:
-    """The lock file of the queue writers' turn: beside an SQLite file, else none."""
-    path = database.engine.url.database
-    if not database.is_sqlite or path in (None, "", ":memory:") or path.startswith("file:"):
-        return None
-    return f"{path}-queue-lock"
 
 
 class _NobodyWaits(Exception):

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pimms_tui.domain.messages import N_
+from pimms_tui.errors import PimmsError
 
 NIR_MESSAGE = N_(
     "Never store a social security number (NIR) in a note: CNIL guidance for mediators."
@@ -45,16 +46,14 @@ class SensitiveFinding:
     message: str
 
 
-class SensitiveDataError(ValueError):
+class SensitiveDataError(PimmsError, ValueError):
     """Raised when a free text holds data that must never be stored."""
 
     def __init__(self, findings: list[SensitiveFinding]) -> None:
         """Keep the findings; the English message lists the distinct reasons."""
         self.findings = findings
-        self.message = REFUSED_MESSAGE
         reasons = list(dict.fromkeys(finding.message for finding in findings))
-        self.params = {"reasons": " ".join(reasons)}
-        super().__init__(self.message.format(**self.params))
+        super().__init__(REFUSED_MESSAGE, {"reasons": " ".join(reasons)})
 
 
 # --- Numbers -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import re
 import phonenumbers
 
 from pimms_tui.domain.messages import N_
+from pimms_tui.errors import PimmsError
 
 PHONE_INVALID = N_(
     "This phone number is not valid: check the digits, or start a foreign number with its + prefix."
@@ -28,15 +29,12 @@ _EMAIL = re.compile(
 )
 
 
-class FieldError(ValueError):
+class FieldError(PimmsError, ValueError):
     """A value refused for one field, with an English msgid and its format parameters."""
 
     def __init__(self, field: str, message: str, params: dict[str, str] | None = None) -> None:
         """Keep the field name, msgid and parameters; str() gives the English text."""
-        self.field = field
-        self.message = message
-        self.params = dict(params or {})
-        super().__init__(message.format(**self.params))
+        super().__init__(message, params, field=field)
 
 
 def normalise_phone(raw: str, default_region: str = "FR") -> str:
