@@ -16,8 +16,8 @@ from typing import Any
 
 import platformdirs
 
-from pimms_tui.domain.messages import N_
 from pimms_tui.errors import PimmsError
+from pimms_tui.i18n import N_
 
 APP_NAME = "pimms-tui"
 SUPPORTED_LANGUAGES = ("fr", "en")
