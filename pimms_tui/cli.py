@@ -582,7 +582,7 @@ def _add_export_commands(commands: Any) -> None:
         help=_("external report: hide counts of fewer than --threshold people"),
     )
     stats.add_argument(
-        "--threshold", type=int, default=3, metavar="N", help=_("masking threshold (default 3)")
+        "--threshold", type=int, default=None, metavar="N", help=_("masking threshold (default 3)")
     )
     stats.add_argument(
         "--wait-target",
@@ -606,46 +606,28 @@ def _iso_day(text: str) -> Any:
 
 def _export_stats(args: argparse.Namespace, settings: Settings) -> int:
     """``pimms export stats``: write the figures and the anonymised detail of a period."""
+    from pimms_tui.application.stats import default_export_path
     from pimms_tui.domain.errors import DomainError
-    from pimms_tui.domain.stats import StatsQuery
-    from pimms_tui.stats_export import default_export_path, export_stats
+    from pimms_tui.domain.stats import DEFAULT_MASK_THRESHOLD
 
-    if args.threshold < 1:
+    threshold = DEFAULT_MASK_THRESHOLD if args.threshold is None else args.threshold
+    if threshold < 1:
         raise UsageError(_("The threshold must be at least 1."))
     services = UseCases(*open_desk(settings))
     try:
         if services.session.office is None:
             return _fail(_("There is no office in this database yet."), EXIT_FAILURE)
         actor = command_line_actor(services.office)
-        service = services.stats
+        stats = services.stats
         try:
-            offices = service.offices(actor)
-            by_code = {code: office_id for office_id, code, _name in offices}
-            if args.all_offices:
-                office_ids = tuple(office_id for office_id, _code, _name in offices)
-            elif args.export_offices:
-                unknown = [code for code in args.export_offices if code not in by_code]
-                if unknown:
-                    return _fail(
-                        _("There is no office with code {code}.").format(code=unknown[0]),
-                        EXIT_FAILURE,
-                    )
-                office_ids = tuple(dict.fromkeys(by_code[c] for c in args.export_offices))
-            else:
-                office_ids = (services.office.id,)
-            target = args.wait_target
-            if target is None:
-                target = service.wait_target(office_ids[0])
-            partners = None
-            if args.partner:
-                partners = service.partner_ids(actor, office_ids, args.partner)
-            query = StatsQuery(
-                start=args.start,
-                end=args.end,
-                office_ids=office_ids,
-                wait_target_minutes=target,
-                partner_ids=partners,
-                today=services.today(),
+            query = stats.query(
+                actor,
+                args.start,
+                args.end,
+                office_codes=args.export_offices or (),
+                all_offices=args.all_offices,
+                partner=args.partner,
+                wait_target=args.wait_target,
             )
             path = (
                 Path(args.output)
@@ -654,13 +636,12 @@ def _export_stats(args: argparse.Namespace, settings: Settings) -> int:
                     services.container.documents_dir, query, args.file_format, args.partner
                 )
             )
-            written = export_stats(
-                service,
+            written = stats.export(
                 actor,
                 query,
                 path=path,
                 file_format=args.file_format,
-                mask_below=args.threshold if args.mask else None,
+                mask_below=threshold if args.mask else None,
             )
         except DomainError as error:
             return _fail(translate(error.message, error.params), EXIT_FAILURE)
