@@ -182,13 +182,12 @@ class StatsScreen(WorklistScreen):
     ) -> None:
         """Write an export off the UI thread; the files written are said in the status line."""
         self.say(_("Writing the export…"))
-        service = self.service
-        folder = self.container.documents_dir
+        service, container = self.service, self.container
         mask_below = DEFAULT_MASK_THRESHOLD if self.mask else None
 
         def write() -> list[Path]:
             shown = query if partner is None else service.partner_query(actor, query, partner)
-            path = default_export_path(folder, shown, file_format, partner)
+            path = default_export_path(container.documents_dir, shown, file_format, partner)
             return service.export(
                 actor, shown, path=path, file_format=file_format, mask_below=mask_below
             )

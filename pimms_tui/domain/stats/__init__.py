@@ -13,7 +13,7 @@ database — only counts (the number of distinct named visitors is counted by th
 """
 
 from .detail import demand_rows
-from .durations import durations, percentile
+from .durations import durations_of, percentile
 from .figures import (
     DEFAULT_WAIT_TARGET_MINUTES,
     NO_PARTNER,
@@ -47,7 +47,7 @@ __all__ = [
     "StatsQuery",
     "Tally",
     "demand_rows",
-    "durations",
+    "durations_of",
     "is_masked",
     "list_offices",
     "list_partners",

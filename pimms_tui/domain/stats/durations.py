@@ -35,7 +35,7 @@ def percentile(histogram: Sequence[tuple[int, int]], fraction: float) -> float |
     return low + weight * (value_at(low_rank + 1) - low)
 
 
-def durations(histogram: Sequence[tuple[int, int]], target_seconds: int | None) -> Durations:
+def durations_of(histogram: Sequence[tuple[int, int]], target_seconds: int | None) -> Durations:
     """Mean, median and 90th percentile in minutes from a histogram of whole seconds."""
     ordered = sorted(histogram)
     count = sum(n for _, n in ordered)

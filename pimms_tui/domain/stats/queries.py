@@ -50,7 +50,7 @@ from pimms_tui.db.models import Office, Visit
 from ..errors import NotFound
 from ..messages import N_
 from .breakdowns import Breakdowns
-from .durations import durations
+from .durations import durations_of
 from .figures import DayWait, Durations, Stats, StatsQuery
 from .sql import as_date, hour_bucket, in_period, rounded
 
@@ -209,6 +209,6 @@ class _Figures:
         waits = [(int(value), n) for kind, value, n in rows if kind == "w"]
         listens = [(int(value), n) for kind, value, n in rows if kind == "l"]
         target = self.query.wait_target_minutes * 60
-        return durations(waits, target), durations(listens, None)
+        return durations_of(waits, target), durations_of(listens, None)
 
     # Demands and relays
