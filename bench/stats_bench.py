@@ -29,11 +29,12 @@ from common import percentile, sqlite_url
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from pimms_tui.application.stats import StatsService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.demo import seed_demo
 from pimms_tui.domain.actors import Actor
-from pimms_tui.domain.stats import StatsQuery, StatsService
+from pimms_tui.domain.stats import StatsQuery
 
 NOW = datetime(2026, 12, 31, 16, 0, tzinfo=UTC)
 TARGET_DEMANDS = 2_000_000

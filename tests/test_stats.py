@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from pimms_tui.application.stats import StatsService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.domain.actors import Actor
@@ -17,10 +18,9 @@ from pimms_tui.domain.stats import (
     Period,
     Stats,
     StatsQuery,
-    StatsService,
-    _percentile,
     period_bounds,
 )
+from pimms_tui.domain.stats import percentile as _percentile
 from tests.statskit import DAY, EARLIER_DAY, EXPECTED, build_activity
 
 

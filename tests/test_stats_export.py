@@ -8,12 +8,14 @@ import pytest
 from openpyxl import load_workbook
 
 from pimms_tui import cli, i18n
+from pimms_tui.application.stats import StatsService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
+from pimms_tui.documents.stats_csv import csv_cell, read_csv
+from pimms_tui.documents.stats_summary import summary_lines
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.offices import OfficeInfo
-from pimms_tui.domain.stats import StatsQuery, StatsService
-from pimms_tui.stats_export import csv_cell, export_stats, read_csv, summary_lines
+from pimms_tui.domain.stats import StatsQuery
 from tests.statskit import DAY, EARLIER_DAY, NAMES, NOTES, build_activity
 
 SECRETS = (*NAMES, "Zorglub", "Plumeau", *NOTES)
@@ -46,9 +48,7 @@ def test_csv_french_matches_the_figures(
     service = StatsService(database)
     query = StatsQuery(start=DAY, end=DAY, office_ids=(office.id,))
     stats = service.figures(manager(office), query)
-    written = export_stats(
-        service, manager(office), query, path=tmp_path / "stats.csv", file_format="csv"
-    )
+    written = service.export(manager(office), query, path=tmp_path / "stats.csv", file_format="csv")
     detail, summary = written
     assert summary.name == "stats-summary.csv"
     raw = detail.read_bytes()
@@ -79,8 +79,8 @@ def test_csv_english_uses_commas(database: Database, office: OfficeInfo, tmp_pat
     i18n.activate("en")
     service = StatsService(database)
     query = StatsQuery(start=EARLIER_DAY, end=DAY, office_ids=(office.id,))
-    detail, summary = export_stats(
-        service, manager(office), query, path=tmp_path / "s.csv", file_format="csv"
+    detail, summary = service.export(
+        manager(office), query, path=tmp_path / "s.csv", file_format="csv"
     )
     raw = detail.read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf")
@@ -97,8 +97,8 @@ def test_xlsx_matches_the_figures(database: Database, office: OfficeInfo, tmp_pa
     service = StatsService(database)
     query = StatsQuery(start=DAY, end=DAY, office_ids=(office.id,))
     stats = service.figures(manager(office), query)
-    (path,) = export_stats(
-        service, manager(office), query, path=tmp_path / "stats.xlsx", file_format="xlsx"
+    (path,) = service.export(
+        manager(office), query, path=tmp_path / "stats.xlsx", file_format="xlsx"
     )
     workbook = load_workbook(path, read_only=True)
     assert workbook.sheetnames == ["Synthèse", "Demandes"]

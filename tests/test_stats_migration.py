@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from pimms_tui.application.stats import StatsService
 from pimms_tui.db import migrate
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
@@ -24,7 +25,7 @@ from pimms_tui.db.models import Demand, Office, Relay, Visit
 from pimms_tui.demo import seed_demo
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.offices import OfficeInfo
-from pimms_tui.domain.stats import Stats, StatsQuery, StatsService
+from pimms_tui.domain.stats import Stats, StatsQuery
 from tests.statskit import DAY, EARLIER_DAY, build_activity
 
 

@@ -7,10 +7,10 @@ from textual.widgets import Input, OptionList, Static
 
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
+from pimms_tui.documents.stats_csv import read_csv
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.settings import data_dir
-from pimms_tui.stats_export import read_csv
 from tests.statskit import build_activity
 from tests.uikit import build_app, settle
 

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from pimms_tui.application.container import Container
 from pimms_tui.application.session import DeskSession
+from pimms_tui.application.stats import StatsService
 from pimms_tui.db.enums import Role
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.agenda import AgendaService
@@ -49,7 +50,6 @@ from pimms_tui.domain.queue import QueueService
 from pimms_tui.domain.rights import RightsService
 from pimms_tui.domain.slips import SlipService
 from pimms_tui.domain.staff import AccessRules, StaffAccount, StaffService
-from pimms_tui.domain.stats import StatsService
 from pimms_tui.domain.visitor_file import VisitorFileService
 from pimms_tui.domain.visitors import VisitorService
 
@@ -197,7 +197,7 @@ class UseCases:
     @property
     def stats(self) -> StatsService:
         """Activity statistics (managers), over every office of the database."""
-        return StatsService(self.container.database)
+        return StatsService(self.container.database, self.container.clock, self.office)
 
     @property
     def rights(self) -> RightsService:

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from pimms_tui.application import UseCases, command_line_actor, open_desk
+from pimms_tui.application.stats import default_export_path
 from pimms_tui.domain.errors import DomainError
-from pimms_tui.domain.stats import StatsQuery
+from pimms_tui.domain.stats import DEFAULT_MASK_THRESHOLD
 from pimms_tui.i18n import _, translate
 from pimms_tui.settings import Settings
-from pimms_tui.stats_export import default_export_path, export_stats
 
 from .common import EXIT_FAILURE, UsageError, export_group, fail
 
@@ -63,7 +63,11 @@ def add_stats_commands(commands: Any) -> None:
         help=_("external report: hide counts of fewer than --threshold people"),
     )
     stats.add_argument(
-        "--threshold", type=int, default=3, metavar="N", help=_("masking threshold (default 3)")
+        "--threshold",
+        type=int,
+        default=DEFAULT_MASK_THRESHOLD,
+        metavar="N",
+        help=_("masking threshold (default: %(default)s)"),
     )
     stats.add_argument(
         "--wait-target",
@@ -92,35 +96,16 @@ def export_statistics(args: argparse.Namespace, settings: Settings) -> int:
         if services.session.office is None:
             return fail(_("There is no office in this database yet."), EXIT_FAILURE)
         actor = command_line_actor(services.office)
-        service = services.stats
+        stats = services.stats
         try:
-            offices = service.offices(actor)
-            by_code = {code: office_id for office_id, code, _name in offices}
-            if args.all_offices:
-                office_ids = tuple(office_id for office_id, _code, _name in offices)
-            elif args.export_offices:
-                unknown = [code for code in args.export_offices if code not in by_code]
-                if unknown:
-                    return fail(
-                        _("There is no office with code {code}.").format(code=unknown[0]),
-                        EXIT_FAILURE,
-                    )
-                office_ids = tuple(dict.fromkeys(by_code[c] for c in args.export_offices))
-            else:
-                office_ids = (services.office.id,)
-            target = args.wait_target
-            if target is None:
-                target = service.wait_target(office_ids[0])
-            partners = None
-            if args.partner:
-                partners = service.partner_ids(actor, office_ids, args.partner)
-            query = StatsQuery(
-                start=args.start,
-                end=args.end,
-                office_ids=office_ids,
-                wait_target_minutes=target,
-                partner_ids=partners,
-                today=services.today(),
+            query = stats.query(
+                actor,
+                args.start,
+                args.end,
+                office_codes=args.export_offices or (),
+                all_offices=args.all_offices,
+                partner=args.partner,
+                wait_target=args.wait_target,
             )
             path = (
                 Path(args.output)
@@ -129,8 +114,7 @@ def export_statistics(args: argparse.Namespace, settings: Settings) -> int:
                     services.container.documents_dir, query, args.file_format, args.partner
                 )
             )
-            written = export_stats(
-                service,
+            written = stats.export(
                 actor,
                 query,
                 path=path,

@@ -1,0 +1,1 @@
+"""Documents: figures and records rendered to files (plain data in, a private file out)."""
