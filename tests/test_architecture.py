@@ -16,15 +16,14 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = "pimms_tui"
+from .layout import PACKAGE, ROOT, installed_layout
+
 COMPOSITION_ROOT = "pimms_tui.app"
 MAX_LINES = 400
 SIZED_FOLDERS = ("pimms_tui", "screens", "db")
@@ -49,22 +48,6 @@ print(json.dumps({
 """
 
 LINT_IMPORTS = "from importlinter.cli import lint_imports_command; lint_imports_command()"
-
-
-def installed_layout(folder: Path) -> Path:
-    """Mirror the installed package with links, following pyproject's package folders."""
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    folders: dict[str, str] = pyproject["tool"]["setuptools"]["package-dir"]
-    for name, source in sorted(folders.items()):
-        if name != PACKAGE:
-            target = folder.joinpath(*name.split("."))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.symlink_to(ROOT / source)
-    for entry in (ROOT / folders[PACKAGE]).iterdir():
-        target = folder / PACKAGE / entry.name
-        if entry.name != "__pycache__" and not target.exists():
-            target.symlink_to(entry)
-    return folder
 
 
 @pytest.fixture(scope="module")

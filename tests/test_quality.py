@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from .layout import type_check
+
 ROOT = Path(__file__).resolve().parent.parent
-MAPPED = {"pimms_tui": ROOT / "pimms_tui", "screens": ROOT / "screens", "db": ROOT / "db"}
 
 
 def _run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -30,32 +31,9 @@ def test_ruff_lint_and_format() -> None:
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
 
-def installed_layout(folder: Path) -> Path:
-    """Mirror the installed package (pimms_tui with db/ and screens/ inside) with links."""
-    package = folder / "pimms_tui"
-    package.mkdir()
-    for entry in (ROOT / "pimms_tui").iterdir():
-        if entry.name != "__pycache__":
-            (package / entry.name).symlink_to(entry)
-    (package / "db").symlink_to(ROOT / "db")
-    (package / "screens").symlink_to(ROOT / "screens")
-    return package
-
-
 def test_mypy_strict(tmp_path: Path) -> None:
-    """mypy --strict passes on the package as installed."""
-    installed_layout(tmp_path)
-    result = _run(
-        sys.executable,
-        "-m",
-        "mypy",
-        "--config-file",
-        str(ROOT / "pyproject.toml"),
-        "--cache-dir",
-        str(tmp_path / ".mypy_cache"),
-        "pimms_tui",
-        cwd=tmp_path,
-    )
+    """mypy --strict passes on the package as installed (``python -m tests.layout``)."""
+    result = type_check(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
