@@ -11,7 +11,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from pimms_tui.application.container import Container
+from pimms_tui.application.rights import RightsService
 from pimms_tui.application.session import DeskSession
+from pimms_tui.application.slips import SlipService
 from pimms_tui.db.enums import Role
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.agenda import AgendaService
@@ -46,8 +48,6 @@ from pimms_tui.domain.offices import (
 )
 from pimms_tui.domain.orientation import OrientationService
 from pimms_tui.domain.queue import QueueService
-from pimms_tui.domain.rights import RightsService
-from pimms_tui.domain.slips import SlipService
 from pimms_tui.domain.staff import AccessRules, StaffAccount, StaffService
 from pimms_tui.domain.stats import StatsService
 from pimms_tui.domain.visitor_file import VisitorFileService
