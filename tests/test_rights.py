@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from pimms_tui.application.journal import file_accesses, read_journal
+from pimms_tui.application.office_settings import read_settings, update_settings
 from pimms_tui.application.rights import RightsService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import ConsentScope, RelayMode, RelayStatus, Role
@@ -32,8 +34,7 @@ from pimms_tui.domain.audit import Action
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.consent import KEEP_FILE_TEXT_HASH
 from pimms_tui.domain.errors import DomainError, PermissionDenied
-from pimms_tui.domain.journal import JournalFilter, file_accesses, read_journal
-from pimms_tui.domain.office_settings import read_settings, update_settings
+from pimms_tui.domain.journal import JournalFilter
 from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.domain.orientation import SHARE_CONSENT_TEXT_HASH, RelayInput
 from pimms_tui.domain.rights import months_before
