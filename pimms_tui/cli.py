@@ -447,7 +447,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 def _maintenance(args: argparse.Namespace, settings: Settings) -> int:
     """Backup, restore and check-up; their refusals are one translated line."""
-    from pimms_tui import maintenance
+    from pimms_tui.application import maintenance
 
     url = settings.resolved_database_url
     try:
