@@ -187,6 +187,8 @@ class StaffForm(FormModal):
             self.query_one("#staff-pin-again", Input).value = ""
             self.say(_("The two PINs differ: type it again."))
             return
+        # The form's own save path (forms.py): one save at a time, retried through an outage,
+        # a refusal shown in the form; the actor is read here, at the key press.
         staff, actor = self.use_cases.staff_accounts, self.actor
         if self.account is not None:
             staff_id = self.account.id
