@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import postgres_url, sqlite_url
 from sqlalchemy import select, update
 
+from pimms_tui.application.rights import RightsService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.db.models import Office
@@ -27,7 +28,6 @@ from pimms_tui.demo import seed_demo
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import office_info
-from pimms_tui.domain.rights import RightsService
 from pimms_tui.domain.setup import prepare_database
 
 

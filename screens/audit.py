@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -108,11 +108,15 @@ class JournalScreen(DeskScreen):
             self.load_people()
         self.load()
 
-    @work(thread=True, group="journal-people", exit_on_error=False)
     def load_people(self) -> None:
-        """The staff and desks, for the filters."""
-        people = self.use_cases.journal_people(self.actor)
-        self.app.call_from_thread(self.show_people, people)
+        """The staff and desks, for the filters, read off the UI thread."""
+        uses, actor = self.use_cases, self.actor
+        self.in_background(
+            lambda: uses.journal_people(actor),
+            self.show_people,
+            group="journal-people",
+            exclusive=False,
+        )
 
     def show_people(self, people: JournalPeople) -> None:
         """Fill the staff and desk filters."""
@@ -132,7 +136,7 @@ class JournalScreen(DeskScreen):
         desk = self.query_one("#filter-desk", Select).value
         visitor = self.query_one("#filter-visitor", Input).value.strip()
         zone = ZoneInfo(self.session.office.timezone if self.session.office else "UTC")
-        today = self.use_cases.now().astimezone(zone).date()
+        today = self.use_cases.today()
         bounds: list[datetime | None] = []
         for field, extra in (("#filter-since", 0), ("#filter-until", 1)):
             typed = self.query_one(field, Input).value.strip()
@@ -175,14 +179,16 @@ class JournalScreen(DeskScreen):
             self.say("")
             self.read_entries(where)
 
-    @work(thread=True, exclusive=True, group="journal", exit_on_error=False)
     def read_entries(self, where: JournalFilter) -> None:
-        """The entries, newest first."""
-        if self.visitor_id is not None:
-            entries = self.use_cases.file_accesses(self.visitor_id, self.actor)
-        else:
-            entries = self.use_cases.journal(self.actor, where)
-        self.app.call_from_thread(self.show_entries, entries)
+        """The entries, newest first; a newer read replaces one still running."""
+        uses, actor, visitor_id = self.use_cases, self.actor, self.visitor_id
+
+        def read() -> list[JournalEntry]:
+            if visitor_id is not None:
+                return uses.file_accesses(visitor_id, actor)
+            return uses.journal(actor, where)
+
+        self.in_background(read, self.show_entries, group="journal")
 
     def show_entries(self, entries: list[JournalEntry]) -> None:
         """Fill the list."""

@@ -70,6 +70,8 @@ class SettingsForm(FormModal):
             field: self.query_one(f"#{ident}", Input).value for field, ident in FIELDS
         }
         uses, actor = self.use_cases, self.actor
+        # The form's own save path (forms.py): a FieldError, which in_background's
+        # ``refused`` does not take, is shown at its field and the form stays open.
         self.save_in_worker(lambda: uses.update_office_settings(actor, changes))
 
     def saved(self, result: object) -> None:

@@ -6,13 +6,13 @@ accounts) gets the same screen without the office's name.
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Footer, Input, Label, Static
 
 from pimms_tui.domain.errors import DomainError
-from pimms_tui.domain.staff import check_pin
+from pimms_tui.domain.staff import StaffAccount, check_pin
 from pimms_tui.i18n import _, translate
 
 from .base import DeskScreen
@@ -96,14 +96,18 @@ class OfficeSetupScreen(DeskScreen):
         self._say("")
         self.create(office, self._value("#manager-name"), pin)
 
-    @work(thread=True, exclusive=True, group="setup", exit_on_error=False)
     def create(self, office: str, manager: str, pin: str) -> None:
         """Create the office (first run) and its manager off the UI thread, then sign in."""
-        if self.session.office is None:
-            self.use_cases.setup_office(office)
-        try:
-            account = self.use_cases.create_first_manager(manager, pin)
-        except DomainError as refused:
-            self.app.call_from_thread(self._say, translate(refused.message, refused.params))
-            return
-        self.app.call_from_thread(self.desk_app.enter_as, account)
+        uses, new_office = self.use_cases, self.session.office is None
+
+        def create_both() -> StaffAccount:
+            if new_office:
+                uses.setup_office(office)
+            return uses.create_first_manager(manager, pin)
+
+        self.in_background(
+            create_both,
+            self.desk_app.enter_as,
+            group="setup",
+            refused=lambda refusal: self._say(translate(refusal.message, refusal.params)),
+        )

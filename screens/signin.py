@@ -10,11 +10,10 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -34,8 +33,8 @@ def folded(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-@dataclass
-class AccountsLoaded(Message):
+@dataclass(frozen=True)
+class AccountsLoaded:
     """The accounts that can sign in, read off the UI thread."""
 
     accounts: list[StaffAccount]
@@ -86,13 +85,15 @@ class SignInScreen(DeskScreen):
             self.query_one("#signin-filter", Input).focus()
         self.load_accounts()
 
-    @work(thread=True, exclusive=True, group="signin-load", exit_on_error=False)
     def load_accounts(self) -> None:
         """The list of names, off the UI thread."""
         staff = self.use_cases.staff_accounts
-        self.post_message(AccountsLoaded(staff.for_sign_in(), staff.needs_first_manager()))
+        self.in_background(
+            lambda: AccountsLoaded(staff.for_sign_in(), staff.needs_first_manager()),
+            self.show_accounts,
+            group="signin-load",
+        )
 
-    @on(AccountsLoaded)
     def show_accounts(self, message: AccountsLoaded) -> None:
         """Fill the list; with no manager yet, the first-run form instead."""
         if message.needs_first_manager and self.locked_for is None:
@@ -180,23 +181,23 @@ class SignInScreen(DeskScreen):
             return
         self.check_pin(self.chosen.id, event.value)
 
-    @work(thread=True, exclusive=True, group="signin", exit_on_error=False)
     def check_pin(self, staff_id: int, pin: str) -> None:
-        """Sign in, or say why not, next to the PIN."""
-        try:
-            account = self.use_cases.sign_in(staff_id, pin)
-        except DomainError as refused:
-            self.app.call_from_thread(self._refused, translate(refused.message, refused.params))
-            return
-        self.app.call_from_thread(self._accepted, account)
+        """Sign in off the UI thread, or say why not, next to the PIN."""
+        uses = self.use_cases
+        self.in_background(
+            lambda: uses.sign_in(staff_id, pin),
+            self._accepted,
+            group="signin",
+            refused=self._refused,
+        )
 
     def _accepted(self, account: StaffAccount) -> None:
         # The screen may stay in a stack: no PIN is left in it.
         self.query_one("#signin-pin", Input).value = ""
         self.desk_app.enter_as(account)
 
-    def _refused(self, text: str) -> None:
-        self._say(text)
+    def _refused(self, refusal: DomainError) -> None:
+        self._say(translate(refusal.message, refusal.params))
         pin = self.query_one("#signin-pin", Input)
         pin.value = ""
         pin.focus()

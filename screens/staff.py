@@ -6,14 +6,12 @@ managers (the queue hides its key for the other roles).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Label, RadioButton, RadioSet, Static
 
 from pimms_tui.db.enums import Role
@@ -24,13 +22,6 @@ from pimms_tui.labels import ROLE_LABELS, word
 from .base import DeskScreen
 from .forms import FormModal
 from .literal import clean
-
-
-@dataclass
-class StaffLoaded(Message):
-    """The accounts, read off the UI thread."""
-
-    accounts: list[StaffAccount]
 
 
 class StaffScreen(DeskScreen):
@@ -66,18 +57,17 @@ class StaffScreen(DeskScreen):
         table.add_column(_("State"), key="state", width=30)
         self.load()
 
-    @work(thread=True, exclusive=True, group="staff-load", exit_on_error=False)
     def load(self) -> None:
-        """Read the accounts (refused by the domain for anyone but a manager)."""
-        self.post_message(StaffLoaded(self.use_cases.staff_accounts.all(self.actor)))
+        """Read the accounts off the UI thread (refused for anyone but a manager)."""
+        staff, actor = self.use_cases.staff_accounts, self.actor
+        self.in_background(lambda: staff.all(actor), self.show, group="staff-load")
 
-    @on(StaffLoaded)
-    def show(self, message: StaffLoaded) -> None:
+    def show(self, accounts: list[StaffAccount]) -> None:
         """Draw the table, keeping the cursor's row."""
         table = self.query_one("#staff-list", DataTable)
         row = table.cursor_row
         table.clear()
-        self.accounts = message.accounts
+        self.accounts = accounts
         now = self.use_cases.now()
         for account in self.accounts:
             if not account.active:
@@ -128,11 +118,15 @@ class StaffScreen(DeskScreen):
         if account is not None and account.active:
             self.deactivate(account.id)
 
-    @work(thread=True, exclusive=True, group="staff-change", exit_on_error=False)
     def deactivate(self, staff_id: int) -> None:
-        """Deactivate in a worker; refusals reach the app's handler as a notice."""
-        self.use_cases.staff_accounts.deactivate(staff_id, self.actor)
-        self.load()
+        """Deactivate off the UI thread, then read again; refusals reach the app's handler
+        as a notice."""
+        staff, actor = self.use_cases.staff_accounts, self.actor
+        self.in_background(
+            lambda: staff.deactivate(staff_id, actor),
+            lambda _account: self.load(),
+            group="staff-change",
+        )
 
     def action_back(self) -> None:
         """Back to the queue."""
@@ -193,6 +187,8 @@ class StaffForm(FormModal):
             self.query_one("#staff-pin-again", Input).value = ""
             self.say(_("The two PINs differ: type it again."))
             return
+        # The form's own save path (forms.py): one save at a time, retried through an outage,
+        # a refusal shown in the form; the actor is read here, at the key press.
         staff, actor = self.use_cases.staff_accounts, self.actor
         if self.account is not None:
             staff_id = self.account.id

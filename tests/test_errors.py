@@ -8,12 +8,12 @@ import pytest
 
 from pimms_tui import i18n
 from pimms_tui.application import StartupError
+from pimms_tui.application.maintenance import MaintenanceError
 from pimms_tui.cli import UsageError
 from pimms_tui.domain.errors import Conflict, DomainError
 from pimms_tui.domain.sensitive import REFUSED_MESSAGE, SensitiveDataError, SensitiveFinding
 from pimms_tui.domain.validation import FieldError
 from pimms_tui.errors import PimmsError
-from pimms_tui.maintenance import MaintenanceError
 from pimms_tui.screens.errors import refusal_field, refusal_text
 from pimms_tui.settings import SettingsError
 

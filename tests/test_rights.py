@@ -10,6 +10,9 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from pimms_tui.application.journal import file_accesses, read_journal
+from pimms_tui.application.office_settings import read_settings, update_settings
+from pimms_tui.application.rights import RightsService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import ConsentScope, RelayMode, RelayStatus, Role
 from pimms_tui.db.models import (
@@ -24,17 +27,17 @@ from pimms_tui.db.models import (
     Visitor,
     VisitorSearchToken,
 )
+from pimms_tui.documents.access_export import export_text
 from pimms_tui.domain import audit
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.audit import Action
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.consent import KEEP_FILE_TEXT_HASH
 from pimms_tui.domain.errors import DomainError, PermissionDenied
-from pimms_tui.domain.journal import JournalFilter, file_accesses, read_journal
-from pimms_tui.domain.office_settings import read_settings, update_settings
+from pimms_tui.domain.journal import JournalFilter
 from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.domain.orientation import SHARE_CONSENT_TEXT_HASH, RelayInput
-from pimms_tui.domain.rights import RightsService, export_text, months_before
+from pimms_tui.domain.rights import months_before
 from pimms_tui.domain.validation import FieldError
 from pimms_tui.domain.visitors import VisitorService
 
@@ -404,7 +407,7 @@ def test_settings_are_checked_and_audited(database: Database, desk: FileDesk) ->
 def test_purge_commits_batch_by_batch_each_journalled(
     database: Database, desk: FileDesk, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pimms_tui.domain import rights as rights_module
+    from pimms_tui.application import rights as rights_module
 
     people = [desk.visitor(f"Personne{n}", "Ancienne") for n in range(3)]
     clock.current = clock.now() + timedelta(days=800)

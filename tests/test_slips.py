@@ -8,17 +8,20 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from pimms_tui.application.slips import SlipService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import HelpLevel, RelayMode, Role, VisitStatus
 from pimms_tui.db.models import Motif, Office, Partner, Staff, Visit, Visitor
-from pimms_tui.domain import slips
+from pimms_tui.documents import pdf, slips
+from pimms_tui.documents.pdf import render_pdf, to_latin1
+from pimms_tui.documents.slips import SlipContent
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.appointments import AppointmentService, Slot
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.errors import DomainError, NotFound
 from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.domain.orientation import DemandInput, OrientationService, RelayInput
-from pimms_tui.domain.slips import SlipContent, SlipService, printable, render_pdf, to_latin1
+from pimms_tui.text import multiline as printable
 
 NOTE = "Facture contestée, voisin bruyant"
 REASON = "Demande d’échéancier urgente"
@@ -179,7 +182,7 @@ def test_any_name_prints_with_or_without_a_unicode_font(
     relay = world.relay(HARD_NAME)
     assert service.referral_slip(relay, tmp_path / "unicode").read_bytes().startswith(b"%PDF")
 
-    monkeypatch.setattr(slips, "find_unicode_font", lambda: None)
+    monkeypatch.setattr(pdf, "find_unicode_font", lambda: None)
     latin1 = service.referral_slip(relay, tmp_path / "latin1")
     assert latin1.read_bytes().startswith(b"%PDF")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from pimms_tui.application.staff import StaffService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.db.models import AuditEntry, Staff
@@ -19,7 +20,6 @@ from pimms_tui.domain.staff import (
     WRONG_PIN,
     AccessRules,
     SignInRefused,
-    StaffService,
     check_pin,
 )
 

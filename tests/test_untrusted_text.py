@@ -21,6 +21,8 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from pimms_tui.application.rights import RightsService
+from pimms_tui.application.slips import SlipService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import HelpLevel, Role
 from pimms_tui.db.models import Demand, Motif, Visit, Visitor
@@ -30,8 +32,6 @@ from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.errors import DomainError
 from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.domain.orientation import DemandInput, OrientationService
-from pimms_tui.domain.rights import RightsService
-from pimms_tui.domain.slips import SlipService, printable
 from pimms_tui.domain.validation import FieldError
 from pimms_tui.domain.visitors import NewVisitor, create_visitor
 from pimms_tui.screens.arrival import ArrivalScreen
@@ -40,6 +40,7 @@ from pimms_tui.screens.queue import QueueScreen
 from pimms_tui.screens.search import SearchScreen
 from pimms_tui.screens.visitor_file import VisitorFileScreen
 from pimms_tui.screens.visitor_form import NewVisitorForm
+from pimms_tui.text import multiline as printable
 
 from .uikit import add_mediator, build_app, screen_text, settle, table_text
 

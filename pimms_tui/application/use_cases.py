@@ -11,7 +11,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from pimms_tui.application.container import Container
+from pimms_tui.application.journal import file_accesses, journal_people, read_journal
+from pimms_tui.application.office_settings import read_settings, update_settings
+from pimms_tui.application.rights import RightsService
 from pimms_tui.application.session import DeskSession
+from pimms_tui.application.slips import SlipService
+from pimms_tui.application.staff import StaffService
 from pimms_tui.application.stats import StatsService
 from pimms_tui.db.enums import Role
 from pimms_tui.domain.actors import Actor
@@ -28,15 +33,8 @@ from pimms_tui.domain.catalog import (
     list_registers,
 )
 from pimms_tui.domain.followups import FollowUpService
-from pimms_tui.domain.journal import (
-    JournalEntry,
-    JournalFilter,
-    JournalPeople,
-    file_accesses,
-    journal_people,
-    read_journal,
-)
-from pimms_tui.domain.office_settings import OfficeSettings, read_settings, update_settings
+from pimms_tui.domain.journal import JournalEntry, JournalFilter, JournalPeople
+from pimms_tui.domain.office_settings import OfficeSettings
 from pimms_tui.domain.offices import (
     DeskInfo,
     OfficeInfo,
@@ -47,9 +45,7 @@ from pimms_tui.domain.offices import (
 )
 from pimms_tui.domain.orientation import OrientationService
 from pimms_tui.domain.queue import QueueService
-from pimms_tui.domain.rights import RightsService
-from pimms_tui.domain.slips import SlipService
-from pimms_tui.domain.staff import AccessRules, StaffAccount, StaffService
+from pimms_tui.domain.staff import AccessRules, StaffAccount
 from pimms_tui.domain.visitor_file import VisitorFileService
 from pimms_tui.domain.visitors import VisitorService
 

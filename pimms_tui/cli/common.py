@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any, NoReturn
 
+from pimms_tui import text
 from pimms_tui.application import StartupError, UseCases, open_desk
 from pimms_tui.errors import PimmsError
 from pimms_tui.i18n import N_, _
@@ -88,11 +89,11 @@ def translate_argparse(message: str, prog: str = "pimms") -> str:
         ),
         (r"the following arguments are required: (.*)", _("Missing: {value}. See {prog} --help.")),
     )
-    for pattern, text in patterns:
+    for pattern, sentence in patterns:
         match = re.search(pattern, message)
         if match:
             groups = match.groups()
-            return text.format(value=groups[0], value2=groups[-1], prog=prog)
+            return sentence.format(value=groups[0], value2=groups[-1], prog=prog)
     return _("Invalid command line: {detail}. See {prog} --help.").format(detail=message, prog=prog)
 
 
@@ -119,9 +120,5 @@ def open_office(settings: Settings) -> UseCases:
 
 def fail(message: str, code: int) -> int:
     """Print one line on stderr, whatever the message holds, and return the exit code."""
-    printable = "".join(char if char.isprintable() else " " for char in message)
-    line = " ".join(printable.split())
-    if len(line) > 500:
-        line = line[:499] + "…"
-    print(f"pimms: {line}", file=sys.stderr)
+    print(f"pimms: {text.one_line(message, 500)}", file=sys.stderr)
     return code

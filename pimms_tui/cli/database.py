@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pimms_tui import i18n, maintenance
-from pimms_tui.application import open_database
+from pimms_tui import i18n
+from pimms_tui.application import maintenance, open_database
 from pimms_tui.demo import seed_demo
 from pimms_tui.i18n import _, translate
 from pimms_tui.settings import Settings, data_dir
@@ -17,7 +17,7 @@ from .common import EXIT_FAILURE, fail
 
 
 def add_maintenance_commands(commands: Any) -> None:
-    """``pimms backup``, ``pimms restore`` and ``pimms doctor`` (pimms_tui.maintenance)."""
+    """``pimms backup``, ``pimms restore`` and ``pimms doctor`` (application.maintenance)."""
     backup = commands.add_parser("backup", help=_("copy the SQLite database, even while in use"))
     backup.add_argument("path", metavar=_("PATH"), help=_("file or folder to write the copy to"))
     restore = commands.add_parser("restore", help=_("put a backup back in place of the database"))

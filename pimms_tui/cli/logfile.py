@@ -6,12 +6,34 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from pimms_tui import text
 from pimms_tui.settings import data_dir
 
 LOG_FILE = "pimms.log"
 
 log = logging.getLogger("pimms")
+
+
+class SafeFormatter(logging.Formatter):
+    """One record, one line: text a visitor typed cannot forge a record or drive a terminal."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        """The record's line, hidden characters written as escapes."""
+        return text.escaped(super().formatMessage(record))
+
+    def formatException(self, ei: Any) -> str:
+        """The traceback, each line marked as belonging to the record above."""
+        return _indented(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        """The stack, marked the same way."""
+        return _indented(stack_info)
+
+
+def _indented(block: str) -> str:
+    return "\n".join("  | " + text.escaped(line) for line in block.splitlines())
 
 
 def log_path() -> Path:
@@ -38,7 +60,7 @@ class _LogFile(logging.FileHandler):
 def log_to_file() -> Iterator[None]:
     """Send the ``pimms`` loggers to the log file while the command runs."""
     handler = _LogFile(log_path(), encoding="utf-8", delay=True)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO)
     previous_level = log.level
     log.addHandler(handler)

@@ -1,8 +1,9 @@
-"""Reading the audit journal: the manager's filtered list, and who opened one file.
+"""Reading the audit journal: the filtered list of entries, and who and where it names.
 
-Only managers read it (``Permission.AUDIT``). Entries come newest first, with the names of
-the staff member and the desk joined in; the entries themselves hold ids, never a visitor's
-name, so nothing here needs erasing when a file is.
+Entries come newest first, with the names of the staff member and the desk joined in; the
+entries themselves hold ids, never a visitor's name, so nothing here needs erasing when a
+file is. Only managers read it: the use cases that check so are in
+:mod:`pimms_tui.application.journal`.
 """
 
 from __future__ import annotations
@@ -12,12 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from pimms_tui.db.engine import Database
 from pimms_tui.db.models import AuditEntry, Desk, Staff
-
-from .access import Permission, require
-from .actors import Actor
 
 JOURNAL_LIMIT = 500
 # What counts as an access to a visitor's file (the "who opened this file" list).
@@ -52,15 +50,10 @@ class JournalEntry:
     detail: dict[str, Any]
 
 
-def read_journal(
-    database: Database,
-    office_id: int,
-    actor: Actor,
-    where: JournalFilter = JournalFilter(),
-    limit: int = JOURNAL_LIMIT,
+def journal_entries(
+    session: Session, office_id: int, where: JournalFilter, limit: int = JOURNAL_LIMIT
 ) -> list[JournalEntry]:
-    """The office's journal, newest first, narrowed by ``where``; managers only."""
-    require(actor, Permission.AUDIT)
+    """The office's journal, newest first, narrowed by ``where``."""
     query = (
         select(AuditEntry, Staff.display_name, Desk.name)
         .outerjoin(Staff, Staff.id == AuditEntry.staff_id)
@@ -82,29 +75,21 @@ def read_journal(
     if where.until is not None:
         query = query.where(AuditEntry.at < where.until)
     query = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
-    with database.read() as session:
-        return [
-            JournalEntry(
-                id=entry.id,
-                at=entry.at,
-                action=entry.action,
-                staff_id=entry.staff_id,
-                staff_name=staff,
-                desk_id=entry.desk_id,
-                desk_name=desk,
-                entity=entry.entity,
-                entity_id=entry.entity_id,
-                detail=dict(entry.detail or {}),
-            )
-            for entry, staff, desk in session.execute(query)
-        ]
-
-
-def file_accesses(
-    database: Database, office_id: int, visitor_id: int, actor: Actor
-) -> list[JournalEntry]:
-    """Every journal entry about one visitor's file (openings, edits, exports…), newest first."""
-    return read_journal(database, office_id, actor, JournalFilter(visitor_id=visitor_id))
+    return [
+        JournalEntry(
+            id=entry.id,
+            at=entry.at,
+            action=entry.action,
+            staff_id=entry.staff_id,
+            staff_name=staff,
+            desk_id=entry.desk_id,
+            desk_name=desk,
+            entity=entry.entity,
+            entity_id=entry.entity_id,
+            detail=dict(entry.detail or {}),
+        )
+        for entry, staff, desk in session.execute(query)
+    ]
 
 
 @dataclass(frozen=True)
@@ -115,18 +100,16 @@ class JournalPeople:
     desks: tuple[tuple[int, str], ...]
 
 
-def journal_people(database: Database, office_id: int, actor: Actor) -> JournalPeople:
-    """Every staff member and desk of the office, by name (managers)."""
-    require(actor, Permission.AUDIT)
-    with database.read() as session:
-        staff = session.execute(
-            select(Staff.id, Staff.display_name)
-            .where(Staff.office_id == office_id)
-            .order_by(Staff.display_name)
-        ).all()
-        desks = session.execute(
-            select(Desk.id, Desk.name).where(Desk.office_id == office_id).order_by(Desk.name)
-        ).all()
+def office_people(session: Session, office_id: int) -> JournalPeople:
+    """Every staff member and desk of the office, by name."""
+    staff = session.execute(
+        select(Staff.id, Staff.display_name)
+        .where(Staff.office_id == office_id)
+        .order_by(Staff.display_name)
+    ).all()
+    desks = session.execute(
+        select(Desk.id, Desk.name).where(Desk.office_id == office_id).order_by(Desk.name)
+    ).all()
     return JournalPeople(
         staff=tuple((row[0], row[1]) for row in staff),
         desks=tuple((row[0], row[1]) for row in desks),

@@ -1,7 +1,8 @@
 """The office's settings a manager changes from the desk: retention periods, waiting target.
 
 Each value is checked (a whole number within bounds, FieldError named after the field) and
-every change is written to the journal with the old and the new value.
+every change is written to the journal with the old and the new value. The use cases
+(managers only, one unit of work) are in :mod:`pimms_tui.application.office_settings`.
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pimms_tui.db.engine import Database
+from sqlalchemy.orm import Session
+
 from pimms_tui.db.models import Office
 
 from . import audit
-from .access import Permission, require
 from .actors import Actor
 from .errors import NotFound
 from .messages import N_
@@ -41,25 +42,6 @@ class OfficeSettings:
     last_purge_at: datetime | None
 
 
-def _view(office: Office) -> OfficeSettings:
-    return OfficeSettings(
-        retention_months=office.retention_months,
-        relay_retention_months=office.relay_retention_months,
-        wait_target_minutes=office.wait_target_minutes,
-        last_purge_at=office.last_purge_at,
-    )
-
-
-def read_settings(database: Database, office_id: int, actor: Actor) -> OfficeSettings:
-    """The office's settings (managers only)."""
-    require(actor, Permission.SETTINGS)
-    with database.read() as session:
-        office = session.get(Office, office_id)
-        if office is None:
-            raise NotFound(OFFICE_UNKNOWN)
-        return _view(office)
-
-
 def check_setting(field: str, typed: str | int) -> int:
     """A typed value as a whole number within the field's bounds, else FieldError."""
     low, high = BOUNDS[field]
@@ -72,37 +54,46 @@ def check_setting(field: str, typed: str | int) -> int:
     return value
 
 
-def update_settings(
-    database: Database,
-    office_id: int,
-    actor: Actor,
-    changes: dict[str, str | int],
-    now: datetime,
+def settings_of(session: Session, office_id: int, *, lock: bool = False) -> Office:
+    """The office's row (locked for update when asked); NotFound otherwise."""
+    office = session.get(Office, office_id, with_for_update=lock or None)
+    if office is None:
+        raise NotFound(OFFICE_UNKNOWN)
+    return office
+
+
+def view(office: Office) -> OfficeSettings:
+    """What the settings screen shows of an office."""
+    return OfficeSettings(
+        retention_months=office.retention_months,
+        relay_retention_months=office.relay_retention_months,
+        wait_target_minutes=office.wait_target_minutes,
+        last_purge_at=office.last_purge_at,
+    )
+
+
+def apply_settings(
+    session: Session, office_id: int, actor: Actor, values: dict[str, int], now: datetime
 ) -> OfficeSettings:
-    """Check then apply the changes (every field checked before any write); audited."""
-    require(actor, Permission.SETTINGS)
-    values = {field: check_setting(field, typed) for field, typed in changes.items()}
-    with database.write() as session:
-        office = session.get(Office, office_id, with_for_update=True)
-        if office is None:
-            raise NotFound(OFFICE_UNKNOWN)
-        changed = {
-            field: [getattr(office, field), value]
-            for field, value in values.items()
-            if getattr(office, field) != value
-        }
-        for field, (_old, new) in changed.items():
-            setattr(office, field, new)
-        if changed:
-            audit.record(
-                session,
-                actor,
-                audit.Action.SETTINGS_CHANGED,
-                at=now,
-                entity="office",
-                entity_id=office_id,
-                office_id=office_id,
-                changes=changed,
-            )
-        session.flush()
-        return _view(office)
+    """Set the checked values on the office; journal the ones that changed (old and new)."""
+    office = settings_of(session, office_id, lock=True)
+    changed = {
+        field: [getattr(office, field), value]
+        for field, value in values.items()
+        if getattr(office, field) != value
+    }
+    for field, (_old, new) in changed.items():
+        setattr(office, field, new)
+    if changed:
+        audit.record(
+            session,
+            actor,
+            audit.Action.SETTINGS_CHANGED,
+            at=now,
+            entity="office",
+            entity_id=office_id,
+            office_id=office_id,
+            changes=changed,
+        )
+    session.flush()
+    return view(office)

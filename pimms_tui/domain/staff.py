@@ -2,7 +2,8 @@
 
 PINs are stored as Argon2id hashes (argon2-cffi, memory-hard); the plain PIN is never kept.
 Repeated failures lock the account for a while; every sign-in, failure and lock-out is
-written to the audit journal. Times come from the injected clock.
+written to the audit journal. The use cases (who may change what, the units of work, the
+clock) are in :mod:`pimms_tui.application.staff`.
 """
 
 from __future__ import annotations
@@ -17,15 +18,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.db.models import Staff
 
 from . import audit
-from .access import Permission, require
 from .actors import Actor
-from .clock import Clock
-from .errors import Conflict, DomainError, NotFound, PermissionDenied
+from .errors import Conflict, DomainError, NotFound
 from .messages import N_
 
 PIN_DIGITS = range(4, 9)
@@ -44,6 +42,7 @@ STILL_LOCKED = N_("This account is locked after too many wrong PINs: try again i
 INACTIVE = N_("This account is deactivated.")
 NOT_SELF = N_("You cannot deactivate your own account.")
 LAST_MANAGER = N_("The office needs at least one active manager.")
+OTHER_OFFICE = N_("This desk belongs to another office.")
 FIRST_MANAGER_EXISTS = N_("This office already has a manager: sign in instead.")
 
 
@@ -96,14 +95,16 @@ def hash_pin(pin: str, salt: bytes | None = None) -> str:
     return _hasher().hash(check_pin(pin), salt=salt)
 
 
-def _pin_matches(pin_hash: str, pin: str) -> bool:
+def pin_matches(pin_hash: str, pin: str) -> bool:
+    """Whether ``pin`` is the one hashed (a tenth of a second: outside any transaction)."""
     try:
         return _hasher().verify(pin_hash, pin)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def _clean_name(name: str) -> str:
+def clean_name(name: str) -> str:
+    """The name with its spaces folded; refused when empty or too long."""
     cleaned = " ".join(name.split())
     if not cleaned:
         raise DomainError(NAME_EMPTY)
@@ -118,7 +119,8 @@ def _aware(instant: datetime) -> datetime:
     return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
 
-def _account(row: Staff) -> StaffAccount:
+def account_of(row: Staff) -> StaffAccount:
+    """A staff row as the screens show it."""
     return StaffAccount(
         id=row.id,
         office_id=row.office_id,
@@ -130,209 +132,132 @@ def _account(row: Staff) -> StaffAccount:
     )
 
 
-def _minutes_left(until: datetime, now: datetime) -> int:
+def minutes_left(until: datetime, now: datetime) -> int:
+    """Whole minutes until ``until``, at least one."""
     return max(1, -(-int((until - now).total_seconds()) // 60))
 
 
-class StaffService:
-    """The staff accounts of one office."""
+# --- Statements (in the caller's unit of work) -------------------------------------------------
 
-    def __init__(
-        self, database: Database, clock: Clock, office_id: int, rules: AccessRules | None = None
-    ) -> None:
-        self.database = database
-        self.clock = clock
-        self.office_id = office_id
-        self.rules = rules or AccessRules()
 
-    # Reading ----------------------------------------------------------------------------
+def staff_row(session: Session, office_id: int, staff_id: int) -> Staff:
+    """One of the office's staff rows; NotFound otherwise."""
+    row = session.get(Staff, staff_id)
+    if row is None or row.office_id != office_id:
+        raise NotFound(STAFF_UNKNOWN)
+    return row
 
-    def for_sign_in(self) -> list[StaffAccount]:
-        """Active accounts that have a PIN, by name: the list a person picks their name in."""
-        with self.database.read() as session:
-            rows = session.scalars(
-                select(Staff)
-                .where(
-                    Staff.office_id == self.office_id,
-                    Staff.active.is_(True),
-                    Staff.pin_hash.is_not(None),
-                )
-                .order_by(Staff.display_name)
-            ).all()
-            return [_account(row) for row in rows]
 
-    def needs_first_manager(self) -> bool:
-        """Whether no active manager of the office can sign in yet (first run)."""
-        with self.database.read() as session:
-            return not self._manager_count(session)
+def sign_in_accounts(session: Session, office_id: int) -> list[StaffAccount]:
+    """Active accounts that have a PIN, by name: the list a person picks their name in."""
+    rows = session.scalars(
+        select(Staff)
+        .where(Staff.office_id == office_id, Staff.active.is_(True), Staff.pin_hash.is_not(None))
+        .order_by(Staff.display_name)
+    ).all()
+    return [account_of(row) for row in rows]
 
-    def all(self, actor: Actor) -> list[StaffAccount]:
-        """Every account of the office, active ones first (the staff screen)."""
-        self._require(actor)
-        with self.database.read() as session:
-            rows = session.scalars(
-                select(Staff)
-                .where(Staff.office_id == self.office_id)
-                .order_by(Staff.active.desc(), Staff.display_name)
-            ).all()
-            return [_account(row) for row in rows]
 
-    # Changing ---------------------------------------------------------------------------
+def all_accounts(session: Session, office_id: int) -> list[StaffAccount]:
+    """Every account of the office, active ones first."""
+    rows = session.scalars(
+        select(Staff)
+        .where(Staff.office_id == office_id)
+        .order_by(Staff.active.desc(), Staff.display_name)
+    ).all()
+    return [account_of(row) for row in rows]
 
-    def create_first_manager(self, name: str, pin: str) -> StaffAccount:
-        """The office's first manager, allowed only while no manager can sign in."""
-        pin_hash = hash_pin(pin)
-        with self.database.write() as session:
-            if self._manager_count(session):
-                raise PermissionDenied(FIRST_MANAGER_EXISTS)
-            return self._insert(session, _clean_name(name), Role.MANAGER, pin_hash)
 
-    def create(self, name: str, role: Role, pin: str, actor: Actor) -> StaffAccount:
-        """Add a staff member with a role and a first PIN (managers only)."""
-        self._require(actor)
-        cleaned, pin_hash = _clean_name(name), hash_pin(pin)
-        with self.database.write() as session:
-            return self._insert(session, cleaned, Role(role), pin_hash)
-
-    def set_pin(self, staff_id: int, pin: str, actor: Actor) -> StaffAccount:
-        """Set a new PIN (a manager for anyone, anyone for themself); clears a lock-out."""
-        if actor.staff_id != staff_id:
-            self._require(actor)
-        pin_hash = hash_pin(pin)
-        with self.database.write() as session:
-            row = self._row(session, staff_id)
-            row.pin_hash = pin_hash
-            row.failed_attempts = 0
-            row.locked_until = None
-            session.flush()
-            return _account(row)
-
-    def deactivate(self, staff_id: int, actor: Actor) -> StaffAccount:
-        """Close an account: it leaves the sign-in list; its past work keeps its name."""
-        self._require(actor)
-        if actor.staff_id == staff_id:
-            raise DomainError(NOT_SELF)
-        with self.database.write() as session:
-            row = self._row(session, staff_id)
-            row.active = False
-            session.flush()
-            if not self._manager_count(session):
-                raise DomainError(LAST_MANAGER)
-            return _account(row)
-
-    # Signing in -------------------------------------------------------------------------
-
-    def sign_in(self, staff_id: int, pin: str, desk_id: int | None = None) -> StaffAccount:
-        """Check the PIN; count failures, lock after too many; journal each outcome."""
-        now = self.clock.now()
-        with self.database.read() as session:
-            row = self._row(session, staff_id)
-            account, pin_hash = _account(row), row.pin_hash
-        if not account.active or pin_hash is None:
-            raise SignInRefused(INACTIVE)
-        who = Actor(office_id=self.office_id, desk_id=desk_id, staff_id=staff_id, role=account.role)
-        if account.locked_at(now):
-            assert account.locked_until is not None
-            raise SignInRefused(STILL_LOCKED, minutes=_minutes_left(account.locked_until, now))
-        # The hash is checked outside the write transaction: it takes a tenth of a second.
-        if _pin_matches(pin_hash, pin):
-            with self.database.write() as session:
-                values: dict[str, object] = {"failed_attempts": 0, "locked_until": None}
-                if _hasher().check_needs_rehash(pin_hash):
-                    values["pin_hash"] = _hasher().hash(pin)
-                session.execute(update(Staff).where(Staff.id == staff_id).values(**values))
-                audit.record(
-                    session, who, audit.Action.SIGN_IN, at=now, entity="staff", entity_id=staff_id
-                )
-            return account
-        with self.database.write() as session:
-            failures = session.scalar(
-                update(Staff)
-                .where(Staff.id == staff_id)
-                .values(failed_attempts=Staff.failed_attempts + 1)
-                .returning(Staff.failed_attempts)
+def manager_count(session: Session, office_id: int) -> int:
+    """How many active managers of the office can sign in."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Staff)
+            .where(
+                Staff.office_id == office_id,
+                Staff.role == Role.MANAGER.value,
+                Staff.active.is_(True),
+                Staff.pin_hash.is_not(None),
             )
-            failures = int(failures or 0)
-            audit.record(
-                session,
-                who,
-                audit.Action.SIGN_IN_FAILED,
-                at=now,
-                entity="staff",
-                entity_id=staff_id,
-                attempt=failures,
-            )
-            if failures >= self.rules.attempts:
-                until = now + timedelta(minutes=self.rules.lock_minutes)
-                session.execute(
-                    update(Staff)
-                    .where(Staff.id == staff_id)
-                    .values(failed_attempts=0, locked_until=until)
-                )
-                audit.record(
-                    session,
-                    who,
-                    audit.Action.LOCKED_OUT,
-                    at=now,
-                    entity="staff",
-                    entity_id=staff_id,
-                    until=until.isoformat(),
-                )
-                locked = True
-            else:
-                locked = False
-        if locked:
-            raise SignInRefused(NOW_LOCKED, minutes=_format_minutes(self.rules.lock_minutes))
-        raise SignInRefused(WRONG_PIN, left=self.rules.attempts - failures)
-
-    # Internals --------------------------------------------------------------------------
-
-    def _require(self, actor: Actor) -> None:
-        require(actor, Permission.STAFF)
-        if actor.office_id != self.office_id:
-            raise PermissionDenied(N_("This desk belongs to another office."))
-
-    def _row(self, session: Session, staff_id: int) -> Staff:
-        row = session.get(Staff, staff_id)
-        if row is None or row.office_id != self.office_id:
-            raise NotFound(STAFF_UNKNOWN)
-        return row
-
-    def _manager_count(self, session: Session) -> int:
-        return int(
-            session.scalar(
-                select(func.count())
-                .select_from(Staff)
-                .where(
-                    Staff.office_id == self.office_id,
-                    Staff.role == Role.MANAGER.value,
-                    Staff.active.is_(True),
-                    Staff.pin_hash.is_not(None),
-                )
-            )
-            or 0
         )
+        or 0
+    )
 
-    def _insert(self, session: Session, name: str, role: Role, pin_hash: str) -> StaffAccount:
-        taken = session.scalar(
-            select(Staff.id).where(Staff.office_id == self.office_id, Staff.display_name == name)
-        )
-        if taken is not None:
-            raise Conflict(NAME_TAKEN)
-        row = Staff(
-            office_id=self.office_id,
-            display_name=name,
-            role=role.value,
-            pin_hash=pin_hash,
-            active=True,
-            failed_attempts=0,
-        )
-        session.add(row)
-        try:
-            session.flush()
-        except IntegrityError as error:  # the same name added meanwhile at another desk
-            raise Conflict(NAME_TAKEN) from error
-        return _account(row)
+
+def insert_staff(
+    session: Session, office_id: int, name: str, role: Role, pin_hash: str
+) -> StaffAccount:
+    """Add an account; a name already taken in the office is a Conflict."""
+    taken = session.scalar(
+        select(Staff.id).where(Staff.office_id == office_id, Staff.display_name == name)
+    )
+    if taken is not None:
+        raise Conflict(NAME_TAKEN)
+    row = Staff(
+        office_id=office_id,
+        display_name=name,
+        role=role.value,
+        pin_hash=pin_hash,
+        active=True,
+        failed_attempts=0,
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError as error:  # the same name added meanwhile at another desk
+        raise Conflict(NAME_TAKEN) from error
+    return account_of(row)
+
+
+def record_sign_in(session: Session, who: Actor, pin_hash: str, pin: str, now: datetime) -> None:
+    """A PIN accepted: clear the failures, refresh an outdated hash, journal the sign-in."""
+    assert who.staff_id is not None
+    values: dict[str, object] = {"failed_attempts": 0, "locked_until": None}
+    if _hasher().check_needs_rehash(pin_hash):
+        values["pin_hash"] = _hasher().hash(pin)
+    session.execute(update(Staff).where(Staff.id == who.staff_id).values(**values))
+    audit.record(session, who, audit.Action.SIGN_IN, at=now, entity="staff", entity_id=who.staff_id)
+
+
+def record_failure(
+    session: Session, who: Actor, rules: AccessRules, now: datetime
+) -> SignInRefused:
+    """A wrong PIN: count it, lock the account after too many, journal both; the refusal."""
+    staff_id = who.staff_id
+    assert staff_id is not None
+    failures = session.scalar(
+        update(Staff)
+        .where(Staff.id == staff_id)
+        .values(failed_attempts=Staff.failed_attempts + 1)
+        .returning(Staff.failed_attempts)
+    )
+    failures = int(failures or 0)
+    audit.record(
+        session,
+        who,
+        audit.Action.SIGN_IN_FAILED,
+        at=now,
+        entity="staff",
+        entity_id=staff_id,
+        attempt=failures,
+    )
+    if failures < rules.attempts:
+        return SignInRefused(WRONG_PIN, left=rules.attempts - failures)
+    until = now + timedelta(minutes=rules.lock_minutes)
+    session.execute(
+        update(Staff).where(Staff.id == staff_id).values(failed_attempts=0, locked_until=until)
+    )
+    audit.record(
+        session,
+        who,
+        audit.Action.LOCKED_OUT,
+        at=now,
+        entity="staff",
+        entity_id=staff_id,
+        until=until.isoformat(),
+    )
+    return SignInRefused(NOW_LOCKED, minutes=_format_minutes(rules.lock_minutes))
 
 
 def _format_minutes(minutes: float) -> int | float:

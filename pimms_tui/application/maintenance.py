@@ -1,5 +1,7 @@
 """Keeping a database safe: an online backup of the SQLite file, its restore, and a check-up.
 
+Use cases of the command line on the database as a whole (every office at once).
+
 ``pimms backup``, ``pimms restore`` and ``pimms doctor`` call these; no Textual here. A backup
 uses SQLite's online backup API, so desks may keep writing while it runs: the copy is one
 consistent snapshot. PostgreSQL is backed up with ``pg_dump`` (see the README).
