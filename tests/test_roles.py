@@ -16,20 +16,21 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from pimms_tui.application.agenda import AgendaService
+from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import HelpLevel, Outcome, RelayStatus, Role
 from pimms_tui.db.models import Base, Staff
 from pimms_tui.domain import access
 from pimms_tui.domain.access import REFUSALS, Permission, allows
 from pimms_tui.domain.actors import Actor
-from pimms_tui.domain.agenda import AgendaService
 from pimms_tui.domain.appointments import AppointmentService, Slot
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.errors import PermissionDenied
 from pimms_tui.domain.followups import FollowUpService
 from pimms_tui.domain.offices import OfficeInfo, ensure_desk
 from pimms_tui.domain.orientation import DemandInput, OrientationService
-from pimms_tui.domain.queue import ArrivalRequest, QueueService
+from pimms_tui.domain.queue import ArrivalRequest
 from pimms_tui.domain.reference import DEFAULT_REGISTER
 from pimms_tui.domain.staff import StaffService
 from pimms_tui.domain.visitor_file import IdentityChanges, VisitorFileService

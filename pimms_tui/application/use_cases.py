@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from pimms_tui.application.agenda import AgendaService
 from pimms_tui.application.container import Container
+from pimms_tui.application.queue import QueueService
 from pimms_tui.application.session import DeskSession
 from pimms_tui.db.enums import Role
 from pimms_tui.domain.actors import Actor
-from pimms_tui.domain.agenda import AgendaService
 from pimms_tui.domain.appointments import AppointmentService
 from pimms_tui.domain.catalog import (
     MotifInfo,
@@ -45,7 +46,6 @@ from pimms_tui.domain.offices import (
     set_public_screen,
 )
 from pimms_tui.domain.orientation import OrientationService
-from pimms_tui.domain.queue import QueueService
 from pimms_tui.domain.rights import RightsService
 from pimms_tui.domain.slips import SlipService
 from pimms_tui.domain.staff import AccessRules, StaffAccount, StaffService
