@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -67,10 +67,6 @@ class QueueService:
         """The office whose queue this is."""
         return self._office
 
-    def _today(self, now: datetime) -> date:
-        """The office's calendar day at ``now`` (the one clock, in the office's timezone)."""
-        return self._office.local_day(now)
-
     # Reading
 
     def revision(self) -> int:
@@ -87,7 +83,7 @@ class QueueService:
         then called and in-progress visits; then the day's closed visits, latest first.
         """
         now = self._clock.now()
-        day = self._today(now)
+        day = self._office.local_day(now)
         with self._database.read() as session:
             rows = today_rows(session, self._office.id, day)
             waiting = [candidate_of(r) for r in rows if r.status == VisitStatus.WAITING]
@@ -101,7 +97,7 @@ class QueueService:
         arriving for an appointment, which is then marked arrived)."""
         self._check_actor(actor)
         now = self._clock.now()
-        day = self._today(now)
+        day = self._office.local_day(now)
 
         def work(session: Session) -> tuple[int, str]:
             return record_arrival(session, self._office.id, request, actor, day=day, now=now)
@@ -123,7 +119,7 @@ class QueueService:
         """
         self._check_actor(actor)
         now = self._clock.now()
-        day = self._today(now)
+        day = self._office.local_day(now)
         params: dict[str, Any] = {
             "office": self._office.id,
             "on_day": day,
