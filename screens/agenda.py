@@ -20,10 +20,13 @@ from textual.widgets import DataTable, Footer, Header, Select, Static
 from pimms_tui.db.enums import AppointmentStatus
 from pimms_tui.domain.agenda import AgendaPerson, week_start
 from pimms_tui.domain.appointments import AppointmentView
+from pimms_tui.domain.errors import DomainError
+from pimms_tui.domain.queue import Ticket
 from pimms_tui.i18n import N_, _, format_date, format_duration, format_time, ngettext
 from pimms_tui.labels import APPOINTMENT_STATUS_LABELS, word
 
 from .booking import BookingForm
+from .errors import refusal_text
 from .literal import clean
 from .slots import person_from_key
 from .worklist import WorklistScreen, at_cursor, motif_text, visitor_name, with_whom
@@ -232,21 +235,33 @@ class AgendaScreen(WorklistScreen):
         appointment = self.selected()
         if appointment is None:
             return
-        agenda = self.use_cases.agenda
-        actor = self.actor
+        agenda, actor = self.use_cases.agenda, self.actor
+        self.say("")
+        self.in_background(
+            lambda: agenda.check_in(appointment.id, actor),
+            self.checked_in,
+            group="agenda-check-in",
+            exclusive=False,
+            saving=True,
+            refused=self.check_in_refused,
+        )
 
-        def job() -> str:
-            ticket = agenda.check_in(appointment.id, actor)
-            if ticket.position is not None:
-                text = _("Checked in: ticket {ticket}, number {position} in the queue.").format(
-                    ticket=ticket.ticket_code, position=ticket.position
-                )
-            else:
-                text = _("Checked in: ticket {ticket}.").format(ticket=ticket.ticket_code)
-            self.app.call_from_thread(self.app.notify, text, markup=False)
-            return text
+    def checked_in(self, ticket: Ticket) -> None:
+        """Say which ticket the person has (a notice, and the status line); read again."""
+        if ticket.position is not None:
+            text = _("Checked in: ticket {ticket}, number {position} in the queue.").format(
+                ticket=ticket.ticket_code, position=ticket.position
+            )
+        else:
+            text = _("Checked in: ticket {ticket}.").format(ticket=ticket.ticket_code)
+        self.app.notify(text, markup=False)
+        self.say(text)
+        self.refresh_lists()
 
-        self.act(job)
+    def check_in_refused(self, refusal: DomainError) -> None:
+        """Cancelled, already checked in, another day…: say why in the status line."""
+        self.say(refusal_text(refusal) or "", refused=True)
+        self.refresh_lists()
 
     def action_cancel_appointment(self) -> None:
         """Cancel the selected appointment (its time is free again)."""
