@@ -31,12 +31,13 @@ from pathlib import Path
 
 from common import TRACEBACK, Tmux, percentile, python_process, status_kib
 
+from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import SystemClock
 from pimms_tui.domain.offices import ensure_desk, find_office
-from pimms_tui.domain.queue import ArrivalRequest, QueueService
+from pimms_tui.domain.queue import ArrivalRequest
 
 CACHE = Path(tempfile.gettempdir()) / "pimms-bench-cache"
 OFFICE = "DEMO-1"

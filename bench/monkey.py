@@ -35,13 +35,14 @@ from textual.widgets import Static
 
 from pimms_tui.app import PimmsApp, make_app
 from pimms_tui.application import Container, DeskSession
+from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.db.models import Demand, Staff, TicketCounter, Visit, VisitEvent
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo, create_office, ensure_desk
-from pimms_tui.domain.queue import ArrivalRequest, QueueService
+from pimms_tui.domain.queue import ArrivalRequest
 from pimms_tui.domain.setup import prepare_database
 from pimms_tui.domain.staff import StaffAccount, hash_pin
 from pimms_tui.domain.visitors import NewVisitor, create_visitor

@@ -25,6 +25,7 @@ from day_load import bench_database  # bench/ is on the path when run as a scrip
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.db.models import Visit
@@ -32,7 +33,7 @@ from pimms_tui.db.resilience import run_until_saved
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import SystemClock
 from pimms_tui.domain.offices import create_office, ensure_desk
-from pimms_tui.domain.queue import ArrivalRequest, QueueService
+from pimms_tui.domain.queue import ArrivalRequest
 from pimms_tui.domain.setup import prepare_database
 
 ROOT = Path(__file__).resolve().parent.parent

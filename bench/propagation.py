@@ -30,12 +30,13 @@ from typing import Any
 
 from common import percentile, postgres_url, sqlite_url
 
+from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import SystemClock
 from pimms_tui.domain.offices import OfficeInfo, create_office, ensure_desk, find_office
-from pimms_tui.domain.queue import ArrivalRequest, QueueService
+from pimms_tui.domain.queue import ArrivalRequest
 from pimms_tui.domain.setup import prepare_database
 
 OFFICE_CODE = "PROPAG"

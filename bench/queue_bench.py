@@ -51,13 +51,14 @@ from common import postgres_url, sqlite_url
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
+from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Priority, Role, VisitStatus
 from pimms_tui.db.models import Desk, TicketCounter, Visit, VisitEvent
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import SystemClock
 from pimms_tui.domain.offices import OfficeInfo, create_office
-from pimms_tui.domain.queue import ArrivalRequest, QueueService, ticket_code
+from pimms_tui.domain.queue import ArrivalRequest, ticket_code
 from pimms_tui.domain.setup import prepare_database
 
 ARRIVALS_PER_DESK = 25

@@ -8,30 +8,28 @@ anonymous appointment), then a free slot. Refusals are written in the status lin
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, Label, OptionList, Select, Static
-from textual.widgets.option_list import Option
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Header, Select, Static
 
 from pimms_tui.db.enums import AppointmentStatus
 from pimms_tui.domain.agenda import AgendaPerson, week_start
-from pimms_tui.domain.appointments import AppointmentView, Slot
-from pimms_tui.domain.visitors import VisitorMatch, VisitorService
+from pimms_tui.domain.appointments import AppointmentView
+from pimms_tui.domain.errors import DomainError
+from pimms_tui.domain.queue import Ticket
 from pimms_tui.i18n import N_, _, format_date, format_duration, format_time, ngettext
 from pimms_tui.labels import APPOINTMENT_STATUS_LABELS, word
 
+from .booking import BookingForm
+from .errors import refusal_text
 from .literal import clean
-from .slots import SlotFinderForm, person_from_key
+from .slots import person_from_key
 from .worklist import WorklistScreen, at_cursor, motif_text, visitor_name, with_whom
-
-if TYPE_CHECKING:
-    pass
 
 # How each status looks in the agenda: what is still to come stands out, the rest fades.
 STATUS_STYLES = {
@@ -39,24 +37,6 @@ STATUS_STYLES = {
     AppointmentStatus.ARRIVED: "bold green",
     AppointmentStatus.CANCELLED: "dim strike",
 }
-
-
-class AgendaLoaded(Message):
-    """The appointments of the day or week shown, read in a worker."""
-
-    def __init__(self, start: date, week: bool, days: dict[date, list[AppointmentView]]) -> None:
-        super().__init__()
-        self.start = start
-        self.week = week
-        self.days = days
-
-
-class PeopleLoaded(Message):
-    """Who has an agenda, for the selector."""
-
-    def __init__(self, people: list[AgendaPerson]) -> None:
-        super().__init__()
-        self.people = people
 
 
 class AgendaScreen(WorklistScreen):
@@ -102,7 +82,7 @@ class AgendaScreen(WorklistScreen):
     def on_mount(self) -> None:
         """Today by default; the people for the selector; focus on the table."""
         self.sub_title = _("Agenda")
-        self.day = self._start_day or self.today()
+        self.day = self._start_day or self.use_cases.today()
         self.set_columns()
         self.query_one("#agenda", DataTable).focus()
         self.load_people()
@@ -111,22 +91,18 @@ class AgendaScreen(WorklistScreen):
         """Read the agenda each time the screen shows (others book and check in too)."""
         self.refresh_lists()
 
-    def today(self) -> date:
-        """The office's day now."""
-        return self.office.local_day(self.use_cases.now())
-
     # Loading ------------------------------------------------------------------------------
 
-    @work(thread=True, group="agenda-people", exit_on_error=False)
     def load_people(self) -> None:
         """Read who has an agenda off the UI thread."""
-        self.post_message(PeopleLoaded(self.use_cases.agenda.people()))
+        self.in_background(
+            self.use_cases.agenda.people, self.show_people, group="agenda-people", exclusive=False
+        )
 
-    @on(PeopleLoaded)
-    def show_people(self, message: PeopleLoaded) -> None:
+    def show_people(self, people: list[AgendaPerson]) -> None:
         """Fill the selector: mediators, then partner sessions."""
         self.query_one("#agenda-person", Select).set_options(
-            [(person_label(person), person.key) for person in message.people]
+            [(person_label(person), person.key) for person in people]
         )
 
     @on(Select.Changed, "#agenda-person")
@@ -143,28 +119,30 @@ class AgendaScreen(WorklistScreen):
         """The first day shown: the day, or the Monday of its week."""
         return week_start(self.day) if self.week_mode else self.day
 
-    @work(thread=True, exclusive=True, group="agenda-load", exit_on_error=False)
     def load_agenda(
         self, start: date, week: bool, staff_id: int | None, partner_id: int | None
     ) -> None:
-        """Read the appointments off the UI thread."""
+        """Read the appointments off the UI thread (a newer read replaces this one)."""
         agenda = self.use_cases.agenda
-        if week:
-            days = agenda.week(start, staff_id=staff_id, partner_id=partner_id)
-        else:
-            days = {start: agenda.day(start, staff_id=staff_id, partner_id=partner_id)}
-        self.post_message(AgendaLoaded(start, week, days))
 
-    @on(AgendaLoaded)
-    def show_agenda(self, message: AgendaLoaded) -> None:
+        def read() -> dict[date, list[AppointmentView]]:
+            if week:
+                return agenda.week(start, staff_id=staff_id, partner_id=partner_id)
+            return {start: agenda.day(start, staff_id=staff_id, partner_id=partner_id)}
+
+        self.in_background(
+            read, lambda days: self.show_agenda(start, week, days), group="agenda-load"
+        )
+
+    def show_agenda(self, start: date, week: bool, days: dict[date, list[AppointmentView]]) -> None:
         """Draw the appointments, keeping the cursor on the same one."""
-        if (message.start, message.week) != (self.shown_start(), self.week_mode):
+        if (start, week) != (self.shown_start(), self.week_mode):
             return  # the user moved on meanwhile; that read is on its way
         table = self.query_one("#agenda", DataTable)
         selected = self.selected()
         timezone = self.office.timezone
         table.clear()
-        self.rows = [(day, view) for day, views in message.days.items() for view in views]
+        self.rows = [(day, view) for day, views in days.items() for view in views]
         for day, view in self.rows:
             style = STATUS_STYLES.get(AppointmentStatus(view.status), "dim")
             cells: list[Any] = [Text(format_date(day, "EEE d MMM"))] if self.week_mode else []
@@ -188,7 +166,7 @@ class AgendaScreen(WorklistScreen):
             shown = _("Week of {day}").format(day=format_date(week_start(self.day), "long"))
         else:
             shown = format_date(self.day, "full")
-            if self.day == self.today():
+            if self.day == self.use_cases.today():
                 shown = _("{day} (today)").format(day=shown)
         arrows = _("←/→ week before/after") if self.week_mode else _("←/→ day before/after")
         return (
@@ -238,7 +216,7 @@ class AgendaScreen(WorklistScreen):
 
     def action_today(self) -> None:
         """Back to today."""
-        self.move_to(self.today())
+        self.move_to(self.use_cases.today())
 
     def action_toggle_week(self) -> None:
         """Switch between the day and its week."""
@@ -257,21 +235,33 @@ class AgendaScreen(WorklistScreen):
         appointment = self.selected()
         if appointment is None:
             return
-        agenda = self.use_cases.agenda
-        actor = self.actor
+        agenda, actor = self.use_cases.agenda, self.actor
+        self.say("")
+        self.in_background(
+            lambda: agenda.check_in(appointment.id, actor),
+            self.checked_in,
+            group="agenda-check-in",
+            exclusive=False,
+            saving=True,
+            refused=self.check_in_refused,
+        )
 
-        def job() -> str:
-            ticket = agenda.check_in(appointment.id, actor)
-            if ticket.position is not None:
-                text = _("Checked in: ticket {ticket}, number {position} in the queue.").format(
-                    ticket=ticket.ticket_code, position=ticket.position
-                )
-            else:
-                text = _("Checked in: ticket {ticket}.").format(ticket=ticket.ticket_code)
-            self.app.call_from_thread(self.app.notify, text, markup=False)
-            return text
+    def checked_in(self, ticket: Ticket) -> None:
+        """Say which ticket the person has (a notice, and the status line); read again."""
+        if ticket.position is not None:
+            text = _("Checked in: ticket {ticket}, number {position} in the queue.").format(
+                ticket=ticket.ticket_code, position=ticket.position
+            )
+        else:
+            text = _("Checked in: ticket {ticket}.").format(ticket=ticket.ticket_code)
+        self.app.notify(text, markup=False)
+        self.say(text)
+        self.refresh_lists()
 
-        self.act(job)
+    def check_in_refused(self, refusal: DomainError) -> None:
+        """Cancelled, already checked in, another day…: say why in the status line."""
+        self.say(refusal_text(refusal) or "", refused=True)
+        self.refresh_lists()
 
     def action_cancel_appointment(self) -> None:
         """Cancel the selected appointment (its time is free again)."""
@@ -305,7 +295,7 @@ class AgendaScreen(WorklistScreen):
     def action_book(self) -> None:
         """Book an appointment on the day shown (or later), with the person selected."""
         key = self.query_one("#agenda-person", Select).value
-        day = max(self.day, self.today())
+        day = max(self.day, self.use_cases.today())
         self.app.push_screen(BookingForm(day, key if isinstance(key, str) else None), self.booked)
 
     def booked(self, view: AppointmentView | None) -> None:
@@ -327,129 +317,3 @@ def person_label(person: AgendaPerson) -> str:
     if person.kind == "partner":
         return clean(_("Partner session: {name}").format(name=person.name), 60)
     return clean(person.name, 60)
-
-
-class BookingForm(SlotFinderForm):
-    """Book from the agenda: the visitor (or nobody: anonymous), whom, the reason, a slot."""
-
-    FIRST_FIELD = "#visitor-search"
-
-    def __init__(self, day: date, person_key: str | None = None) -> None:
-        super().__init__()
-        self.day = day
-        self.person_key = person_key
-        self.visitor: VisitorMatch | None = None
-        self.matches: list[VisitorMatch] = []
-
-    def compose(self) -> ComposeResult:
-        """Visitor search, whom, reason, day and its free slots."""
-        reason = (
-            Label(_("Reason (optional)")),
-            Select(self.motif_options(), prompt=_("no reason given"), id="motif"),
-        )
-        with VerticalScroll(id="booking", classes="dialog form"):
-            yield Static(_("Book an appointment"), classes="title")
-            yield Label(_("Visitor: name or phone (empty: anonymous)"))
-            yield Input(id="visitor-search", max_length=80)
-            yield OptionList(id="visitor-matches")
-            yield Static(self.visitor_line(), id="visitor-chosen")
-            yield from self.compose_slot_finder(self.day, whom=self.person_key, between=reason)
-            yield from self.compose_error()
-            yield Static(_("Enter on a slot: book · Esc: cancel"), classes="hint")
-
-    # The visitor ----------------------------------------------------------------------------
-
-    def visitor_line(self) -> Text:
-        """Whom the appointment is for, as chosen so far."""
-        who = (
-            visitor_name(self.visitor.first_name, self.visitor.last_name, 60)
-            if self.visitor is not None
-            else Text(_("anonymous"), style="italic")
-        )
-        return Text.assemble(_("For:") + " ", who)
-
-    @on(Input.Changed, "#visitor-search")
-    def search_changed(self, event: Input.Changed) -> None:
-        """Search as the name is typed; the choice is dropped when the text changes."""
-        self.visitor = None
-        self.query_one("#visitor-chosen", Static).update(self.visitor_line())
-        text = event.value.strip()
-        if text:
-            self.search_visitors(text)
-        else:
-            self.show_matches("", [])
-
-    @work(thread=True, exclusive=True, group="visitor-search", exit_on_error=False)
-    def search_visitors(self, text: str) -> None:
-        """Find visitors off the UI thread."""
-        office = self.session.office
-        assert office is not None
-        matches = VisitorService(self.container.database, office.id).search(text)
-        self.app.call_from_thread(self.show_matches, text, matches)
-
-    def show_matches(self, text: str, matches: list[VisitorMatch]) -> None:
-        """List the visitors found for the text still typed."""
-        if text != self.query_one("#visitor-search", Input).value.strip():
-            return
-        self.matches = matches
-        options = self.query_one("#visitor-matches", OptionList)
-        options.clear_options()
-        for index, match in enumerate(matches):
-            options.add_option(Option(match_label(match), id=str(index)))
-        if matches:
-            options.highlighted = 0
-        elif text:
-            self.say(_("Nobody found: check the spelling, or leave empty for anonymous."))
-            return
-        self.say("")
-
-    @on(Input.Submitted, "#visitor-search")
-    def search_submitted(self) -> None:
-        """Enter: to the list of matches, or on to the day when booking anonymously."""
-        if self.matches:
-            self.query_one("#visitor-matches", OptionList).focus()
-        elif not self.query_one("#visitor-search", Input).value.strip():
-            self.query_one("#day", Input).focus()
-
-    @on(OptionList.OptionSelected, "#visitor-matches")
-    def visitor_chosen(self, event: OptionList.OptionSelected) -> None:
-        """This is the visitor; on to the day."""
-        self.visitor = self.matches[int(str(event.option.id))]
-        self.query_one("#visitor-chosen", Static).update(self.visitor_line())
-        self.say("")
-        self.query_one("#day", Input).focus()
-
-    # The booking ----------------------------------------------------------------------------
-
-    def book(self, slot: Slot) -> None:
-        """Book for the chosen visitor, or anonymously when no name is typed."""
-        if self.visitor is None and self.query_one("#visitor-search", Input).value.strip():
-            self.say(_("Pick the visitor in the list, or clear the name for an anonymous one."))
-            self.query_one("#visitor-search", Input).focus()
-            return
-        motif = self.query_one("#motif", Select).value
-        visitor_id = self.visitor.id if self.visitor is not None else None
-        motif_id = motif if isinstance(motif, int) else None
-        uses, actor = self.use_cases, self.actor
-        self.save_in_worker(lambda: uses.appointments.book(visitor_id, slot, motif_id, actor))
-
-    def saved(self, result: Any) -> None:
-        """Close with the appointment booked: the agenda shows its day."""
-        self.dismiss(result)
-
-    def has_content(self) -> bool:
-        """A name typed or a reason chosen would be lost (the day is pre-filled)."""
-        return bool(self.query_one("#visitor-search", Input).value.strip()) or isinstance(
-            self.query_one("#motif", Select).value, int
-        )
-
-
-def match_label(match: VisitorMatch) -> Text:
-    """A visitor found: name, birth year and commune, enough to tell two people apart."""
-    text = visitor_name(match.first_name, match.last_name, 40)
-    extra = [str(match.birth_year)] if match.birth_year else []
-    if match.commune:
-        extra.append(clean(match.commune, 30))
-    if extra:
-        text.append("  · " + " · ".join(extra), style="dim")
-    return text

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, ClassVar
 
-from rich.text import Text
 from sqlalchemy.exc import DBAPIError
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,52 +13,21 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from pimms_tui.db.enums import Priority, VisitStatus
+from pimms_tui.db.enums import VisitStatus
 from pimms_tui.domain.access import REFUSALS, Permission
+from pimms_tui.domain.errors import DomainError
 from pimms_tui.domain.followups import FollowUpCounts
 from pimms_tui.domain.queue import QueueEntry
-from pimms_tui.i18n import N_, _, format_duration, label
-from pimms_tui.labels import NEED_LABELS, PRIORITY_LABELS, STATUS_LABELS
+from pimms_tui.i18n import N_, _
 
-from .base import DeskScreen, save_through_outage
-from .literal import clean, literal
+from .errors import refusal_text
+from .literal import clean
+from .queue_menu import HomeMenu
+from .queue_rows import queue_row, queue_summary
 
 MAX_BACKOFF_SECONDS = 5.0
-# Keys that only some roles see: action -> the permission it needs.
+# Follow-up counts move without the queue (time passes): read again this often.
 COUNTS_REFRESH_SECONDS = 60.0
-
-
-def display_name(entry: QueueEntry, public: bool) -> Text:
-    """The visitor's name, initials only on a public screen, "anonyme" when there is none."""
-    if entry.visitor_id is None or not (entry.first_name or entry.last_name):
-        return Text(_("anonymous"), style="italic")
-    if public:
-        initials = [initial(part) for part in (entry.first_name, entry.last_name) if part]
-        return Text(". ".join(i for i in initials if i) + "." if any(initials) else "?")
-    name = " ".join(part for part in (entry.first_name, entry.last_name) if part)
-    return literal(name, 40)
-
-
-def initial(part: str) -> str:
-    """The first letter of a name part, upper case ("" when it has none).
-
-    Brackets, escape codes or emoji before the first letter are skipped: a public screen
-    shows initials, never the start of something typed to look like markup.
-    """
-    return next((char.upper() for char in clean(part, 120) if char.isalpha()), "")
-
-
-def needs_text(entry: QueueEntry) -> str:
-    """Priority and needs in a few words."""
-    parts = (
-        [_(PRIORITY_LABELS[Priority(entry.priority)])] if entry.priority != Priority.NONE else []
-    )
-    for need in entry.needs:
-        text = _(NEED_LABELS.get(need, need))
-        if need == "interpreter" and entry.interpreter_language:
-            text = f"{text} ({clean(entry.interpreter_language, 20)})"
-        parts.append(text)
-    return ", ".join(parts)
 
 
 @dataclass
@@ -72,7 +39,7 @@ class QueueLoaded(Message):
     follow_ups: FollowUpCounts | None = None
 
 
-class QueueScreen(DeskScreen):
+class QueueScreen(HomeMenu):
     """The live queue of the day."""
 
     BINDINGS = [
@@ -152,6 +119,9 @@ class QueueScreen(DeskScreen):
         self._polling = True
         self.load_queue(force)
 
+    # A @work rather than ``in_background``: the poll must release its guard and back off on
+    # a failed read whatever the outcome (read, refused, database away), which the helper's
+    # answer and refusal callbacks do not cover (an outage goes to the app's handler only).
     @work(thread=True, group="poll", exit_on_error=False)
     def load_queue(self, force: bool) -> None:
         """Read the revision marker, and the whole queue only if it moved."""
@@ -196,51 +166,18 @@ class QueueScreen(DeskScreen):
         now = self.use_cases.now()
         public = self.public_screen
         for entry in self.entries:
-            table.add_row(*self.row(entry, now, public), key=str(entry.visit_id))
+            table.add_row(*queue_row(entry, now, public), key=str(entry.visit_id))
         if selected is not None:
             for index, entry in enumerate(self.entries):
                 if entry.visit_id == selected:
                     table.move_cursor(row=index)
                     if self._follow == selected:
                         self._follow = None
-        waiting = sum(1 for e in self.entries if e.status == VisitStatus.WAITING)
         desk = self.session.desk.name if self.session.desk else ""
         office = self.session.office.name if self.session.office else ""
-        summary = _("{office} — {desk} — {count} waiting").format(
-            office=clean(office), desk=clean(desk), count=waiting
-        )
-        if (
-            self.follow_ups is not None
-            and self.follow_ups.total
-            and self.role_allows(Permission.FOLLOW_UP)
-        ):
-            summary += "   " + _(
-                "To follow up: {relays} relays, {appointments} appointments to fill in (f)"
-            ).format(
-                relays=self.follow_ups.relays_due,
-                appointments=self.follow_ups.appointments_to_fill_in,
-            )
+        follow_ups = self.follow_ups if self.role_allows(Permission.FOLLOW_UP) else None
+        summary = queue_summary(self.entries, office, desk, follow_ups)
         self.query_one("#queue-summary", Static).update(summary)
-
-    def row(self, entry: QueueEntry, now: Any, public: bool) -> list[Any]:
-        """The cells of one visit."""
-        waited = (entry.called_at or now) - entry.arrived_at
-        finished = entry.status in (VisitStatus.DONE, VisitStatus.LEFT, VisitStatus.NO_SHOW)
-        motif = (
-            label(entry.motif_label_fr, entry.motif_label_en)
-            if entry.motif_label_fr and entry.motif_label_en
-            else ""
-        )
-        style = "dim" if finished else ("bold" if entry.status == VisitStatus.CALLED else "")
-        return [
-            Text(entry.ticket_code, style=f"bold {style}".strip()),
-            display_name(entry, public),
-            Text("" if finished else format_duration(max(waited, timedelta(0)))),
-            literal(motif, 30),
-            Text(needs_text(entry)),
-            Text(_(STATUS_LABELS[VisitStatus(entry.status)]), style=style),
-            literal(entry.desk_name or "", 20),
-        ]
 
     @property
     def public_screen(self) -> bool:
@@ -265,61 +202,11 @@ class QueueScreen(DeskScreen):
         """Hide or show names (public-facing screen); the desk remembers the choice."""
         self.toggle_class("-public")
         self.render_queue()
-        self.remember_public_screen(self.public_screen)
-
-    @work(thread=True, group="desk-setting", exit_on_error=False)
-    def remember_public_screen(self, public: bool) -> None:
-        """Store the choice for this desk off the UI thread."""
         if self.session.desk is not None:
-            self.use_cases.set_public_screen(public)
-
-    def action_followups(self) -> None:
-        """Relays and appointments to follow up."""
-        from .followups import FollowUpsScreen
-
-        self.app.push_screen(FollowUpsScreen())
-
-    def action_staff(self) -> None:
-        """The office's staff accounts (managers)."""
-        from .staff import StaffScreen
-
-        self.app.push_screen(StaffScreen())
-
-    def action_statistics(self) -> None:
-        """The manager's statistics screen."""
-        from .stats import StatsScreen
-
-        self.app.push_screen(StatsScreen())
-
-    def action_journal(self) -> None:
-        """The audit journal (managers)."""
-        from .audit import JournalScreen
-
-        self.app.push_screen(JournalScreen())
-
-    def action_settings(self) -> None:
-        """The office's settings (managers), read off the UI thread."""
-        self.open_settings()
-
-    @work(thread=True, group="settings", exit_on_error=False)
-    def open_settings(self) -> None:
-        """Read the settings, then show the form."""
-        from .settings import SettingsForm
-
-        current = self.use_cases.office_settings(self.actor)
-        self.app.call_from_thread(self.app.push_screen, SettingsForm(current))
-
-    def action_agenda(self) -> None:
-        """The agenda: day and week, check-in, booking."""
-        from .agenda import AgendaScreen
-
-        self.app.push_screen(AgendaScreen())
-
-    def action_arrival(self) -> None:
-        """Open the arrival form."""
-        from .arrival import ArrivalScreen
-
-        self.app.push_screen(ArrivalScreen())
+            uses, public = self.use_cases, self.public_screen
+            self.in_background(
+                lambda: uses.set_public_screen(public), group="desk-setting", exclusive=False
+            )
 
     def action_call_next(self) -> None:
         """Call the next visitor to this desk."""
@@ -406,42 +293,58 @@ class QueueScreen(DeskScreen):
         if self.desk_app.waiting_saves:
             self.notify(_("Saving: waiting for the database. What you typed is kept."))
             return
-        self._run_queue_action(action, *args)
+        queue, actor = self.use_cases.queue, self.actor
+        if action == "call_next":
+            self.in_background(
+                lambda: queue.call_next(actor),
+                lambda entry: self._called(entry, actor.desk_name),
+                **self._queue_action,
+            )
+        elif action == "transfer":
+            visit_id, desk, staff = args
+            self.in_background(
+                lambda: queue.transfer(visit_id, desk or None, staff or None, actor),
+                lambda _entry: self._acted(
+                    _("Transferred: same ticket, now waiting for its new desk.")
+                ),
+                **self._queue_action,
+            )
+        else:
+            operation = getattr(queue, action)
+            visit_id = args[0]
+            self.in_background(
+                lambda: operation(visit_id, actor),
+                lambda _entry: self._acted("", listen=visit_id if action == "start" else None),
+                **self._queue_action,
+            )
 
-    @work(thread=True, group="queue-action", exit_on_error=False)
-    def _run_queue_action(self, action: str, *args: int) -> None:
-        """Run one queue operation off the UI thread, then say what happened."""
-        queue = self.use_cases.queue
-        actor = self.actor
+    @property
+    def _queue_action(self) -> dict[str, Any]:
+        """How every queue operation runs: saved through an outage, refusals told."""
+        return {
+            "group": "queue-action",
+            "exclusive": False,
+            "saving": True,
+            "refused": self._action_refused,
+        }
 
-        try:
-            if action == "call_next":
-                entry = save_through_outage(self, lambda: queue.call_next(actor))
-                self._follow = entry.visit_id if entry else None
-                text = (
-                    _("Ticket {ticket} is called to {desk}.").format(
-                        ticket=entry.ticket_code, desk=clean(actor.desk_name)
-                    )
-                    if entry
-                    else _("Nobody is waiting.")
-                )
-            elif action == "transfer":
-                save_through_outage(
-                    self, lambda: queue.transfer(args[0], args[1] or None, args[2] or None, actor)
-                )
-                text = _("Transferred: same ticket, now waiting for its new desk.")
-            else:
-                save_through_outage(self, lambda: getattr(queue, action)(args[0], actor))
-                text = ""
-                if action == "start":
-                    self.app.call_from_thread(self.open_listening, args[0])
-        finally:
-            self.app.call_from_thread(self.poll, True)
+    def _called(self, entry: QueueEntry | None, desk: str) -> None:
+        self._follow = entry.visit_id if entry else None
+        if entry is None:
+            self._acted(_("Nobody is waiting."))
+        else:
+            text = _("Ticket {ticket} is called to {desk}.")
+            self._acted(text.format(ticket=entry.ticket_code, desk=clean(desk)))
+
+    def _acted(self, text: str, *, listen: int | None = None) -> None:
+        """After a queue operation: the listening screen or a notice, and a fresh queue."""
+        if listen is not None:
+            self.open_listening(listen)
+        self.poll(True)
         if text:
-            self.app.call_from_thread(self.notify, text)
+            self.notify(text)
 
-    def open_listening(self, visit_id: int) -> None:
-        """Open the listening screen of a visit being seen."""
-        from .listening import ListeningScreen
-
-        self.app.push_screen(ListeningScreen(visit_id))
+    def _action_refused(self, refusal: DomainError) -> None:
+        """Another desk was first, say: read the queue again and tell why."""
+        self.poll(True)
+        self.notify(refusal_text(refusal) or "", severity="warning")

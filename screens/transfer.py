@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -45,15 +45,13 @@ class TransferScreen(DeskModal):
             yield OptionList(id="desks")
 
     def on_mount(self) -> None:
-        """Load the desks."""
-        self.load_desks()
-
-    @work(thread=True, exit_on_error=False)
-    def load_desks(self) -> None:
-        """Read the office's desks and mediators off the UI thread."""
-        desks = self.use_cases.desks()
-        staff = self.use_cases.catalogue().mediators
-        self.app.call_from_thread(self.show_targets, desks, staff)
+        """Read the office's desks and mediators off the UI thread, then list them."""
+        uses = self.use_cases
+        self.in_background(
+            lambda: (uses.desks(), uses.catalogue().mediators),
+            lambda found: self.show_targets(*found),
+            group="transfer-targets",
+        )
 
     def show_targets(self, desks: list[DeskInfo], staff: list[StaffInfo]) -> None:
         """Every desk but this one, then the mediators."""

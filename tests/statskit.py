@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import (
     AgeBand,
@@ -42,7 +43,7 @@ from pimms_tui.db.models import Appointment, Demand, Motif, Partner, Relay, Staf
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo, ensure_desk
-from pimms_tui.domain.queue import ArrivalRequest, QueueService
+from pimms_tui.domain.queue import ArrivalRequest
 
 DAY = date(2026, 3, 2)
 EARLIER_DAY = date(2026, 2, 23)

@@ -7,6 +7,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from pimms_tui.application.agenda import AgendaService
+from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import AppointmentStatus, Role, VisitSource, VisitStatus
 from pimms_tui.db.models import Visit
@@ -17,13 +19,12 @@ from pimms_tui.domain.agenda import (
     CHECK_IN_HAS_OUTCOME,
     CHECK_IN_NOT_TODAY,
     AgendaPerson,
-    AgendaService,
     week_start,
 )
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.errors import Conflict, NotFound
 from pimms_tui.domain.offices import OfficeInfo
-from pimms_tui.domain.queue import ArrivalRequest, QueueService
+from pimms_tui.domain.queue import ArrivalRequest
 
 from .followkit import (
     add_appointment,

@@ -17,13 +17,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role, VisitStatus
 from pimms_tui.db.models import Demand, TicketCounter, Visit, VisitEvent
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import SystemClock
 from pimms_tui.domain.offices import create_office, ensure_desk
-from pimms_tui.domain.queue import QueueService
 
 from .conftest import ENGINES, _database_url_for
 

@@ -6,12 +6,14 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.models import Appointment
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo
-from pimms_tui.domain.queue import ArrivalRequest, QueueService
-from pimms_tui.screens.agenda import AgendaScreen, BookingForm
+from pimms_tui.domain.queue import ArrivalRequest
+from pimms_tui.screens.agenda import AgendaScreen
+from pimms_tui.screens.booking import BookingForm
 from pimms_tui.screens.followups import FollowUpsScreen, RefusalReasonModal
 
 from .followkit import (

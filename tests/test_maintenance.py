@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pimms_tui import cli, i18n
+from pimms_tui.application.queue import QueueService
 from pimms_tui.db import migrate
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
@@ -20,7 +21,7 @@ from pimms_tui.db.models import TicketCounter, Visit, VisitEvent
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import SystemClock
 from pimms_tui.domain.offices import OfficeInfo, ensure_desk
-from pimms_tui.domain.queue import ArrivalRequest, QueueService
+from pimms_tui.domain.queue import ArrivalRequest
 from pimms_tui.settings import data_dir
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from textual.widgets import Input
 
+from pimms_tui.application.queue import QueueService
 from pimms_tui.db import engine as engine_module
 from pimms_tui.db import resilience
 from pimms_tui.db.engine import Database
@@ -31,7 +32,7 @@ from pimms_tui.db.resilience import NotCommitted, run_until_saved
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo, create_office, ensure_desk
-from pimms_tui.domain.queue import ArrivalRequest, QueueService
+from pimms_tui.domain.queue import ArrivalRequest
 from pimms_tui.screens.arrival import ArrivalScreen, TicketScreen
 
 from .conftest import ENGINES, _database_url_for

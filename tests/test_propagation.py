@@ -15,12 +15,13 @@ from textual.widgets import DataTable
 
 from pimms_tui.app import make_app
 from pimms_tui.application import Container, DeskSession
+from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo, create_office, ensure_desk
-from pimms_tui.domain.queue import ArrivalRequest, QueueService
+from pimms_tui.domain.queue import ArrivalRequest
 from pimms_tui.settings import Settings
 
 from .uikit import signed_in_account

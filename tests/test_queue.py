@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import AppointmentStatus, Need, Priority, Role, VisitSource, VisitStatus
 from pimms_tui.db.models import (
@@ -33,7 +34,6 @@ from pimms_tui.domain.queue import (
     CallKind,
     QueueCandidate,
     QueueEntry,
-    QueueService,
     call_kind,
     waiting_order,
 )

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from pimms_tui.application.queue import QueueService
 from pimms_tui.db import engine as engine_module
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Priority, Role, VisitStatus
@@ -30,7 +31,6 @@ from pimms_tui.domain.offices import OfficeInfo, create_office
 from pimms_tui.domain.queue import (
     ArrivalRequest,
     QueueCandidate,
-    QueueService,
     Ticket,
     ticket_code,
     waiting_order,

@@ -6,13 +6,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.db.models import Desk, Visit
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo, ensure_desk
-from pimms_tui.domain.queue import ArrivalRequest, QueueService
+from pimms_tui.domain.queue import ArrivalRequest
 from pimms_tui.domain.visitors import NewVisitor, create_visitor
 from pimms_tui.screens.help import HelpScreen
 from pimms_tui.screens.queue import QueueScreen

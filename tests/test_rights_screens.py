@@ -239,7 +239,8 @@ async def test_public_screen_is_per_desk(
     sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
 ) -> None:
     """Hiding names at one desk leaves the other desks' queues as they were."""
-    from pimms_tui.domain.queue import ArrivalRequest, QueueService
+    from pimms_tui.application.queue import QueueService
+    from pimms_tui.domain.queue import ArrivalRequest
     from pimms_tui.domain.visitors import NewVisitor, create_visitor
 
     actor = Actor(office_id=sqlite_office.id, desk_id=None, role=Role.MANAGER)

@@ -11,6 +11,7 @@ from textual.widgets import Input
 
 from pimms_tui.app import make_app
 from pimms_tui.application import Container, DeskSession
+from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.db.models import AuditEntry, Office, Staff
@@ -18,7 +19,7 @@ from pimms_tui.domain.audit import Action
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.errors import PermissionDenied
 from pimms_tui.domain.offices import OfficeInfo
-from pimms_tui.domain.queue import ArrivalRequest, QueueService
+from pimms_tui.domain.queue import ArrivalRequest
 from pimms_tui.screens.arrival import ArrivalScreen
 from pimms_tui.screens.queue import QueueScreen
 from pimms_tui.screens.search import SearchScreen

@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
+from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Need, Priority, Role
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo, ensure_desk
-from pimms_tui.domain.queue import ArrivalRequest, QueueService
+from pimms_tui.domain.queue import ArrivalRequest
 from pimms_tui.domain.visitors import NewVisitor, create_visitor
 
 from .uikit import add_mediator, build_app, settle, signed_in_account, wait_for

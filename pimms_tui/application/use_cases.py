@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from pimms_tui.application.agenda import AgendaService
 from pimms_tui.application.container import Container
 from pimms_tui.application.journal import file_accesses, journal_people, read_journal
 from pimms_tui.application.office_settings import read_settings, update_settings
+from pimms_tui.application.queue import QueueService
 from pimms_tui.application.rights import RightsService
 from pimms_tui.application.session import DeskSession
 from pimms_tui.application.slips import SlipService
@@ -20,7 +22,6 @@ from pimms_tui.application.staff import StaffService
 from pimms_tui.application.stats import StatsService
 from pimms_tui.db.enums import Role
 from pimms_tui.domain.actors import Actor
-from pimms_tui.domain.agenda import AgendaService
 from pimms_tui.domain.appointments import AppointmentService
 from pimms_tui.domain.catalog import (
     MotifInfo,
@@ -44,7 +45,6 @@ from pimms_tui.domain.offices import (
     set_public_screen,
 )
 from pimms_tui.domain.orientation import OrientationService
-from pimms_tui.domain.queue import QueueService
 from pimms_tui.domain.staff import AccessRules, StaffAccount
 from pimms_tui.domain.visitor_file import VisitorFileService
 from pimms_tui.domain.visitors import VisitorService

@@ -47,7 +47,7 @@ from .messages import N_
 from .normalise import phone_digits, search_key, storable
 from .offices import OfficeInfo
 from .orientation import RelaySummary
-from .queue import ArrivalRequest, QueueService, Ticket
+from .queue import ArrivalRequest, Ticket
 from .search_index import index_visitor
 from .validation import (
     FieldError,
@@ -350,6 +350,10 @@ class VisitorFileService:
             ).scalar_one_or_none()
         if waiting is not None:
             raise Conflict(ALREADY_IN_QUEUE, ticket=waiting)
+        # Bridge until this use case moves to the application layer (another branch does it):
+        # the queue's use cases live there now.
+        from pimms_tui.application.queue import QueueService
+
         queue = QueueService(self.database, self.clock, self.office)
         return queue.register_arrival(
             ArrivalRequest(visitor_id=visitor_id, motif_id=motif_id), actor

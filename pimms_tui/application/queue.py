@@ -1,0 +1,305 @@
+"""The queue's use cases: arrivals, calls and what follows them, for one office's desks.
+
+Each operation is one short write transaction; the rules, the order and the statements are
+the domain's (:mod:`pimms_tui.domain.queue`).
+
+Concurrency: every write of this service locks the office row first, by bumping its queue
+revision (PostgreSQL row lock; SQLite's ``BEGIN IMMEDIATE`` already serialises writers).
+Queue changes of one office thus happen one after the other, the streak is exact, and locks
+are always taken in the same order (office, then visit), so two desks cannot deadlock. On an
+SQLite file, queue writers also take turns on a lock file, which wakes the next one as soon
+as a write ends (SQLite's own busy wait sleeps up to 100 ms between tries).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pimms_tui.db.engine import Database
+from pimms_tui.db.enums import VisitStatus
+from pimms_tui.db.lock import WritersTurn
+from pimms_tui.db.models import Office
+from pimms_tui.domain.access import Permission, require
+from pimms_tui.domain.actors import Actor
+from pimms_tui.domain.clock import Clock
+from pimms_tui.domain.offices import OfficeInfo
+from pimms_tui.domain.queue import (
+    APPOINTMENT_DUE_WINDOW,
+    ArrivalRequest,
+    QueueEntry,
+    QueuePlaces,
+    Ticket,
+    candidate_of,
+    check_recall,
+    check_transfer_target,
+    claim_next,
+    day_order,
+    record_arrival,
+    today_rows,
+)
+from pimms_tui.domain.visits import bump_queue_revision, transition_visit
+
+_T = TypeVar("_T")
+
+
+class QueueService:
+    """The queue of one office, shared by every desk through the database."""
+
+    def __init__(self, database: Database, clock: Clock, office: OfficeInfo) -> None:
+        self._database = database
+        self._clock = clock
+        self._office = office
+        self._revision_query = select(Office.queue_revision).where(Office.id == office.id)
+        self._turn = WritersTurn(database, "queue")
+        self._places = QueuePlaces(office)
+
+    @property
+    def office(self) -> OfficeInfo:
+        """The office whose queue this is."""
+        return self._office
+
+    # Reading
+
+    def revision(self) -> int:
+        """The office's queue revision: it changes whenever the queue does (poll it)."""
+        # A bare connection, no ORM session: desks poll this several times a second.
+        with self._database.engine.connect() as connection:
+            return int(connection.execute(self._revision_query).scalar_one())
+
+    def today(self, viewer: Actor | None = None) -> list[QueueEntry]:
+        """The visits of the office-local day, in the order a desk shows them.
+
+        Waiting visits first, in the order ``call_next`` from ``viewer``'s desk would take
+        them (positions 1, 2…; visits handed over to another desk follow without a position);
+        then called and in-progress visits; then the day's closed visits, latest first.
+        """
+        now = self._clock.now()
+        day = self._office.local_day(now)
+        with self._database.read() as session:
+            rows = today_rows(session, self._office.id, day)
+            waiting = [candidate_of(r) for r in rows if r.status == VisitStatus.WAITING]
+            positions = self._places.positions(session, waiting, now, viewer)
+        return day_order(rows, positions, now)
+
+    # Arrival
+
+    def register_arrival(self, request: ArrivalRequest, actor: Actor) -> Ticket:
+        """Put a visitor in the queue with a new ticket code (``A-…``, or ``R-…`` when
+        arriving for an appointment, which is then marked arrived)."""
+        self._check_actor(actor)
+        now = self._clock.now()
+        day = self._office.local_day(now)
+
+        def work(session: Session) -> tuple[int, str]:
+            return record_arrival(session, self._office.id, request, actor, day=day, now=now)
+
+        visit_id, code = self._write(work)
+        # The place is read once committed: the write lock is not held while ordering.
+        with self._database.read() as session:
+            position = self._places.position(session, visit_id, now, None, locked=False)
+        return Ticket(visit_id=visit_id, ticket_code=code, position=position)
+
+    # Calling
+
+    def call_next(self, actor: Actor) -> QueueEntry | None:
+        """Call the head of the queue to the actor's desk; None when nobody waits for it.
+
+        Calls of one office are serialised (the office row is locked first), which keeps the
+        priority streak exact; the head is then picked and claimed by one statement, so every
+        caller gets a different visitor or None. An empty call changes nothing (rolled back).
+        """
+        self._check_actor(actor)
+        now = self._clock.now()
+        day = self._office.local_day(now)
+        params: dict[str, Any] = {
+            "office": self._office.id,
+            "on_day": day,
+            "now": now,
+            "due_before": now + APPOINTMENT_DUE_WINDOW,
+            "actor_desk": actor.desk_id,
+            "actor_staff": actor.staff_id,
+        }
+
+        def work(session: Session) -> QueueEntry:
+            params["cap"] = bump_queue_revision(session, self._office.id)
+            params["floor"] = self._places.floor(session, day, locked=True)
+            entry = claim_next(session, params, actor, now)
+            if entry is None:
+                raise _NobodyWaits
+            return entry
+
+        try:
+            return self._write(work)
+        except _NobodyWaits:
+            return None
+
+    def call(self, visit_id: int, actor: Actor) -> QueueEntry:
+        """Call a waiting visit out of order (including one handed over to another desk)."""
+        self._check_actor(actor)
+        now = self._clock.now()
+        values = {"desk_id": actor.desk_id, "staff_id": actor.staff_id, "called_at": now}
+
+        def work(session: Session) -> QueueEntry:
+            self._move(
+                session,
+                visit_id,
+                actor,
+                now,
+                expected=(VisitStatus.WAITING,),
+                to=VisitStatus.CALLED,
+                values=values,
+            )
+            return self._places.load(session, visit_id, now, actor)
+
+        return self._write(work)
+
+    def recall(self, visit_id: int, actor: Actor) -> QueueEntry:
+        """Announce a called visit again, from the desk that called it (and only that one).
+
+        Another desk re-announcing would send the visitor to the wrong counter; it gets the
+        refusal naming the desk that called. The call time is refreshed (the walk time counts
+        from the last announcement) and the event is recorded as called → called.
+        """
+        self._check_actor(actor)
+        now = self._clock.now()
+
+        def work(session: Session) -> QueueEntry:
+            check_recall(session, visit_id, actor)
+            self._move(
+                session,
+                visit_id,
+                actor,
+                now,
+                expected=(VisitStatus.CALLED,),
+                to=VisitStatus.CALLED,
+                values={"called_at": now},
+            )
+            return self._places.load(session, visit_id, now, actor)
+
+        return self._write(work)
+
+    # After the call
+
+    def start(self, visit_id: int, actor: Actor) -> QueueEntry:
+        """The called visitor sat down: listening starts at the actor's desk."""
+        now = self._clock.now()
+        values = {"started_at": now, "desk_id": actor.desk_id, "staff_id": actor.staff_id}
+        return self._change(visit_id, actor, (VisitStatus.CALLED,), VisitStatus.IN_PROGRESS, values)
+
+    def put_back(self, visit_id: int, actor: Actor) -> QueueEntry:
+        """Return a called visit to the shared queue; its arrival time keeps its place."""
+        values = {"desk_id": None, "staff_id": None, "called_at": None}
+        return self._change(visit_id, actor, (VisitStatus.CALLED,), VisitStatus.WAITING, values)
+
+    def mark_no_show(self, visit_id: int, actor: Actor) -> QueueEntry:
+        """Nobody came when called."""
+        values = {"finished_at": self._clock.now()}
+        return self._change(visit_id, actor, (VisitStatus.CALLED,), VisitStatus.NO_SHOW, values)
+
+    def mark_left(self, visit_id: int, actor: Actor) -> QueueEntry:
+        """The visitor left before being seen."""
+        values = {"finished_at": self._clock.now()}
+        expected = (VisitStatus.WAITING, VisitStatus.CALLED)
+        return self._change(visit_id, actor, expected, VisitStatus.LEFT, values)
+
+    def transfer(
+        self, visit_id: int, to_desk_id: int | None, to_staff_id: int | None, actor: Actor
+    ) -> QueueEntry:
+        """Hand a visit being seen over to another desk and/or mediator; same ticket code.
+
+        The visit waits again, reserved for the target: only the ``call_next`` of that desk
+        (or of that mediator, wherever signed in) takes it, and first, before due
+        appointments. Any desk can still ``call`` it by hand. With neither target it goes
+        back to the shared queue at its arrival place. Hand-overs do not count in the
+        priority streak.
+        """
+        self._check_actor(actor)
+        now = self._clock.now()
+
+        def work(session: Session) -> QueueEntry:
+            check_transfer_target(session, actor.office_id, to_desk_id, to_staff_id)
+            # started_at stays: it marks the visit as already seen once (a hand-over).
+            self._move(
+                session,
+                visit_id,
+                actor,
+                now,
+                expected=(VisitStatus.IN_PROGRESS,),
+                to=VisitStatus.WAITING,
+                values={"desk_id": to_desk_id, "staff_id": to_staff_id, "called_at": None},
+            )
+            return self._places.load(session, visit_id, now, actor)
+
+        return self._write(work)
+
+    def finish(self, visit_id: int, actor: Actor) -> QueueEntry:
+        """Close a visit being seen (callers check every demand has an outcome first)."""
+        values = {"finished_at": self._clock.now()}
+        return self._change(visit_id, actor, (VisitStatus.IN_PROGRESS,), VisitStatus.DONE, values)
+
+    # Helpers
+
+    def _write(self, work: Callable[[Session], _T]) -> _T:
+        """Run ``work`` in one write transaction that locks the office row first.
+
+        The lock is the queue revision's bump (rolled back with the rest if ``work`` fails).
+        Every queue write takes its locks in one order, office then visit, so desks never
+        deadlock on PostgreSQL, and calls are serialised per office (the streak stays exact).
+        On SQLite, queue writers first wait for their turn (``db.lock.WritersTurn``).
+        """
+        with self._turn.taken(), self._database.write() as session:
+            bump_queue_revision(session, self._office.id)
+            return work(session)
+
+    def _change(
+        self,
+        visit_id: int,
+        actor: Actor,
+        expected: Sequence[VisitStatus],
+        to: VisitStatus,
+        values: dict[str, Any],
+    ) -> QueueEntry:
+        self._check_actor(actor)
+        now = self._clock.now()
+
+        def work(session: Session) -> QueueEntry:
+            self._move(session, visit_id, actor, now, expected=expected, to=to, values=values)
+            return self._places.load(session, visit_id, now, actor)
+
+        return self._write(work)
+
+    def _move(
+        self,
+        session: Session,
+        visit_id: int,
+        actor: Actor,
+        now: datetime,
+        *,
+        expected: Sequence[VisitStatus],
+        to: VisitStatus,
+        values: dict[str, Any],
+    ) -> None:
+        transition_visit(
+            session,
+            visit_id=visit_id,
+            expected=expected,
+            to=to,
+            actor=actor,
+            now=now,
+            values=values,
+        )
+
+    def _check_actor(self, actor: Actor) -> None:
+        # Every operation of the queue passes here first: the role is checked with the office.
+        require(actor, Permission.QUEUE)
+        if actor.office_id != self._office.id:
+            raise ValueError("the actor works at another office than this queue's")
+
+
+class _NobodyWaits(Exception):
+    """Nothing for this desk to call: the transaction is rolled back (revision unchanged)."""
