@@ -337,7 +337,7 @@ def sample_people(database: Database, office_id: int, count: int, seed: int) -> 
 def time_file_opening(database: Database, office_id: int, repeats: int) -> list[float] | None:
     """Milliseconds to open a file with 100 visits (each with a demand), if the module exists."""
     try:
-        from pimms_tui.domain.visitor_file import VisitorFileService
+        from pimms_tui.application.visitor_file import VisitorFileService
     except ImportError:
         return None
     from pimms_tui.db.enums import Role

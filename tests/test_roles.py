@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from pimms_tui.application.visitor_file import VisitorFileService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import HelpLevel, Outcome, RelayStatus, Role
 from pimms_tui.db.models import Base, Staff
@@ -32,7 +33,7 @@ from pimms_tui.domain.orientation import DemandInput, OrientationService
 from pimms_tui.domain.queue import ArrivalRequest, QueueService
 from pimms_tui.domain.reference import DEFAULT_REGISTER
 from pimms_tui.domain.staff import StaffService
-from pimms_tui.domain.visitor_file import IdentityChanges, VisitorFileService
+from pimms_tui.domain.visitor_file import IdentityChanges
 from pimms_tui.domain.visitors import NewVisitor, VisitorService, create_visitor
 
 from .followkit import add_appointment, add_relay, add_visitor, motif_id, paris

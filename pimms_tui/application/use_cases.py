@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from pimms_tui.application.container import Container
 from pimms_tui.application.session import DeskSession
+from pimms_tui.application.visitor_file import VisitorFileService
 from pimms_tui.db.enums import Role
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.agenda import AgendaService
@@ -50,7 +51,6 @@ from pimms_tui.domain.rights import RightsService
 from pimms_tui.domain.slips import SlipService
 from pimms_tui.domain.staff import AccessRules, StaffAccount, StaffService
 from pimms_tui.domain.stats import StatsService
-from pimms_tui.domain.visitor_file import VisitorFileService
 from pimms_tui.domain.visitors import VisitorService
 
 
