@@ -44,6 +44,7 @@ from typing import Any
 from common import percentile, postgres_url, sqlite_url
 from sqlalchemy import func, insert, select, text
 
+from pimms_tui.application.visitors import VisitorService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import HelpLevel, Outcome, VisitStatus
 from pimms_tui.db.models import Demand, Motif, Register, Visit, Visitor, VisitorSearchToken
@@ -54,7 +55,6 @@ from pimms_tui.domain.normalise import phone_digits, search_key
 from pimms_tui.domain.offices import create_office, office_info
 from pimms_tui.domain.search_index import all_tokens
 from pimms_tui.domain.setup import prepare_database
-from pimms_tui.domain.visitors import VisitorService
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -19,10 +19,11 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from pimms_tui.application.visitors import VisitorService
 from pimms_tui.db.enums import AppointmentStatus
 from pimms_tui.domain.agenda import AgendaPerson, week_start
 from pimms_tui.domain.appointments import AppointmentView, Slot
-from pimms_tui.domain.visitors import VisitorMatch, VisitorService
+from pimms_tui.domain.visitors import VisitorMatch
 from pimms_tui.i18n import N_, _, format_date, format_duration, format_time, ngettext
 from pimms_tui.labels import APPOINTMENT_STATUS_LABELS, word
 

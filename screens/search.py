@@ -10,7 +10,8 @@ from textual.events import Key
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from pimms_tui.domain.visitors import VisitorMatch, VisitorService
+from pimms_tui.application.visitors import VisitorService
+from pimms_tui.domain.visitors import VisitorMatch
 from pimms_tui.i18n import N_, _
 
 from .arrival import match_label

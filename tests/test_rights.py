@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from pimms_tui.application.visitors import VisitorService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import ConsentScope, RelayMode, RelayStatus, Role
 from pimms_tui.db.models import (
@@ -36,7 +37,6 @@ from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.domain.orientation import SHARE_CONSENT_TEXT_HASH, RelayInput
 from pimms_tui.domain.rights import RightsService, export_text, months_before
 from pimms_tui.domain.validation import FieldError
-from pimms_tui.domain.visitors import VisitorService
 
 from .test_visitor_file import Office as FileDesk
 

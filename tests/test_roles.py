@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from pimms_tui.application.visitor_file import VisitorFileService
+from pimms_tui.application.visitors import VisitorService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import HelpLevel, Outcome, RelayStatus, Role
 from pimms_tui.db.models import Base, Staff
@@ -34,7 +35,7 @@ from pimms_tui.domain.queue import ArrivalRequest, QueueService
 from pimms_tui.domain.reference import DEFAULT_REGISTER
 from pimms_tui.domain.staff import StaffService
 from pimms_tui.domain.visitor_file import IdentityChanges
-from pimms_tui.domain.visitors import NewVisitor, VisitorService, create_visitor
+from pimms_tui.domain.visitors import NewVisitor, create_visitor
 
 from .followkit import add_appointment, add_relay, add_visitor, motif_id, paris
 

@@ -418,8 +418,9 @@ def test_renamed_file_is_found_by_its_new_name(
 ) -> None:
     """An identity edit reindexes the search: the new name finds the file, the old one not."""
     from pimms_tui.application.visitor_file import VisitorFileService
+    from pimms_tui.application.visitors import VisitorService
     from pimms_tui.domain.visitor_file import IdentityChanges
-    from pimms_tui.domain.visitors import NewVisitor, VisitorService, create_visitor
+    from pimms_tui.domain.visitors import NewVisitor, create_visitor
 
     actor = Actor(office_id=office.id, desk_id=None, role=Role.MANAGER)
     created = create_visitor(

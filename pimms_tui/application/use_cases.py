@@ -13,6 +13,7 @@ from datetime import date, datetime
 from pimms_tui.application.container import Container
 from pimms_tui.application.session import DeskSession
 from pimms_tui.application.visitor_file import VisitorFileService
+from pimms_tui.application.visitors import VisitorService
 from pimms_tui.db.enums import Role
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.agenda import AgendaService
@@ -51,7 +52,6 @@ from pimms_tui.domain.rights import RightsService
 from pimms_tui.domain.slips import SlipService
 from pimms_tui.domain.staff import AccessRules, StaffAccount, StaffService
 from pimms_tui.domain.stats import StatsService
-from pimms_tui.domain.visitors import VisitorService
 
 
 @dataclass(frozen=True)
@@ -160,8 +160,8 @@ class UseCases:
 
     @property
     def visitors(self) -> VisitorService:
-        """Finding the office's visitors."""
-        return VisitorService(self.container.database, self.office.id)
+        """Finding the office's visitors, opening new files, merging two files."""
+        return VisitorService(self.container.database, self.office.id, self.container.clock)
 
     @property
     def orientation(self) -> OrientationService:
