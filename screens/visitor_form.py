@@ -21,7 +21,7 @@ from pimms_tui.domain.consent import KEEP_FILE_TEXT_EN, KEEP_FILE_TEXT_FR
 from pimms_tui.domain.visitors import NewVisitor
 from pimms_tui.i18n import N_, _, active_language
 
-from .orientation import FormModal
+from .forms import FormModal
 from .visitor_match import match_label
 
 
