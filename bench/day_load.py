@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common
 
 from pimms_tui.application.queue import QueueService
+from pimms_tui.application.visitors import VisitorService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import HelpLevel, Outcome, RelayMode, Role, VisitStatus
 from pimms_tui.db.models import Appointment, Demand, Relay, Staff, Visit, VisitEvent
@@ -51,7 +52,7 @@ from pimms_tui.domain.offices import OfficeInfo, create_office, ensure_desk
 from pimms_tui.domain.orientation import DemandInput, OrientationService, RelayInput
 from pimms_tui.domain.queue import ArrivalRequest
 from pimms_tui.domain.setup import prepare_database
-from pimms_tui.domain.visitors import NewVisitor, VisitorService, create_visitor
+from pimms_tui.domain.visitors import NewVisitor, create_visitor
 
 _T = TypeVar("_T")
 REAL_DAY_SECONDS = 8.5 * 3600  # 09:00–17:30

@@ -45,16 +45,16 @@ from common import percentile, postgres_url, sqlite_url
 from sqlalchemy import func, insert, select, text
 
 from pimms_tui import demo
+from pimms_tui.application.visitors import VisitorService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import HelpLevel, Outcome, VisitStatus
 from pimms_tui.db.models import Demand, Motif, Register, Visit, Visitor, VisitorSearchToken
+from pimms_tui.db.normalise import phone_digits, search_key
+from pimms_tui.db.search_index import all_tokens
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
-from pimms_tui.domain.normalise import phone_digits, search_key
 from pimms_tui.domain.offices import create_office, office_info
-from pimms_tui.domain.search_index import all_tokens
 from pimms_tui.domain.setup import prepare_database
-from pimms_tui.domain.visitors import VisitorService
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -337,7 +337,7 @@ def sample_people(database: Database, office_id: int, count: int, seed: int) -> 
 def time_file_opening(database: Database, office_id: int, repeats: int) -> list[float] | None:
     """Milliseconds to open a file with 100 visits (each with a demand), if the module exists."""
     try:
-        from pimms_tui.domain.visitor_file import VisitorFileService
+        from pimms_tui.application.visitor_file import VisitorFileService
     except ImportError:
         return None
     from pimms_tui.db.enums import Role

@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Key
 from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
 
 from pimms_tui.db.enums import AgeBand, Gender, Need, Priority, VisitSource
 from pimms_tui.domain.catalog import MotifInfo
@@ -24,13 +25,13 @@ from pimms_tui.domain.visitors import VisitorMatch
 from pimms_tui.i18n import N_, _, label
 from pimms_tui.labels import AGE_BAND_LABELS, GENDER_LABELS, NEED_LABELS, PRIORITY_LABELS, word
 
-from .base import DeskScreen, save_through_outage
+from .base import DeskScreen
 from .bigtext import big_text
 from .literal import clean
 from .visitor_form import NewVisitorForm
-from .visitor_form import match_label as match_label  # still imported from here by search
+from .visitor_match import match_label
 
-SEARCH_DELAY_SECONDS = 0.12
+_FINISHED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
 
 
 class ArrivalScreen(DeskScreen):
@@ -96,13 +97,8 @@ class ArrivalScreen(DeskScreen):
         """Load the motifs and put the cursor in the search field."""
         self.query_one("#matches").display = False
         self.query_one("#who", Input).focus()
-        self.load_motifs()
-
-    @work(thread=True, exit_on_error=False)
-    def load_motifs(self) -> None:
-        """Read the motif list off the UI thread."""
-        motifs = self.use_cases.catalogue().motifs
-        self.app.call_from_thread(self.show_motifs, motifs)
+        uses = self.use_cases
+        self.in_background(lambda: uses.catalogue().motifs, self.show_motifs, group="motifs")
 
     def show_motifs(self, motifs: list[MotifInfo]) -> None:
         """Number the motifs 1–9 for one-key choice."""
@@ -129,11 +125,15 @@ class ArrivalScreen(DeskScreen):
             return
         self.search(text, self._search_generation)
 
-    @work(thread=True, exclusive=True, group="visitor-search", exit_on_error=False)
     def search(self, text: str, generation: int) -> None:
-        """Run the search off the UI thread; a newer keystroke supersedes this one."""
-        matches = self.use_cases.visitors.search(text)
-        self.app.call_from_thread(self.show_matches, matches, generation)
+        """Run the search off the UI thread; a newer keystroke supersedes this one (its
+        worker is cancelled, and a late answer is dropped by its generation)."""
+        visitors = self.use_cases.visitors
+        self.in_background(
+            lambda: visitors.search(text),
+            lambda matches: self.show_matches(matches, generation),
+            group="visitor-search",
+        )
 
     def show_matches(self, matches: list[VisitorMatch], generation: int) -> None:
         """Show the results of the latest search only."""
@@ -259,15 +259,22 @@ class ArrivalScreen(DeskScreen):
         self._issuing = True
         self.register(self.request(motif))
 
-    @work(thread=True, exclusive=True, group="arrival", exit_on_error=False)
     def register(self, request: ArrivalRequest) -> None:
         """Write the visit off the UI thread; retried while the database is away."""
         queue, actor = self.use_cases.queue, self.actor
-        try:
-            ticket = save_through_outage(self, lambda: queue.register_arrival(request, actor))
-        finally:
-            self.app.call_from_thread(setattr, self, "_issuing", False)
-        self.app.call_from_thread(self.show_ticket, ticket)
+        self.in_background(
+            lambda: queue.register_arrival(request, actor),
+            self.show_ticket,
+            group="arrival",
+            saving=True,
+        )
+
+    @on(Worker.StateChanged)
+    def arrival_ended(self, event: Worker.StateChanged) -> None:
+        """The ticket's save ended, whichever way: the form may issue again (a failure
+        itself goes on to the app's one handler)."""
+        if event.worker.group == "arrival" and event.state in _FINISHED:
+            self._issuing = False
 
     def show_ticket(self, ticket: Ticket) -> None:
         """Replace the form by the ticket, large."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -10,11 +10,13 @@ from textual.events import Key
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from pimms_tui.domain.visitors import VisitorMatch, VisitorService
+from pimms_tui.domain.visitors import VisitorMatch
 from pimms_tui.i18n import N_, _
 
-from .arrival import match_label
 from .base import DeskScreen
+from .visitor_file import VisitorFileScreen
+from .visitor_form import NewVisitorForm
+from .visitor_match import match_label
 
 
 class SearchScreen(DeskScreen):
@@ -65,13 +67,15 @@ class SearchScreen(DeskScreen):
             return
         self.search(text, self._search_generation)
 
-    @work(thread=True, exclusive=True, group="file-search", exit_on_error=False)
     def search(self, text: str, generation: int) -> None:
-        """Run the search off the UI thread."""
-        office = self.session.office
-        assert office is not None
-        matches = VisitorService(self.container.database, office.id).search(text)
-        self.app.call_from_thread(self.show_matches, matches, generation, text)
+        """Run the search off the UI thread; a newer keystroke supersedes this one (its
+        worker is cancelled, and a late answer is dropped by its generation)."""
+        visitors = self.use_cases.visitors
+        self.in_background(
+            lambda: visitors.search(text),
+            lambda matches: self.show_matches(matches, generation, text),
+            group="file-search",
+        )
 
     def show_matches(self, matches: list[VisitorMatch], generation: int, text: str) -> None:
         """Show the results of the latest search only."""
@@ -119,13 +123,10 @@ class SearchScreen(DeskScreen):
 
     def open_file(self, visitor_id: int) -> None:
         """Show the visitor's file over the search (Esc comes back here)."""
-        from .visitor_file import VisitorFileScreen
-
         self.app.push_screen(VisitorFileScreen(visitor_id))
 
     def action_new_visitor(self) -> None:
         """Open a new named file (with consent), then show it."""
-        from .visitor_form import NewVisitorForm
 
         def created(match: VisitorMatch | None) -> None:
             if match is not None:

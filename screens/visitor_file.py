@@ -9,26 +9,17 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from pimms_tui.domain.access import Permission
-from pimms_tui.domain.appointments import AppointmentView
 from pimms_tui.domain.queue import Ticket
-from pimms_tui.domain.visitor_file import OpenRelay, TimelineDemand, TimelineVisit, VisitorFile
-from pimms_tui.i18n import N_, _, format_date, format_datetime, label, ngettext
-from pimms_tui.labels import (
-    APPOINTMENT_STATUS_LABELS,
-    LEVEL_LABELS,
-    OUTCOME_LABELS,
-    RELAY_STATUS_LABELS,
-    STATUS_LABELS,
-    word,
-)
+from pimms_tui.domain.visitor_file import VisitorFile
+from pimms_tui.i18n import N_, _, format_date, format_datetime
+from pimms_tui.labels import APPOINTMENT_STATUS_LABELS, word
 
 from .base import DeskScreen
 from .confirm import ConfirmModal
@@ -39,10 +30,10 @@ from .file_forms import (
     IdentityForm,
     RelayFollowUpForm,
     VisitMotifChooser,
-    needs_text,
     office_timezone,
 )
-from .literal import clean, literal
+from .file_view import appointment_who, header_text, relay_who, timeline_text
+from .literal import clean
 
 RELAY_KEY = "relay:"
 # Keys that only some roles see: action -> the permission it needs.
@@ -51,14 +42,6 @@ ERASURE_CONSEQUENCE = N_(
 )
 TO_FILL_IN_KEY = "to-fill-in:"
 UPCOMING_KEY = "upcoming:"
-
-
-class FileLoaded(Message):
-    """A fresh copy of the file."""
-
-    def __init__(self, file: VisitorFile) -> None:
-        super().__init__()
-        self.file = file
 
 
 class VisitorFileScreen(DeskScreen):
@@ -120,10 +103,10 @@ class VisitorFileScreen(DeskScreen):
         table.focus()
         self.reload()
 
-    @work(thread=True, exclusive=True, group="visitor-file", exit_on_error=False)
     def reload(self) -> None:
-        """Open the file off the UI thread (the domain records who opened it)."""
-        self.post_message(FileLoaded(self.use_cases.visitor_file.open(self.visitor_id, self.actor)))
+        """Open the file off the UI thread (the use case records who opened it)."""
+        files, visitor_id, actor = self.use_cases.visitor_file, self.visitor_id, self.actor
+        self.in_background(lambda: files.open(visitor_id, actor), self.show, group="visitor-file")
 
     @property
     def timezone(self) -> str:
@@ -132,16 +115,11 @@ class VisitorFileScreen(DeskScreen):
 
     # Drawing ----------------------------------------------------------------------------------
 
-    @on(FileLoaded)
-    def loaded(self, message: FileLoaded) -> None:
-        """Show a freshly read file."""
-        self.show(message.file)
-
     def show(self, file: VisitorFile) -> None:
         """Draw the header, the open items and the history."""
         self.file = file
         self.visitor_id = file.visitor_id
-        self.query_one("#file-header", Static).update(self.header_text(file))
+        self.query_one("#file-header", Static).update(header_text(file))
         notice = self.query_one("#file-notice", Static)
         if file.merged_from is not None:
             notice.update(
@@ -151,42 +129,7 @@ class VisitorFileScreen(DeskScreen):
             )
         notice.display = file.merged_from is not None
         self.show_open_items(file)
-        self.query_one("#timeline", Static).update(self.timeline_text(file))
-
-    def header_text(self, file: VisitorFile) -> Text:
-        """Name and contact on one line, consent on the next."""
-        identity = file.identity
-        text = literal(identity.full_name, 60, "bold")
-        details: list[Text] = []
-        if identity.birth_year:
-            details.append(Text(_("born in {year}").format(year=identity.birth_year)))
-        for value in (identity.commune, identity.phone_display, identity.email):
-            if value:
-                details.append(literal(value, 40))
-        if identity.language:
-            details.append(Text(_("language: ")).append_text(literal(identity.language, 20)))
-        if identity.needs:
-            details.append(Text(needs_text(identity.needs)))
-        for detail in details:
-            text.append("  · ")
-            text.append_text(detail)
-        text.append("\n")
-        consent = file.consent
-        if consent is None:
-            text.append(_("No consent recorded to keep this file."), style="bold yellow")
-        else:
-            given = format_date(consent.given_at.date())
-            if consent.staff_name:
-                text.append(
-                    _("File kept with consent given on {day}, recorded by ").format(day=given),
-                    style="dim",
-                )
-                text.append_text(literal(consent.staff_name, 40, "dim"))
-            else:
-                text.append(
-                    _("File kept with consent given on {day}").format(day=given), style="dim"
-                )
-        return text
+        self.query_one("#timeline", Static).update(timeline_text(file, self.timezone))
 
     def show_open_items(self, file: VisitorFile) -> None:
         """Relays to follow up, appointments to fill in, upcoming appointments."""
@@ -200,7 +143,7 @@ class VisitorFileScreen(DeskScreen):
             table.add_row(
                 Text(_("Relay")),
                 Text(due, style="bold red" if open_relay.overdue else ""),
-                self.relay_who(open_relay),
+                relay_who(open_relay),
                 Text(
                     _("overdue: record the news") if open_relay.overdue else _("awaiting news"),
                     style="bold red" if open_relay.overdue else "",
@@ -211,7 +154,7 @@ class VisitorFileScreen(DeskScreen):
             table.add_row(
                 Text(_("Appointment")),
                 Text(format_datetime(appointment.starts_at, self.timezone)),
-                self.appointment_who(appointment),
+                appointment_who(appointment),
                 Text(_("outcome missing"), style="bold yellow"),
                 key=f"{TO_FILL_IN_KEY}{appointment.id}",
             )
@@ -219,7 +162,7 @@ class VisitorFileScreen(DeskScreen):
             table.add_row(
                 Text(_("Appointment")),
                 Text(format_datetime(appointment.starts_at, self.timezone)),
-                self.appointment_who(appointment),
+                appointment_who(appointment),
                 Text(word(APPOINTMENT_STATUS_LABELS, appointment.status)),
                 key=f"{UPCOMING_KEY}{appointment.id}",
             )
@@ -229,100 +172,6 @@ class VisitorFileScreen(DeskScreen):
             self.query_one("#timeline-pane").focus()  # the history scrolls with the keys
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
-
-    @staticmethod
-    def relay_who(open_relay: OpenRelay) -> Text:
-        """The partner and the reason of a relay."""
-        text = literal(open_relay.relay.partner_name, 24)
-        text.append(" · ")
-        text.append_text(literal(label(open_relay.motif_label_fr, open_relay.motif_label_en), 30))
-        return text
-
-    @staticmethod
-    def appointment_who(appointment: AppointmentView) -> Text:
-        """With whom, and why."""
-        text = literal(appointment.staff_name or appointment.partner_name or "", 24)
-        if appointment.motif_label_fr and appointment.motif_label_en:
-            text.append(" · ")
-            text.append_text(
-                literal(label(appointment.motif_label_fr, appointment.motif_label_en), 30)
-            )
-        return text
-
-    def timeline_text(self, file: VisitorFile) -> Text:
-        """Visits newest first, each with its demands and what they led to."""
-        text = Text()
-        if not file.timeline:
-            text.append(_("No visit yet."), style="dim")
-            return text
-        for visit in file.timeline:
-            self.append_visit(text, visit)
-        if file.older_visits:
-            text.append(
-                ngettext(
-                    "… and {count} older visit, not shown.",
-                    "… and {count} older visits, not shown.",
-                    file.older_visits,
-                ).format(count=file.older_visits),
-                style="dim",
-            )
-        return text
-
-    def append_visit(self, text: Text, visit: TimelineVisit) -> None:
-        """One visit: its line, then its demands."""
-        text.append(format_date(visit.day) + " · " + visit.ticket_code, style="bold")
-        text.append(" · " + word(STATUS_LABELS, visit.status))
-        for who in (visit.desk_name, visit.staff_name):
-            if who:
-                text.append(" · ")
-                text.append_text(literal(who, 30))
-        text.append("\n")
-        if not visit.demands:
-            text.append("    " + _("no demand recorded") + "\n", style="dim")
-        for demand in visit.demands:
-            self.append_demand(text, demand)
-        text.append("\n")
-
-    def append_demand(self, text: Text, demand: TimelineDemand) -> None:
-        """A demand: reason, partner, register, level → orientation; note, relay, appointment."""
-        text.append(f"  {demand.position}. ")
-        text.append_text(literal(label(demand.motif_label_fr, demand.motif_label_en), 40))
-        if demand.partner_name:
-            text.append(" · ")
-            text.append_text(literal(demand.partner_name, 30))
-        text.append(" · ")
-        text.append_text(literal(label(demand.register_label_fr, demand.register_label_en), 40))
-        text.append(" · " + word(LEVEL_LABELS, demand.level) + " → ")
-        if demand.outcome:
-            text.append(word(OUTCOME_LABELS, demand.outcome))
-        else:
-            text.append(_("no orientation"), style="yellow")
-        text.append("\n")
-        if demand.note:
-            text.append("     « ")
-            text.append_text(literal(demand.note, 200, "italic"))
-            text.append(" »\n")
-        if demand.relay is not None:
-            relay = demand.relay
-            text.append("     " + _("Relay: "))
-            text.append_text(literal(relay.partner_name, 30))
-            text.append(
-                " — "
-                + word(RELAY_STATUS_LABELS, relay.status)
-                + " — "
-                + _("follow-up {day}").format(day=format_date(relay.follow_up_on, "short"))
-                + "\n"
-            )
-        if demand.appointment is not None:
-            appointment = demand.appointment
-            text.append(
-                "     "
-                + _("Appointment: {when} with ").format(
-                    when=format_datetime(appointment.starts_at, self.timezone)
-                )
-            )
-            text.append_text(literal(appointment.staff_name or appointment.partner_name or "", 30))
-            text.append(" — " + word(APPOINTMENT_STATUS_LABELS, appointment.status) + "\n")
 
     def say(self, text: str) -> None:
         """A message at the bottom."""
@@ -446,15 +295,19 @@ class VisitorFileScreen(DeskScreen):
         if yes:
             self.run_erasure(withdrawal=False)
 
-    @work(thread=True, group="file-rights", exit_on_error=False)
     def run_erasure(self, withdrawal: bool) -> None:
         """Withdraw or erase off the UI thread, then leave the file (nothing is left to show)."""
-        rights = self.use_cases.rights
-        if withdrawal:
-            rights.withdraw_consent(self.visitor_id, self.actor)
-        else:
-            rights.erase(self.visitor_id, self.actor)
-        self.app.call_from_thread(self.erased, withdrawal)
+        rights, visitor_id, actor = self.use_cases.rights, self.visitor_id, self.actor
+
+        def erase() -> None:
+            if withdrawal:
+                rights.withdraw_consent(visitor_id, actor)
+            else:
+                rights.erase(visitor_id, actor)
+
+        self.in_background(
+            erase, lambda _done: self.erased(withdrawal), group="file-rights", exclusive=False
+        )
 
     def erased(self, withdrawal: bool) -> None:
         """Say what happened and close the file."""
@@ -471,16 +324,19 @@ class VisitorFileScreen(DeskScreen):
             self.say("")
             self.run_export(self.file.visitor_id)
 
-    @work(thread=True, group="file-rights", exit_on_error=False)
     def run_export(self, visitor_id: int) -> None:
         """The export, off the UI thread."""
-        files = self.use_cases.rights.export(
-            visitor_id, self.actor, self.container.documents_dir, fmt="text"
+        rights, actor, container = self.use_cases.rights, self.actor, self.container
+        self.in_background(
+            lambda: rights.export(visitor_id, actor, container.documents_dir, fmt="text"),
+            lambda files: self.say(
+                _("Export written: {readable} and {machine}").format(
+                    readable=files.readable, machine=files.machine
+                )
+            ),
+            group="file-rights",
+            exclusive=False,
         )
-        text = _("Export written: {readable} and {machine}").format(
-            readable=files.readable, machine=files.machine
-        )
-        self.app.call_from_thread(self.say, text)
 
     def action_accesses(self) -> None:
         """Every journal entry about this file: who opened, edited, exported it."""

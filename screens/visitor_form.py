@@ -7,10 +7,8 @@ again opens a new file anyway.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import Any
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,37 +16,13 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from pimms_tui.application.visitors import LikelyDuplicates
 from pimms_tui.domain.consent import KEEP_FILE_TEXT_EN, KEEP_FILE_TEXT_FR
-from pimms_tui.domain.visitors import NewVisitor, VisitorMatch, check_new_visitor, create_visitor
-from pimms_tui.i18n import N_, _, active_language, format_date
+from pimms_tui.domain.visitors import NewVisitor
+from pimms_tui.i18n import N_, _, active_language
 
-from .literal import clean, literal
-from .orientation import FormModal
-
-
-def match_label(match: VisitorMatch) -> Text:
-    """One search result: name, birth year, commune, last visit — and nothing more."""
-    name = " ".join(p for p in (match.first_name, match.last_name) if p)
-    details = [str(match.birth_year) if match.birth_year else ""]
-    details.append(clean(match.commune, 30))
-    if match.last_visit_on:
-        details.append(_("last visit {day}").format(day=format_date(match.last_visit_on)))
-    text = literal(name, 40, style="bold")
-    text.append("  " + " · ".join(d for d in details if d), style="dim")
-    return text
-
-
-@dataclass(frozen=True)
-class LikelyDuplicates:
-    """What the check before saving found: files that are probably this person."""
-
-    identity: NewVisitor
-    matches: list[VisitorMatch]
-
-
-def _identity(data: NewVisitor) -> NewVisitor:
-    """The particulars the duplicates were looked up for (the consent box aside)."""
-    return replace(data, keep_file_consent=False)
+from .forms import FormModal
+from .visitor_match import match_label
 
 
 class NewVisitorForm(FormModal):
@@ -64,9 +38,8 @@ class NewVisitorForm(FormModal):
     def __init__(self, typed: str = "") -> None:
         super().__init__()
         self.typed = typed
-        self.duplicates: list[VisitorMatch] = []
-        # The particulars whose duplicates were shown: saving them again opens a new file.
-        self.shown_for: NewVisitor | None = None
+        # The duplicates shown: saving the same particulars again opens a new file anyway.
+        self.shown: LikelyDuplicates | None = None
 
     def compose(self) -> ComposeResult:
         """The fields; what was typed in the search becomes the first guess of the name."""
@@ -130,21 +103,9 @@ class NewVisitorForm(FormModal):
         """Check the fields, then show likely duplicates once; save when there are none
         (or when the same particulars are saved again: a new file anyway)."""
         data = self.typed_visitor()
-        uses, actor = self.use_cases, self.actor
-        confirmed = self.shown_for == _identity(data)
-
-        def save() -> VisitorMatch | LikelyDuplicates:
-            now = uses.now()
-            if not confirmed:
-                checked = check_new_visitor(data, now)
-                matches = uses.visitors.likely_duplicates(
-                    checked.first_name, checked.last_name, checked.phone, checked.birth_year
-                )
-                if matches:
-                    return LikelyDuplicates(_identity(data), matches)
-            return create_visitor(uses.container.database, data, actor, now)
-
-        self.save_in_worker(save)
+        visitors, actor = self.use_cases.visitors, self.actor
+        anyway = self.shown is not None and self.shown.shown_for(data)
+        self.save_in_worker(lambda: visitors.new_visitor(data, actor, despite_duplicates=anyway))
 
     def saved(self, result: Any) -> None:
         """Close with the new file, or list the likely duplicates and wait."""
@@ -155,8 +116,7 @@ class NewVisitorForm(FormModal):
 
     def show_duplicates(self, found: LikelyDuplicates) -> None:
         """The files that are probably this person, the first one highlighted."""
-        self.duplicates = found.matches
-        self.shown_for = found.identity
+        self.shown = found
         options = self.query_one("#duplicate-list", OptionList)
         options.clear_options()
         for match in found.matches:
@@ -170,6 +130,7 @@ class NewVisitorForm(FormModal):
     @on(OptionList.OptionSelected, "#duplicate-list")
     def duplicate_chosen(self, event: OptionList.OptionSelected) -> None:
         """Use the existing file instead of opening a new one."""
-        chosen = next((m for m in self.duplicates if str(m.id) == event.option.id), None)
+        shown = self.shown.matches if self.shown is not None else []
+        chosen = next((m for m in shown if str(m.id) == event.option.id), None)
         if chosen is not None:
             self.dismiss(chosen)

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import AppointmentStatus, Outcome, RelayMode, RelayStatus, Role
 from pimms_tui.db.models import Appointment, Demand, Motif, Partner, Relay, Staff, Visit, Visitor
+from pimms_tui.db.search_index import index_visitor
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.domain.reference import DEFAULT_REGISTER
-from pimms_tui.domain.search_index import index_visitor
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -52,10 +52,10 @@ from pimms_tui.db.models import (
     VisitEvent,
     Visitor,
 )
+from pimms_tui.db.normalise import phone_digits, search_key
 from pimms_tui.demo import DEMO_PINS, DemoReport, ensure_demo_data, seed_demo
 from pimms_tui.demo import seeding as demo
 from pimms_tui.domain.consent import KEEP_FILE_TEXT_HASH
-from pimms_tui.domain.normalise import phone_digits, search_key
 from pimms_tui.domain.orientation import SHARE_CONSENT_TEXT_HASH
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select, update
 from textual.widgets import Input, OptionList
 
+from pimms_tui.application.visitors import VisitorService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.db.models import Appointment, AuditEntry, Consent, Staff, Visit, Visitor
@@ -16,13 +17,11 @@ from pimms_tui.domain.audit import Action
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.errors import DomainError, NotFound, PermissionDenied
 from pimms_tui.domain.offices import OfficeInfo, create_office
-from pimms_tui.domain.visitors import (
+from pimms_tui.domain.visitors import NewVisitor, create_visitor
+from pimms_tui.domain.visitors.merge import (
     MERGE_ANONYMISED_FILE,
     MERGE_INTO_ITSELF,
     MERGE_MERGED_FILE,
-    NewVisitor,
-    VisitorService,
-    create_visitor,
 )
 from pimms_tui.screens.arrival import ArrivalScreen
 from pimms_tui.screens.visitor_form import NewVisitorForm

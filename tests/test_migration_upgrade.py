@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, MetaData, inspect, select
 
+from pimms_tui.application.visitors import VisitorService
 from pimms_tui.db import migrate
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
@@ -37,7 +38,6 @@ from pimms_tui.db.models import (
 )
 from pimms_tui.domain.offices import create_office
 from pimms_tui.domain.reference import seed_reference_data
-from pimms_tui.domain.visitors import VisitorService
 
 from .conftest import ENGINES, FIXED_NOW, create_postgres_database, drop_postgres_database
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pimms_tui.domain.normalise import fold, name_tokens, phone_digits, search_key
+from pimms_tui.db.normalise import fold, name_tokens, phone_digits, search_key
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from pimms_tui.application.journal import file_accesses, read_journal
 from pimms_tui.application.office_settings import read_settings, update_settings
 from pimms_tui.application.rights import RightsService
+from pimms_tui.application.visitors import VisitorService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import ConsentScope, RelayMode, RelayStatus, Role
 from pimms_tui.db.models import (
@@ -39,7 +40,6 @@ from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.domain.orientation import SHARE_CONSENT_TEXT_HASH, RelayInput
 from pimms_tui.domain.rights import months_before
 from pimms_tui.domain.validation import FieldError
-from pimms_tui.domain.visitors import VisitorService
 
 from .test_visitor_file import Office as FileDesk
 

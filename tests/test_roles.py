@@ -19,6 +19,8 @@ from sqlalchemy import select
 from pimms_tui.application.agenda import AgendaService
 from pimms_tui.application.queue import QueueService
 from pimms_tui.application.staff import StaffService
+from pimms_tui.application.visitor_file import VisitorFileService
+from pimms_tui.application.visitors import VisitorService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import HelpLevel, Outcome, RelayStatus, Role
 from pimms_tui.db.models import Base, Staff
@@ -33,8 +35,8 @@ from pimms_tui.domain.offices import OfficeInfo, ensure_desk
 from pimms_tui.domain.orientation import DemandInput, OrientationService
 from pimms_tui.domain.queue import ArrivalRequest
 from pimms_tui.domain.reference import DEFAULT_REGISTER
-from pimms_tui.domain.visitor_file import IdentityChanges, VisitorFileService
-from pimms_tui.domain.visitors import NewVisitor, VisitorService, create_visitor
+from pimms_tui.domain.visitor_file import IdentityChanges
+from pimms_tui.domain.visitors import NewVisitor, create_visitor
 
 from .followkit import add_appointment, add_relay, add_visitor, motif_id, paris
 

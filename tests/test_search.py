@@ -14,15 +14,12 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select, update
 
+from pimms_tui.application.visitors import VisitorService
 from pimms_tui.db import migrate
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.db.models import Visit, Visitor, VisitorSearchToken
-from pimms_tui.domain import visitors as visitors_module
-from pimms_tui.domain.actors import Actor
-from pimms_tui.domain.clock import FixedClock
-from pimms_tui.domain.offices import OfficeInfo, create_office
-from pimms_tui.domain.search_index import (
+from pimms_tui.db.search_index import (
     PAIR_MARK,
     all_tokens,
     forget_visitors,
@@ -31,15 +28,18 @@ from pimms_tui.domain.search_index import (
     pair_tokens,
     search_tokens,
 )
+from pimms_tui.domain.actors import Actor
+from pimms_tui.domain.clock import FixedClock
+from pimms_tui.domain.offices import OfficeInfo, create_office
 from pimms_tui.domain.visitors import (
     NewVisitor,
     QueryWord,
     VisitorMatch,
-    VisitorService,
     create_visitor,
     one_typo_variants,
     parse_query,
 )
+from pimms_tui.domain.visitors import lookup as visitors_module
 
 
 class Desk:
@@ -360,17 +360,17 @@ def test_pairs_find_what_the_words_find(
     monkeypatch.setattr(visitors_module, "DRIVE_LIMIT", 0)  # every word broad enough to pair
     monkeypatch.setattr(visitors_module, "PAIR_WORDS", listed)
     used: list[bool] = []
-    pair_driver = visitors_module._Lookup._pair_driver
+    pair_driver = visitors_module.Lookup._pair_driver
 
     def spy(self: Any, *args: Any) -> Any:
         driver, together = pair_driver(self, *args)
         used.append(driver is not None)
         return driver, together
 
-    monkeypatch.setattr(visitors_module._Lookup, "_pair_driver", spy)
+    monkeypatch.setattr(visitors_module.Lookup, "_pair_driver", spy)
     through_pairs = {text: desk.names(text) for text in PAIR_QUERIES}
     assert sum(used) >= 6
-    monkeypatch.setattr(visitors_module._Lookup, "_pair_driver", lambda *_: (None, None))
+    monkeypatch.setattr(visitors_module.Lookup, "_pair_driver", lambda *_: (None, None))
     assert {text: desk.names(text) for text in PAIR_QUERIES} == through_pairs
     # Most recently seen first; then Sophia, one typo away from "sophie".
     assert through_pairs["sophie b"] == [

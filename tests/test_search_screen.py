@@ -7,10 +7,11 @@ import threading
 import pytest
 from textual.widgets import Input, OptionList
 
+from pimms_tui.application.visitors import VisitorService
 from pimms_tui.db.engine import Database
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo
-from pimms_tui.domain.visitors import VisitorMatch, VisitorService
+from pimms_tui.domain.visitors import VisitorMatch
 from pimms_tui.screens.search import SearchScreen
 
 from .uikit import build_app, settle

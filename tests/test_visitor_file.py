@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import event, select
 
 from pimms_tui.application.queue import QueueService
+from pimms_tui.application.visitor_file import VisitorFileService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import HelpLevel, Outcome, RelayMode, Role, VisitStatus
 from pimms_tui.db.models import AuditEntry, Demand, Motif, Partner, Staff, Visit, Visitor
@@ -27,7 +28,6 @@ from pimms_tui.domain.visitor_file import (
     FILE_ANONYMISED,
     IdentityChanges,
     StaleFile,
-    VisitorFileService,
 )
 from pimms_tui.domain.visitors import NewVisitor, create_visitor
 
@@ -417,8 +417,10 @@ def test_renamed_file_is_found_by_its_new_name(
     database: Database, clock: FixedClock, office: OfficeInfo
 ) -> None:
     """An identity edit reindexes the search: the new name finds the file, the old one not."""
-    from pimms_tui.domain.visitor_file import IdentityChanges, VisitorFileService
-    from pimms_tui.domain.visitors import NewVisitor, VisitorService, create_visitor
+    from pimms_tui.application.visitor_file import VisitorFileService
+    from pimms_tui.application.visitors import VisitorService
+    from pimms_tui.domain.visitor_file import IdentityChanges
+    from pimms_tui.domain.visitors import NewVisitor, create_visitor
 
     actor = Actor(office_id=office.id, desk_id=None, role=Role.MANAGER)
     created = create_visitor(

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from textual.widgets import Input, OptionList, Static
 
+from pimms_tui.application.visitor_file import VisitorFileService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import HelpLevel, Outcome, RelayMode, Role, VisitStatus
 from pimms_tui.db.models import AuditEntry, Demand, Motif, Partner, Relay, Visit, Visitor
@@ -14,7 +15,7 @@ from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.audit import Action
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo
-from pimms_tui.domain.visitor_file import IdentityChanges, VisitorFileService
+from pimms_tui.domain.visitor_file import IdentityChanges
 from pimms_tui.domain.visitors import NewVisitor, create_visitor
 from pimms_tui.screens.file_forms import IdentityForm
 from pimms_tui.screens.search import SearchScreen

@@ -82,7 +82,7 @@ class VisitorSearchToken(Base):
 
     A folded name part ("helene", "dupont"), a compound joined up ("dupontmoreau", "ndiaye"),
     the national phone digits or the birth year; rewritten whenever one of them changes and
-    removed when the file is merged or anonymised (pimms_tui.domain.search_index).
+    removed when the file is merged or anonymised (pimms_tui.db.search_index).
     """
 
     __tablename__ = "visitor_search_token"

@@ -20,6 +20,8 @@ from pimms_tui.application.session import DeskSession
 from pimms_tui.application.slips import SlipService
 from pimms_tui.application.staff import StaffService
 from pimms_tui.application.stats import StatsService
+from pimms_tui.application.visitor_file import VisitorFileService
+from pimms_tui.application.visitors import VisitorService
 from pimms_tui.db.enums import Role
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.appointments import AppointmentService
@@ -46,8 +48,6 @@ from pimms_tui.domain.offices import (
 )
 from pimms_tui.domain.orientation import OrientationService
 from pimms_tui.domain.staff import AccessRules, StaffAccount
-from pimms_tui.domain.visitor_file import VisitorFileService
-from pimms_tui.domain.visitors import VisitorService
 
 
 @dataclass(frozen=True)
@@ -156,8 +156,8 @@ class UseCases:
 
     @property
     def visitors(self) -> VisitorService:
-        """Finding the office's visitors."""
-        return VisitorService(self.container.database, self.office.id)
+        """Finding the office's visitors, opening new files, merging two files."""
+        return VisitorService(self.container.database, self.office.id, self.container.clock)
 
     @property
     def orientation(self) -> OrientationService:
@@ -183,7 +183,8 @@ class UseCases:
     @property
     def visitor_file(self) -> VisitorFileService:
         """Visitor files: timeline, identity edits, visits started from the file."""
-        return VisitorFileService(self.container.database, self.container.clock, self.office)
+        database, clock = self.container.database, self.container.clock
+        return VisitorFileService(database, clock, self.office, self.queue)
 
     @property
     def slips(self) -> SlipService:

@@ -8,7 +8,7 @@ from random import Random
 
 import phonenumbers
 
-from pimms_tui.domain.normalise import fold
+from pimms_tui.db.normalise import fold
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from datetime import date
 from itertools import accumulate
 
 from pimms_tui.db.enums import ConsentScope, Need
+from pimms_tui.db.normalise import phone_digits, search_key
+from pimms_tui.db.search_index import contact_tokens, name_part_tokens, pair_token
 from pimms_tui.domain.consent import KEEP_FILE_TEXT_HASH
-from pimms_tui.domain.normalise import phone_digits, search_key
 from pimms_tui.domain.orientation import SHARE_CONSENT_TEXT_HASH
-from pimms_tui.domain.search_index import contact_tokens, name_part_tokens, pair_token
 
 from .names import _FRENCH_LAST, _ORIGIN_CUM, _ORIGINS, _age, _email
 from .offices import _OLD_FILES_DAYS, _GeneratorBase

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import AppointmentStatus, Role
 from pimms_tui.db.models import Appointment, Motif, Office, Partner, Staff, Visitor
+from pimms_tui.db.normalise import storable
 
 from . import sensitive
 from .access import Permission, require
@@ -31,7 +32,6 @@ from .actors import Actor
 from .clock import Clock
 from .errors import Conflict, DomainError, NotFound, PermissionDenied
 from .messages import N_
-from .normalise import storable
 from .offices import OfficeInfo
 from .validation import FieldError
 

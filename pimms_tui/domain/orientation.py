@@ -42,6 +42,7 @@ from pimms_tui.db.models import (
     Visit,
     Visitor,
 )
+from pimms_tui.db.normalise import storable
 
 from . import audit, sensitive
 from .access import Permission, require
@@ -50,7 +51,6 @@ from .appointments import AppointmentService, AppointmentView, Slot
 from .clock import Clock
 from .errors import Conflict, DomainError, NotFound
 from .messages import N_
-from .normalise import storable
 from .offices import OfficeInfo
 from .validation import FieldError, normalise_phone, validate_email
 from .visits import bump_queue_revision, transition_visit

@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 
 from pimms_tui.db.enums import ConsentScope
 from pimms_tui.db.models import Appointment, Consent, Demand, Office, Relay, Visit, Visitor
+from pimms_tui.db.search_index import forget_visitors
 
 from .errors import DomainError, NotFound
 from .messages import N_
-from .search_index import forget_visitors
 
 FILE_UNKNOWN = N_("This visitor file does not exist.")
 ALREADY_ERASED = N_("This file is already anonymised: there is nothing left to erase.")

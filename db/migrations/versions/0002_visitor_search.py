@@ -57,7 +57,7 @@ def upgrade() -> None:
 
 def _index_existing_visitors() -> None:
     """Index the files that exist already (merged and anonymised ones are never indexed)."""
-    from pimms_tui.domain.search_index import search_tokens, token_rows
+    from pimms_tui.db.search_index import search_tokens, token_rows
 
     connection = op.get_bind()
     visitor = sa.table(

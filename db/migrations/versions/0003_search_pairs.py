@@ -32,7 +32,7 @@ _token = sa.table(
 
 
 def upgrade() -> None:
-    from pimms_tui.domain.search_index import pair_tokens, token_rows
+    from pimms_tui.db.search_index import pair_tokens, token_rows
 
     connection = op.get_bind()
     visitor = sa.table(

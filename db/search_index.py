@@ -23,8 +23,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import Select, delete, insert, select
 from sqlalchemy.orm import Session
 
-from pimms_tui.db.models import Visitor, VisitorSearchToken
-
+from .models import Visitor, VisitorSearchToken
 from .normalise import name_tokens
 
 # Longer tokens are cut (both when indexed and when searched): a prefix this long is enough.
