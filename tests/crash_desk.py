@@ -12,13 +12,14 @@ from __future__ import annotations
 import random
 import sys
 
+from pimms_tui.application.orientation import OrientationService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Outcome, Role
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.catalog import list_motifs, list_registers
 from pimms_tui.domain.clock import SystemClock
 from pimms_tui.domain.offices import ensure_desk, find_office
-from pimms_tui.domain.orientation import DemandInput, OrientationService
+from pimms_tui.domain.orientation import DemandInput
 from pimms_tui.domain.queue import ArrivalRequest, QueueService
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from pimms_tui.application.followups import FollowUpService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import AppointmentStatus, RefusalReason, RelayStatus, Role
 from pimms_tui.db.models import AuditEntry
@@ -20,7 +21,6 @@ from pimms_tui.domain.followups import (
     POSTPONE_TOO_FAR,
     REASON_REQUIRED,
     FollowUpCounts,
-    FollowUpService,
 )
 from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.domain.validation import FieldError

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
+from pimms_tui.application.orientation import OrientationService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import (
     ConsentScope,
@@ -44,7 +45,6 @@ from pimms_tui.domain.orientation import (
     SHARE_CONSENT_TEXT_HASH,
     SHARED_WITHOUT_CONSENT,
     DemandInput,
-    OrientationService,
     RelayInput,
 )
 from pimms_tui.domain.sensitive import NIR_MESSAGE, SensitiveDataError

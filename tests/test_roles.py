@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from pimms_tui.application.followups import FollowUpService
+from pimms_tui.application.orientation import OrientationService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import HelpLevel, Outcome, RelayStatus, Role
 from pimms_tui.db.models import Base, Staff
@@ -26,9 +28,8 @@ from pimms_tui.domain.agenda import AgendaService
 from pimms_tui.domain.appointments import AppointmentService, Slot
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.errors import PermissionDenied
-from pimms_tui.domain.followups import FollowUpService
 from pimms_tui.domain.offices import OfficeInfo, ensure_desk
-from pimms_tui.domain.orientation import DemandInput, OrientationService
+from pimms_tui.domain.orientation import DemandInput
 from pimms_tui.domain.queue import ArrivalRequest, QueueService
 from pimms_tui.domain.reference import DEFAULT_REGISTER
 from pimms_tui.domain.staff import StaffService

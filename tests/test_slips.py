@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from pimms_tui.application.orientation import OrientationService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import HelpLevel, RelayMode, Role, VisitStatus
 from pimms_tui.db.models import Motif, Office, Partner, Staff, Visit, Visitor
@@ -17,7 +18,7 @@ from pimms_tui.domain.appointments import AppointmentService, Slot
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.errors import DomainError, NotFound
 from pimms_tui.domain.offices import OfficeInfo
-from pimms_tui.domain.orientation import DemandInput, OrientationService, RelayInput
+from pimms_tui.domain.orientation import DemandInput, RelayInput
 from pimms_tui.domain.slips import SlipContent, SlipService, printable, render_pdf, to_latin1
 
 NOTE = "Facture contestée, voisin bruyant"

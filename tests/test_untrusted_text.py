@@ -21,6 +21,7 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from pimms_tui.application.orientation import OrientationService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import HelpLevel, Role
 from pimms_tui.db.models import Demand, Motif, Visit, Visitor
@@ -29,7 +30,7 @@ from pimms_tui.domain.appointments import AppointmentService
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.errors import DomainError
 from pimms_tui.domain.offices import OfficeInfo
-from pimms_tui.domain.orientation import DemandInput, OrientationService
+from pimms_tui.domain.orientation import DemandInput
 from pimms_tui.domain.rights import RightsService
 from pimms_tui.domain.slips import SlipService, printable
 from pimms_tui.domain.validation import FieldError

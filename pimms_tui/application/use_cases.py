@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from pimms_tui.application.container import Container
+from pimms_tui.application.followups import FollowUpService
+from pimms_tui.application.orientation import OrientationService
 from pimms_tui.application.session import DeskSession
 from pimms_tui.db.enums import Role
 from pimms_tui.domain.actors import Actor
@@ -26,7 +28,6 @@ from pimms_tui.domain.catalog import (
     list_partners,
     list_registers,
 )
-from pimms_tui.domain.followups import FollowUpService
 from pimms_tui.domain.journal import (
     JournalEntry,
     JournalFilter,
@@ -44,7 +45,6 @@ from pimms_tui.domain.offices import (
     list_desks,
     set_public_screen,
 )
-from pimms_tui.domain.orientation import OrientationService
 from pimms_tui.domain.queue import QueueService
 from pimms_tui.domain.rights import RightsService
 from pimms_tui.domain.slips import SlipService
