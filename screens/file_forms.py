@@ -307,7 +307,7 @@ class FileAppointmentForm(SlotFinderForm):
         )
         with VerticalScroll(classes="dialog form"):
             yield Static(_("Book an appointment"), classes="title")
-            yield from self.compose_slot_finder(self.office_today(), between=reason)
+            yield from self.compose_slot_finder(self.use_cases.today(), between=reason)
             yield from self.compose_error()
             yield Static(
                 _("Enter on a slot: book and print the card · Esc: cancel"), classes="hint"

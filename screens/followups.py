@@ -205,7 +205,7 @@ class FollowUpsScreen(WorklistScreen):
             detail.append(
                 " — "
                 + _("sent on {day}, expires on {expiry} without news").format(
-                    day=format_date(relay.sent_at.date(), "short"),
+                    day=format_date(self.office.local_day(relay.sent_at), "short"),
                     expiry=format_date(relay.expires_on, "short"),
                 ),
                 style="dim",

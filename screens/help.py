@@ -63,8 +63,9 @@ def keys_markdown() -> str:
     from .audit import JournalScreen
     from .confirm import ConfirmModal
     from .followups import FollowUpsScreen
+    from .forms import FormModal
     from .listening import ListeningScreen
-    from .orientation import FormModal, RelayForm
+    from .orientation import RelayForm
     from .queue import QueueScreen
     from .search import SearchScreen
     from .signin import SignInScreen

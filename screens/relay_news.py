@@ -202,7 +202,8 @@ class RelayFollowUpForm(RelayNewsDialog):
         text.append(
             "\n"
             + _("Relayed on {day}, follow-up planned on {follow_up}").format(
-                day=format_date(sent_at.date()), follow_up=format_date(follow_up_on)
+                day=format_date(self.use_cases.office.local_day(sent_at)),
+                follow_up=format_date(follow_up_on),
             )
         )
         return text

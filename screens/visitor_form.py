@@ -22,7 +22,7 @@ from pimms_tui.domain.visitors import NewVisitor, VisitorMatch, check_new_visito
 from pimms_tui.i18n import N_, _, active_language
 
 from .arrival import match_label
-from .orientation import FormModal
+from .forms import FormModal
 
 
 @dataclass(frozen=True)
