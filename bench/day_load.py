@@ -38,6 +38,7 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common
 
+from pimms_tui.application.orientation import OrientationService
 from pimms_tui.application.queue import QueueService
 from pimms_tui.application.visitors import VisitorService
 from pimms_tui.db.engine import Database
@@ -49,7 +50,7 @@ from pimms_tui.domain.catalog import list_motifs, list_partners, list_registers
 from pimms_tui.domain.clock import SystemClock
 from pimms_tui.domain.errors import DomainError
 from pimms_tui.domain.offices import OfficeInfo, create_office, ensure_desk
-from pimms_tui.domain.orientation import DemandInput, OrientationService, RelayInput
+from pimms_tui.domain.orientation import DemandInput, RelayInput
 from pimms_tui.domain.queue import ArrivalRequest
 from pimms_tui.domain.setup import prepare_database
 from pimms_tui.domain.visitors import NewVisitor, create_visitor

@@ -149,8 +149,9 @@ def keys_markdown() -> str:
     from pimms_tui.screens.audit import JournalScreen
     from pimms_tui.screens.confirm import ConfirmModal
     from pimms_tui.screens.followups import FollowUpsScreen
+    from pimms_tui.screens.forms import FormModal
     from pimms_tui.screens.listening import ListeningScreen
-    from pimms_tui.screens.orientation import FormModal, RelayForm
+    from pimms_tui.screens.orientation import RelayForm
     from pimms_tui.screens.queue import QueueScreen
     from pimms_tui.screens.search import SearchScreen
     from pimms_tui.screens.signin import SignInScreen

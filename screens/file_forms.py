@@ -1,12 +1,12 @@
-"""Dialogs of the visitor file: edit the identity, start a visit, book, record a follow-up.
+"""Dialogs of the visitor file: edit the identity, start a visit, book, record an outcome.
 
-Each one saves through a domain service in a worker (``FormModal.save_in_worker``): a refusal
-is shown in the dialog and what was typed stays in place.
+Each one saves through a use case off the UI thread (``FormModal.save_in_worker``): a refusal
+is shown in the dialog and what was typed stays in place. The follow-up of a relay is the
+dialog the follow-up list uses too (``relay_news.RelayFollowUpForm``).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -16,29 +16,24 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key
 from textual.widgets import Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState
 
-from pimms_tui.db.enums import AppointmentStatus, Need, RefusalReason, RelayStatus
+from pimms_tui.db.enums import AppointmentStatus, Need
 from pimms_tui.domain.appointments import AppointmentView, Slot
 from pimms_tui.domain.catalog import MotifInfo
-from pimms_tui.domain.followups import DEFAULT_POSTPONE_DAYS
 from pimms_tui.domain.visitor_file import (
     Identity,
     IdentityChanges,
-    OpenRelay,
     StaleFile,
 )
-from pimms_tui.i18n import N_, _, format_date, format_datetime, label
+from pimms_tui.i18n import N_, _, format_datetime, label
 from pimms_tui.labels import (
     APPOINTMENT_STATUS_LABELS,
     NEED_LABELS,
-    REFUSAL_REASON_LABELS,
-    RELAY_STATUS_LABELS,
     word,
 )
 
+from .forms import FormModal, choose_by_digit
 from .literal import clean, literal
-from .orientation import FormModal, parse_day
 from .slots import SlotFinderForm
 
 if TYPE_CHECKING:
@@ -46,13 +41,7 @@ if TYPE_CHECKING:
 
 STYLESHEET = "visitor_file.tcss"
 
-# What news of a relay the follow-up dialog offers, in its order; None is "postpone".
-RELAY_NEWS: tuple[RelayStatus | None, ...] = (
-    RelayStatus.CONFIRMED,
-    RelayStatus.REFUSED,
-    RelayStatus.UNREACHABLE,
-    None,
-)
+
 APPOINTMENT_OUTCOMES = (
     AppointmentStatus.SEEN,
     AppointmentStatus.NO_SHOW,
@@ -87,15 +76,6 @@ def shown_value(identity: Identity, field: str) -> str:
 def needs_text(needs: tuple[str, ...] | list[str]) -> str:
     """Needs in words."""
     return ", ".join(word(NEED_LABELS, need) for need in needs)
-
-
-def choose_by_digit(event: Key, options: OptionList, count: int) -> int | None:
-    """The 0-based choice a digit key makes on a focused list, or None."""
-    character = event.character
-    if options.has_focus and character and character.isdigit() and 1 <= int(character) <= count:
-        event.stop()
-        return int(character) - 1
-    return None
 
 
 # --- Identity ------------------------------------------------------------------------------
@@ -167,17 +147,14 @@ class IdentityForm(FormModal):
             lambda: service.update_identity(self.visitor_id, version, changes, actor)
         )
 
-    @on(Worker.StateChanged)
-    def stale_file(self, event: Worker.StateChanged) -> None:
+    def show_refusal(self, refusal: BaseException) -> None:
         """Another desk saved first: show its version beside what was typed, keep the typing.
 
-        The next save goes over that version (the form's own handler shows the message).
+        The next save goes over that version.
         """
-        if event.worker.group != "form-save" or event.state != WorkerState.ERROR:
-            return
-        error = event.worker.error
-        if isinstance(error, StaleFile):
-            self.take_their_version(error.current)
+        super().show_refusal(refusal)
+        if isinstance(refusal, StaleFile):
+            self.take_their_version(refusal.current)
 
     def take_their_version(self, theirs: Identity) -> None:
         """Fields left untouched here take the other desk's values; typed ones are kept."""
@@ -317,7 +294,7 @@ class FileAppointmentForm(SlotFinderForm):
         )
         with VerticalScroll(classes="dialog form"):
             yield Static(_("Book an appointment"), classes="title")
-            yield from self.compose_slot_finder(self.office_today(), between=reason)
+            yield from self.compose_slot_finder(self.use_cases.today(), between=reason)
             yield from self.compose_error()
             yield Static(
                 _("Enter on a slot: book and print the card · Esc: cancel"), classes="hint"
@@ -338,116 +315,6 @@ class FileAppointmentForm(SlotFinderForm):
 
 
 # --- Follow-ups ------------------------------------------------------------------------------
-
-
-class RelayFollowUpForm(FormModal):
-    """News of a relay: confirmed, refused (with a reason), unreachable, or postponed."""
-
-    CSS_PATH = STYLESHEET
-
-    def __init__(self, open_relay: OpenRelay) -> None:
-        super().__init__()
-        self.open_relay = open_relay
-
-    def compose(self) -> ComposeResult:
-        """The relay, the choices, the reason and the new date."""
-        relay = self.open_relay.relay
-        today = self.use_cases.today()
-        with VerticalScroll(classes="dialog form"):
-            yield Static(_("Follow-up of a relay"), classes="title")
-            details = literal(relay.partner_name, 40, "bold")
-            details.append(" · ")
-            details.append_text(
-                literal(label(self.open_relay.motif_label_fr, self.open_relay.motif_label_en), 40)
-            )
-            details.append(
-                "\n"
-                + _("Relayed on {day}, follow-up planned on {follow_up}").format(
-                    day=format_date(relay.sent_at.date()), follow_up=format_date(relay.follow_up_on)
-                )
-            )
-            yield Static(details)
-            yield Label(_("What became of it — press its number, or Enter"))
-            yield OptionList(
-                *[
-                    Option(f"{index} · {self.news_label(news)}", id=news.value if news else "later")
-                    for index, news in enumerate(RELAY_NEWS, start=1)
-                ],
-                id="relay-news",
-            )
-            yield Label(_("Why the partner did not take the person in charge (if refused)"))
-            yield Select(
-                [(word(REFUSAL_REASON_LABELS, r), r.value) for r in RefusalReason],
-                prompt=_("choose a reason"),
-                id="refusal-reason",
-            )
-            yield Label(_("New follow-up date (if postponed: dd/mm/yyyy or +7)"))
-            yield Input(
-                format_date(today + timedelta(days=DEFAULT_POSTPONE_DAYS), "short"),
-                id="follow-up-on",
-                max_length=12,
-            )
-            yield from self.compose_error()
-            yield Static(_("Ctrl+S: record the highlighted choice · Esc: cancel"), classes="hint")
-
-    @staticmethod
-    def news_label(news: RelayStatus | None) -> str:
-        """The words of a choice."""
-        return _("postpone the follow-up") if news is None else word(RELAY_STATUS_LABELS, news)
-
-    def on_mount(self) -> None:
-        """Start on the choices."""
-        options = self.query_one("#relay-news", OptionList)
-        options.highlighted = 0
-        options.focus()
-
-    def on_key(self, event: Key) -> None:
-        """A digit records that choice."""
-        index = choose_by_digit(event, self.query_one("#relay-news", OptionList), len(RELAY_NEWS))
-        if index is not None:
-            self.record(RELAY_NEWS[index])
-
-    @on(OptionList.OptionSelected, "#relay-news")
-    def selected(self, event: OptionList.OptionSelected) -> None:
-        """Enter records the highlighted choice."""
-        index = event.option_index
-        self.record(RELAY_NEWS[index])
-
-    def action_save(self) -> None:
-        """Ctrl+S records the highlighted choice."""
-        highlighted = self.query_one("#relay-news", OptionList).highlighted
-        if highlighted is not None:
-            self.record(RELAY_NEWS[highlighted])
-
-    def record(self, news: RelayStatus | None) -> None:
-        """Check what the choice needs, then record it."""
-        relay_id = self.open_relay.relay.id
-        service = self.use_cases.followups
-        actor = self.actor
-        if news is None:
-            today = self.use_cases.today()
-            new_date = parse_day(self.query_one("#follow-up-on", Input).value, today)
-            if new_date is None:
-                self.say(_("The follow-up date is not valid: type it as dd/mm/yyyy, or +7."))
-                self.query_one("#follow-up-on", Input).focus()
-                return
-            self.save_in_worker(lambda: service.postpone_relay(relay_id, new_date, actor))
-            return
-        reason: str | None = None
-        if news == RelayStatus.REFUSED:
-            value = self.query_one("#refusal-reason", Select).value
-            if not isinstance(value, str):
-                self.say(_("Choose why the partner did not take the person in charge."))
-                self.query_one("#refusal-reason", Select).focus()
-                return
-            reason = value
-        self.save_in_worker(
-            lambda: service.record_relay(relay_id, news, actor, refusal_reason=reason)
-        )
-
-    def has_content(self) -> bool:
-        """A reason chosen counts as content."""
-        return isinstance(self.query_one("#refusal-reason", Select).value, str)
 
 
 class AppointmentOutcomeChooser(FormModal):

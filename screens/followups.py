@@ -1,43 +1,36 @@
 """Suivi: relays to follow up with the partner, and past appointments "à renseigner".
 
 Two lists, one focused at a time; the footer shows the keys of the focused one. News of a
-relay and outcomes of appointments are recorded in a worker; what was done, or why it was
-refused (another desk was first), is written in the status line, and the lists are read again.
+relay (through the dialogs of ``relay_news``, shared with the visitor file) and outcomes of
+appointments are recorded off the UI thread; what was done, or why it was refused (another
+desk was first), is written in the status line, and the lists are read again.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.events import DescendantFocus, Key
-from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, Label, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.events import DescendantFocus
+from textual.widgets import DataTable, Footer, Header, Static
 
-from pimms_tui.db.enums import AppointmentStatus, RefusalReason, RelayStatus
+from pimms_tui.db.enums import AppointmentStatus, RelayStatus
 from pimms_tui.domain.appointments import AppointmentView
-from pimms_tui.domain.followups import DEFAULT_POSTPONE_DAYS, RelayFollowUp
-from pimms_tui.domain.orientation import RelaySummary
+from pimms_tui.domain.followups import RelayFollowUp, RelayNews
 from pimms_tui.i18n import N_, _, format_date, format_datetime, ngettext
 from pimms_tui.labels import (
     APPOINTMENT_STATUS_LABELS,
-    REFUSAL_REASON_LABELS,
     RELAY_MODE_LABELS,
-    RELAY_STATUS_LABELS,
     word,
 )
 
-from .literal import clean, literal
-from .orientation import FormModal, parse_day
+from .literal import literal
+from .relay_news import PostponeForm, RefusalReasonModal, relay_news_text
 from .worklist import WorklistScreen, at_cursor, motif_text, visitor_name, with_whom
-
-if TYPE_CHECKING:
-    pass
 
 RELAY_ACTIONS = frozenset({"confirm", "refuse", "unreachable", "postpone"})
 APPOINTMENT_ACTIONS = frozenset({"seen", "no_show", "excused", "cancelled"})
@@ -54,23 +47,13 @@ def overdue_text(days: int) -> Text:
     return Text(ngettext("{count} day", "{count} days", days).format(count=days), style=style)
 
 
-def relay_news_text(relay: RelayFollowUp, summary: RelaySummary) -> str:
-    """The status-line sentence after news of a relay was recorded."""
-    return _("Relay to {partner}: {status}.").format(
-        partner=clean(relay.partner_name, 60), status=word(RELAY_STATUS_LABELS, summary.status)
-    )
+@dataclass(frozen=True)
+class FollowUpLists:
+    """Both lists as read, and how many relays expired on the way."""
 
-
-class FollowUpsLoaded(Message):
-    """Fresh lists, read in a worker."""
-
-    def __init__(
-        self, relays: list[RelayFollowUp], appointments: list[AppointmentView], expired: int
-    ) -> None:
-        super().__init__()
-        self.relays = relays
-        self.appointments = appointments
-        self.expired = expired
+    relays: list[RelayFollowUp]
+    appointments: list[AppointmentView]
+    expired: int
 
 
 class FollowUpsScreen(WorklistScreen):
@@ -141,23 +124,18 @@ class FollowUpsScreen(WorklistScreen):
     # Loading ------------------------------------------------------------------------------
 
     def refresh_lists(self) -> None:
-        """Read both lists again."""
-        self.load_lists()
+        """Read both lists again, off the UI thread (the latest reading wins)."""
+        service, actor = self.use_cases.followups, self.actor
 
-    @work(thread=True, exclusive=True, group="followups-load", exit_on_error=False)
-    def load_lists(self) -> None:
-        """Expire what waited too long, then read both lists, off the UI thread."""
-        service = self.use_cases.followups
-        actor = self.actor
-        expired = service.expire_overdue()
-        self.post_message(
-            FollowUpsLoaded(
+        def read() -> FollowUpLists:
+            expired = service.expire_overdue()  # what waited too long leaves the list first
+            return FollowUpLists(
                 service.relays_due(actor), service.appointments_to_fill_in(actor), expired
             )
-        )
 
-    @on(FollowUpsLoaded)
-    def show_lists(self, message: FollowUpsLoaded) -> None:
+        self.in_background(read, self.show_lists, group="followups-load")
+
+    def show_lists(self, message: FollowUpLists) -> None:
         """Draw both lists, keeping each cursor near where it was."""
         self.relays = message.relays
         self.appointments = message.appointments
@@ -227,7 +205,7 @@ class FollowUpsScreen(WorklistScreen):
             detail.append(
                 " — "
                 + _("sent on {day}, expires on {expiry} without news").format(
-                    day=format_date(relay.sent_at.date(), "short"),
+                    day=format_date(self.office.local_day(relay.sent_at), "short"),
                     expiry=format_date(relay.expires_on, "short"),
                 ),
                 style="dim",
@@ -278,7 +256,7 @@ class FollowUpsScreen(WorklistScreen):
         self.record_relay(RelayStatus.UNREACHABLE)
 
     def record_relay(self, status: RelayStatus) -> None:
-        """Record news of the selected relay in a worker."""
+        """Record news of the selected relay, through the one use case."""
         relay = self.selected_relay()
         if relay is None:
             return
@@ -286,7 +264,8 @@ class FollowUpsScreen(WorklistScreen):
         actor = self.actor
 
         def job() -> str:
-            return relay_news_text(relay, service.record_relay(relay.id, status, actor))
+            summary = service.record_news(relay.id, RelayNews(status), actor)
+            return relay_news_text(relay.partner_name, summary)
 
         self.act(job)
 
@@ -294,13 +273,13 @@ class FollowUpsScreen(WorklistScreen):
         """The partner did not take the person in charge: ask why."""
         relay = self.selected_relay()
         if relay is not None:
-            self.app.push_screen(RefusalReasonModal(relay), self.dialog_done)
+            self.app.push_screen(RefusalReasonModal(relay.id, relay.partner_name), self.dialog_done)
 
     def action_postpone(self) -> None:
         """Follow the selected relay up later."""
         relay = self.selected_relay()
         if relay is not None:
-            self.app.push_screen(PostponeForm(relay), self.dialog_done)
+            self.app.push_screen(PostponeForm(relay.id, relay.partner_name), self.dialog_done)
 
     def dialog_done(self, result: str | None) -> None:
         """A dialog recorded something: say what, and read the lists again."""
@@ -343,110 +322,3 @@ class FollowUpsScreen(WorklistScreen):
             )
 
         self.act(job)
-
-
-class RefusalReasonModal(FormModal):
-    """Why the partner did not take the person in charge; a digit or Enter picks."""
-
-    def __init__(self, relay: RelayFollowUp) -> None:
-        super().__init__()
-        self.relay = relay
-
-    def compose(self) -> ComposeResult:
-        """The reasons, numbered."""
-        with Vertical(classes="dialog"):
-            yield Static(_("Refused: why?"), classes="title")
-            yield Static(literal(self.relay.partner_name, 60))
-            yield OptionList(
-                *[
-                    Option(f"{index} · {word(REFUSAL_REASON_LABELS, reason)}", id=reason.value)
-                    for index, reason in enumerate(RefusalReason, start=1)
-                ],
-                id="refusal-reasons",
-            )
-            yield from self.compose_error()
-            yield Static(_("1–6 or Enter: record · Esc: cancel"), classes="hint")
-
-    def on_mount(self) -> None:
-        """Focus the list."""
-        self.query_one("#refusal-reasons", OptionList).focus()
-
-    def on_key(self, event: Key) -> None:
-        """Digits pick a reason directly."""
-        character = event.character
-        if character and character.isdigit() and 1 <= int(character) <= len(RefusalReason):
-            event.stop()
-            self.choose(list(RefusalReason)[int(character) - 1])
-
-    @on(OptionList.OptionSelected, "#refusal-reasons")
-    def selected(self, event: OptionList.OptionSelected) -> None:
-        """Enter picks the highlighted reason."""
-        self.choose(RefusalReason(str(event.option.id)))
-
-    def choose(self, reason: RefusalReason) -> None:
-        """Record the refusal with its reason."""
-        service = self.use_cases.followups
-        actor = self.actor
-        relay = self.relay
-
-        def job() -> str:
-            service.record_relay(relay.id, RelayStatus.REFUSED, actor, refusal_reason=reason)
-            return _("Relay to {partner}: refused ({reason}).").format(
-                partner=clean(relay.partner_name, 60), reason=word(REFUSAL_REASON_LABELS, reason)
-            )
-
-        self.save_in_worker(job)
-
-    def has_content(self) -> bool:
-        """Nothing typed here."""
-        return False
-
-
-class PostponeForm(FormModal):
-    """A later follow-up date for a relay: dd/mm/yyyy or +N days (+7 by default)."""
-
-    def __init__(self, relay: RelayFollowUp) -> None:
-        super().__init__()
-        self.relay = relay
-
-    def compose(self) -> ComposeResult:
-        """The date, pre-filled with +7."""
-        with Vertical(classes="dialog"):
-            yield Static(_("Postpone the follow-up"), classes="title")
-            yield Static(literal(self.relay.partner_name, 60))
-            yield Label(_("New follow-up date (dd/mm/yyyy or +7)"))
-            yield Input(f"+{DEFAULT_POSTPONE_DAYS}", id="follow-up-on", max_length=12)
-            yield from self.compose_error()
-            yield Static(_("Enter: save · Esc: cancel"), classes="hint")
-
-    def on_mount(self) -> None:
-        """Start on the date."""
-        self.query_one("#follow-up-on", Input).focus()
-
-    @on(Input.Submitted, "#follow-up-on")
-    def action_save(self) -> None:
-        """Check the date, then save."""
-        service = self.use_cases.followups
-        today = service.today()
-        day = parse_day(self.query_one("#follow-up-on", Input).value, today)
-        if day is None:
-            self.say(_("The date is not valid: type it as dd/mm/yyyy, or +7 for in a week."))
-            return
-        if day <= today:
-            self.say(_("Choose a date after today."))
-            return
-        actor = self.actor
-        relay = self.relay
-
-        def job() -> str:
-            summary = service.postpone_relay(relay.id, day, actor)
-            return _("Follow-up of the relay to {partner} postponed to {day}.").format(
-                partner=clean(relay.partner_name, 60),
-                day=format_date(summary.follow_up_on, "long"),
-            )
-
-        self.save_in_worker(job)
-
-    def has_content(self) -> bool:
-        """The date is pre-filled: nothing is lost by leaving."""
-        return False

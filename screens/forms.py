@@ -1,26 +1,32 @@
-"""The base of the desk's dialogs: a save in a worker, refusals shown in the form, a day typed.
+"""The base of the desk's dialogs: a save off the UI thread, refusals shown in the form, a day.
 
-Each form saves in a worker and closes only when the domain accepted the save; a refusal is
-shown next to the form and everything typed stays in place.
+Each form saves through ``in_background`` and closes only when the rules accepted the save; a
+refusal is shown next to the form and everything typed stays in place.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Input, Static
+from textual.events import Key
+from textual.widgets import Input, OptionList, Static
 from textual.worker import Worker, WorkerState
 
+from pimms_tui.domain.errors import DomainError
+from pimms_tui.domain.sensitive import SensitiveDataError
+from pimms_tui.domain.validation import FieldError
 from pimms_tui.i18n import N_, _
 
-from .base import DeskModal, save_through_outage
+from .base import DeskModal
 from .errors import refusal_field, refusal_text
 
+SAVE_GROUP = "form-save"
+FOLLOW_ON_GROUP = "form-follow-on"  # what runs once saved: printing a slip, say
+_T = TypeVar("_T")
 DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d/%m")
 
 
@@ -36,6 +42,23 @@ def parse_day(text: str, today: date) -> date | None:
             continue
         return parsed.replace(year=today.year) if fmt == "%d/%m" else parsed
     return None
+
+
+def refusal_as_value(job: Callable[[], _T]) -> Callable[[], tuple[_T | None, BaseException | None]]:
+    """``job`` returning ``(result, None)``, or ``(None, refusal)`` when a rule refused it.
+
+    Every refusal the person can fix (a rule, a field, sensitive data in a free text) comes
+    back to the UI thread as a value, to be shown where the person is looking; a failure
+    (the database, a bug) still raises, for the app's one handler.
+    """
+
+    def attempt() -> tuple[_T | None, BaseException | None]:
+        try:
+            return job(), None
+        except (DomainError, FieldError, SensitiveDataError) as refusal:
+            return None, refusal
+
+    return attempt
 
 
 class FormModal(DeskModal):
@@ -65,43 +88,53 @@ class FormModal(DeskModal):
     def save_in_worker(
         self, job: Callable[[], Any], then: Callable[[Any], Any] | None = None
     ) -> None:
-        """Run ``job`` off the UI thread; close with its result when it succeeds.
+        """Run ``job`` off the UI thread (``in_background``); close with its result when saved.
 
         ``job`` is one write, retried while the database is away (the form stays open with
         what was typed); ``then`` (printing a slip, say) runs on its result once it is saved,
-        so that a failure there never writes twice. A second Ctrl+S while a save waits for the
-        database is not a second save.
+        in a second call, so that a failure there never writes twice. A refusal is shown in
+        the form. A second Ctrl+S while a save waits for the database is not a second save.
         """
         if self._saving:
             self.say(_("Saving: waiting for the database. What you typed is kept."))
             return
         self.say("")
         self._saving = True
-        self.run_save(job, then)
 
-    @work(thread=True, group="form-save", exit_on_error=False)
-    def run_save(self, job: Callable[[], Any], then: Callable[[Any], Any] | None) -> Any:
-        """The save itself."""
-        result = save_through_outage(self, job)
-        return save_through_outage(self, lambda: then(result)) if then else result
+        def answered(outcome: tuple[Any, BaseException | None]) -> None:
+            result, refusal = outcome
+            if refusal is not None:
+                self._saving = False
+                self.show_refusal(refusal)
+            elif then is None:
+                self._saving = False
+                self.saved(result)
+            else:
+                self.in_background(
+                    lambda: then(result), self._finished, group=FOLLOW_ON_GROUP, saving=True
+                )
 
-    @on(Worker.StateChanged)
-    def save_finished(self, event: Worker.StateChanged) -> None:
-        """Close on success; show the reason on a refusal."""
-        if event.worker.group != "form-save":
-            return
-        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+        self.in_background(refusal_as_value(job), answered, group=SAVE_GROUP, saving=True)
+
+    def _finished(self, result: Any) -> None:
+        self._saving = False
+        self.saved(result)
+
+    def show_refusal(self, refusal: BaseException) -> None:
+        """Say why the save was refused, next to the form, and focus the field it names."""
+        self.say(refusal_text(refusal) or "")
+        field = refusal_field(refusal)
+        for widget in self.query(f"#{field.replace('_', '-')}") if field else ():
+            widget.focus()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A save that failed (not refused) or was abandoned may be tried again."""
+        if event.worker.group in (SAVE_GROUP, FOLLOW_ON_GROUP) and event.state in (
+            WorkerState.ERROR,
+            WorkerState.CANCELLED,
+        ):
             self._saving = False
-        if event.state == WorkerState.SUCCESS:
-            self.saved(event.worker.result)
-        elif event.state == WorkerState.ERROR and event.worker.error is not None:
-            text = refusal_text(event.worker.error)
-            if text is not None:
-                event.prevent_default()  # shown here rather than as a notice
-                self.say(text)
-                field = refusal_field(event.worker.error)
-                for widget in self.query(f"#{field.replace('_', '-')}") if field else ():
-                    widget.focus()
+        super().on_worker_state_changed(event)
 
     def saved(self, result: Any) -> None:
         """What happens after a successful save (close by default)."""
@@ -122,3 +155,12 @@ class FormModal(DeskModal):
     def on_input_changed(self) -> None:
         """Typing again disarms the second Esc."""
         self._leave_armed = False
+
+
+def choose_by_digit(event: Key, options: OptionList, count: int) -> int | None:
+    """The 0-based choice a digit key makes on a focused list, or None."""
+    character = event.character
+    if options.has_focus and character and character.isdigit() and 1 <= int(character) <= count:
+        event.stop()
+        return int(character) - 1
+    return None

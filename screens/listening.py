@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
-from textual.worker import Worker, WorkerState
 
 from pimms_tui.domain.orientation import ListeningView
 from pimms_tui.i18n import N_, _, format_date, format_datetime, label
@@ -24,17 +23,11 @@ from pimms_tui.labels import (
     word,
 )
 
-from .base import DeskScreen, save_through_outage
+from .base import DeskScreen
 from .errors import refusal_text
+from .forms import refusal_as_value
 from .literal import clean, literal
-
-
-class ListeningLoaded(Message):
-    """A fresh view of the visit being listened to."""
-
-    def __init__(self, view: ListeningView) -> None:
-        super().__init__()
-        self.view = view
+from .orientation import DemandForm, OutcomeChooser
 
 
 class ListeningScreen(DeskScreen):
@@ -84,17 +77,16 @@ class ListeningScreen(DeskScreen):
         table.focus()
         self.reload()
 
-    @work(thread=True, exclusive=True, group="listening", exit_on_error=False)
     def reload(self) -> None:
-        """Read the visit off the UI thread."""
-        self.post_message(
-            ListeningLoaded(self.use_cases.orientation.listening(self.visit_id, self.actor))
+        """Read the visit off the UI thread (the latest reading wins)."""
+        orientation, actor, visit_id = self.use_cases.orientation, self.actor, self.visit_id
+        self.in_background(
+            lambda: orientation.listening(visit_id, actor), self.show, group="listening"
         )
 
-    @on(ListeningLoaded)
-    def show(self, message: ListeningLoaded) -> None:
+    def show(self, view: ListeningView) -> None:
         """Draw the header, the demands and the history."""
-        self.view = view = message.view
+        self.view = view
         header = view.header
         name = (
             literal(" ".join(p for p in (header.first_name, header.last_name) if p), 60)
@@ -200,15 +192,11 @@ class ListeningScreen(DeskScreen):
 
     def action_add_demand(self) -> None:
         """Open the demand form."""
-        from .orientation import DemandForm
-
         self.say("")
         self.app.push_screen(DemandForm(self.visit_id), self.after_form)
 
     def action_orient(self) -> None:
         """Choose the orientation of the selected demand."""
-        from .orientation import OutcomeChooser
-
         demand_id = self.selected_demand_id()
         if demand_id is None:
             self.say(_("Add a demand first (key d)."))
@@ -224,39 +212,34 @@ class ListeningScreen(DeskScreen):
         """Remove the selected demand (only while it has no orientation)."""
         demand_id = self.selected_demand_id()
         if demand_id is not None:
-            self.run_and_reload("remove", demand_id)
+            orientation, actor = self.use_cases.orientation, self.actor
+            self.write(lambda: orientation.remove_demand(demand_id, actor), self.reload)
 
     def action_close_visit(self) -> None:
         """Close the visit; refused while a demand has no orientation."""
-        self.run_and_reload("close", self.visit_id)
+        orientation, actor, visit_id = self.use_cases.orientation, self.actor, self.visit_id
+        self.write(lambda: orientation.close_visit(visit_id, actor), self.closed)
 
-    @work(thread=True, group="listening-write", exit_on_error=False)
-    def run_and_reload(self, what: str, target: int) -> str:
-        """Run a write off the UI thread."""
-        orientation = self.use_cases.orientation
-        actor = self.actor
-        if what == "remove":
-            save_through_outage(self, lambda: orientation.remove_demand(target, actor))
-        else:
-            save_through_outage(self, lambda: orientation.close_visit(target, actor))
-        return what
+    def closed(self) -> None:
+        """The visit is closed: back to the queue."""
+        self.notify(_("Visit closed."))
+        self.leave()
 
-    @on(Worker.StateChanged)
-    def write_finished(self, event: Worker.StateChanged) -> None:
-        """After a write: back to the queue when closed; refusals shown here, not as popups."""
-        if event.worker.group != "listening-write":
-            return
-        if event.state == WorkerState.SUCCESS:
-            if event.worker.result == "close":
-                self.notify(_("Visit closed."))
-                self.leave()
+    def write(self, job: Callable[[], None], done: Callable[[], None]) -> None:
+        """Run a write off the UI thread (retried through an outage); a refusal is shown
+        here rather than as a notice."""
+        self.say("")
+
+        def answered(outcome: tuple[None, BaseException | None]) -> None:
+            _nothing, refusal = outcome
+            if refusal is not None:
+                self.say(refusal_text(refusal) or "")
             else:
-                self.reload()
-        elif event.state == WorkerState.ERROR and event.worker.error is not None:
-            text = refusal_text(event.worker.error)
-            if text is not None:
-                event.prevent_default()  # shown here rather than as a notice
-                self.say(text)
+                done()
+
+        self.in_background(
+            refusal_as_value(job), answered, group="listening-write", exclusive=False, saving=True
+        )
 
     def action_back(self) -> None:
         """Back to the queue; the visit stays in progress at this desk."""

@@ -1,7 +1,7 @@
 """Forms of the listening screen: a demand, its orientation, a relay, an appointment.
 
-Each form saves in a worker and closes only when the domain accepted the save; a refusal is
-shown next to the form and everything typed stays in place (see ``forms.FormModal``).
+Each form saves off the UI thread and closes only when the rules accepted the save; a refusal
+is shown next to the form and everything typed stays in place (see ``forms.FormModal``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 from pimms_tui.db.enums import HelpLevel, Outcome, RelayMode
 from pimms_tui.domain.appointments import Slot
 from pimms_tui.domain.orientation import (
+    DEFAULT_FOLLOW_UP_DAYS,
     SHARE_CONSENT_TEXT_EN,
     SHARE_CONSENT_TEXT_FR,
     DemandInput,
@@ -28,10 +29,8 @@ from pimms_tui.domain.reference import DEFAULT_REGISTER
 from pimms_tui.i18n import N_, _, active_language, format_date, label
 from pimms_tui.labels import LEVEL_LABELS, OUTCOME_LABELS, RELAY_MODE_LABELS, word
 
-from .forms import DATE_FORMATS, FormModal, parse_day
+from .forms import FormModal, parse_day
 from .slots import SlotFinderForm
-
-__all__ = ["DATE_FORMATS", "FormModal", "parse_day"]  # still importable from here
 
 
 class DemandForm(FormModal):
@@ -202,9 +201,13 @@ class RelayForm(FormModal):
             yield Checkbox(_("The visitor agrees to share these details"), id="consent")
             yield Label(_("Details shared with the partner (only with consent)"))
             yield Input(id="shared", max_length=500)
-            yield Label(_("Follow-up date (dd/mm/yyyy or +14)"))
+            yield Label(
+                _("Follow-up date (dd/mm/yyyy or +{days})").format(days=DEFAULT_FOLLOW_UP_DAYS)
+            )
             yield Input(
-                format_date(today + timedelta(days=14), "short"), id="follow-up", max_length=12
+                format_date(today + timedelta(days=DEFAULT_FOLLOW_UP_DAYS), "short"),
+                id="follow-up",
+                max_length=12,
             )
             yield from self.compose_error()
             yield Static(_("Ctrl+S: save and print the slip · Esc: cancel"), classes="hint")
@@ -261,7 +264,7 @@ class AppointmentForm(SlotFinderForm):
         """Whom, the day, the free slots."""
         with VerticalScroll(classes="dialog form"):
             yield Static(_("Appointment"), classes="title")
-            yield from self.compose_slot_finder(self.office_today())
+            yield from self.compose_slot_finder(self.use_cases.today())
             yield from self.compose_error()
             yield Static(
                 _("Enter on a slot: book and print the card · Esc: cancel"), classes="hint"

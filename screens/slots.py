@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Select
@@ -42,12 +42,6 @@ class SlotFinderForm(FormModal):
         super().__init__()
         self.slots: list[Slot] = []
         self._focus_slots = False
-
-    def office_today(self) -> date:
-        """Today, in the office's timezone."""
-        office = self.session.office
-        now = self.use_cases.now()
-        return office.local_day(now) if office is not None else now.date()
 
     def whom_options(self) -> list[tuple[str, str]]:
         """The "with whom" choices: mediators, then partner sessions."""
@@ -93,7 +87,7 @@ class SlotFinderForm(FormModal):
     @on(Select.Changed, "#whom")
     def find_slots(self) -> None:
         """Look for free slots on the day typed."""
-        today = self.office_today()
+        today = self.use_cases.today()
         day = parse_day(self.query_one("#day", Input).value, today)
         if day is None:
             self.say(_("The day is not valid: type it as dd/mm/yyyy."))
@@ -104,20 +98,24 @@ class SlotFinderForm(FormModal):
         self.say("")
         self.load_slots(day, person_from_key(self.query_one("#whom", Select).value))
 
-    @work(thread=True, exclusive=True, group="slots", exit_on_error=False)
     def load_slots(self, day: date, whom: tuple[int | None, int | None]) -> None:
-        """Free slots off the UI thread."""
-        slots = self.use_cases.appointments.free_slots(day, staff_id=whom[0], partner_id=whom[1])
-        self.app.call_from_thread(self.show_slots, slots)
+        """Free slots, and who they are with, off the UI thread (the latest search wins)."""
+        uses = self.use_cases
 
-    def show_slots(self, slots: list[Slot]) -> None:
+        def read() -> tuple[list[Slot], dict[int, str]]:
+            slots = uses.appointments.free_slots(day, staff_id=whom[0], partner_id=whom[1])
+            return slots, {s.id: s.display_name for s in uses.catalogue().staff}
+
+        self.in_background(read, self.show_slots, group="slots")
+
+    def show_slots(self, found: tuple[list[Slot], dict[int, str]]) -> None:
         """List the slots, or say there are none."""
+        slots, staff = found
         self.slots = slots
         options = self.query_one("#slots", OptionList)
         options.clear_options()
         office = self.session.office
         timezone = office.timezone if office else "Europe/Paris"
-        staff = {s.id: s.display_name for s in self.use_cases.catalogue().staff}
         for index, slot in enumerate(slots):
             who = staff.get(slot.staff_id or -1, "")
             text = format_time(slot.starts_at, timezone) + ("  " + who if who else "")

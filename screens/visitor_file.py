@@ -28,12 +28,12 @@ from .file_forms import (
     AppointmentOutcomeChooser,
     FileAppointmentForm,
     IdentityForm,
-    RelayFollowUpForm,
     VisitMotifChooser,
     office_timezone,
 )
 from .file_view import appointment_who, header_text, relay_who, timeline_text
 from .literal import clean
+from .relay_news import RelayFollowUpForm
 
 RELAY_KEY = "relay:"
 # Keys that only some roles see: action -> the permission it needs.

@@ -1,8 +1,9 @@
 """What the follow-up and agenda screens share: actions reported in a status line, names.
 
-Their actions run in a thread worker; the outcome — done, or refused by a rule (another desk
-was first, a cancelled appointment…) — is written in the screen's status line rather than
-in a popup, and the lists are read again. Other failures go to the app's one handler.
+Their actions run off the UI thread (``in_background``); the outcome — done, or refused by a
+rule (another desk was first, a cancelled appointment…) — is written in the screen's status
+line rather than in a popup, and the lists are read again. Other failures go to the app's
+one handler.
 """
 
 from __future__ import annotations
@@ -11,17 +12,16 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
-from textual.worker import Worker, WorkerState
 
 from pimms_tui.domain.appointments import AppointmentView
 from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.i18n import _, label
 
-from .base import DeskScreen, save_through_outage
+from .base import DeskScreen
 from .errors import refusal_text
+from .forms import refusal_as_value
 from .literal import literal
 
 ACTION_GROUP = "worklist-action"
@@ -80,30 +80,19 @@ class WorklistScreen(DeskScreen):
         line.set_class(refused, "-refused")
 
     def act(self, job: Callable[[], str]) -> None:
-        """Run ``job`` off the UI thread; its result is the sentence for the status line."""
+        """Run ``job`` off the UI thread (retried through an outage); its result is the
+        sentence for the status line, and a refusal is written there in the refusal colour."""
         self.say("")
-        self._act(job)
+        self.in_background(refusal_as_value(job), self.acted, group=ACTION_GROUP, saving=True)
 
-    @work(thread=True, group=ACTION_GROUP, exit_on_error=False)
-    def _act(self, job: Callable[[], str]) -> str:
-        return save_through_outage(self, job)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Report an action's outcome in the status line; other failures go to the app."""
-        if event.worker.group != ACTION_GROUP or event.state not in (
-            WorkerState.SUCCESS,
-            WorkerState.ERROR,
-        ):
-            return  # the base screen forwards failures to the app
-        if event.state == WorkerState.SUCCESS:
-            self.say(str(event.worker.result or ""))
-            self.refresh_lists()
-        elif event.worker.error is not None:
-            text = refusal_text(event.worker.error)
-            if text is not None:
-                event.prevent_default()  # shown here rather than as a popup
-                self.say(text, refused=True)
-                self.refresh_lists()
+    def acted(self, outcome: tuple[str | None, BaseException | None]) -> None:
+        """Say what was done, or why it was refused; read the lists again either way."""
+        text, refusal = outcome
+        if refusal is not None:
+            self.say(refusal_text(refusal) or "", refused=True)
+        else:
+            self.say(text or "")
+        self.refresh_lists()
 
     def refresh_lists(self) -> None:
         """Read the lists again (each screen says how)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import sys
 
+from pimms_tui.application.orientation import OrientationService
 from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Outcome, Role
@@ -19,7 +20,7 @@ from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.catalog import list_motifs, list_registers
 from pimms_tui.domain.clock import SystemClock
 from pimms_tui.domain.offices import ensure_desk, find_office
-from pimms_tui.domain.orientation import DemandInput, OrientationService
+from pimms_tui.domain.orientation import DemandInput
 from pimms_tui.domain.queue import ArrivalRequest
 
 

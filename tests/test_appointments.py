@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from pimms_tui.application.appointments import AppointmentService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import AppointmentStatus, Role
 from pimms_tui.db.models import Appointment, Motif, Partner, Staff, Visitor
@@ -18,7 +19,6 @@ from pimms_tui.domain.appointments import (
     IN_THE_PAST,
     OUTSIDE_HOURS,
     SLOT_TAKEN,
-    AppointmentService,
     Slot,
     opening_intervals,
 )

@@ -101,7 +101,7 @@ async def test_follow_up_screen_postpones_and_shows_refusals_inline(
         assert "reportée" in screen_text(pilot)
 
         # Another desk records news of the remaining relay before this one does.
-        from pimms_tui.domain.followups import FollowUpService
+        from pimms_tui.application.followups import FollowUpService
 
         FollowUpService(database, clock, office).record_relay(
             second, "unreachable", app.session.actor

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from pimms_tui.application.followups import FollowUpService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import AppointmentStatus, RefusalReason, RelayStatus, Role
 from pimms_tui.db.models import AuditEntry
@@ -20,7 +21,7 @@ from pimms_tui.domain.followups import (
     POSTPONE_TOO_FAR,
     REASON_REQUIRED,
     FollowUpCounts,
-    FollowUpService,
+    RelayNews,
 )
 from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.domain.validation import FieldError
@@ -354,3 +355,38 @@ def test_appointments_to_fill_in_and_counts(
     clock.advance(minutes=15)
     assert service.counts().appointments_to_fill_in == 2
     assert len(service.appointments_to_fill_in(actor)) == 2
+
+
+# --- One use case for the news of a relay ----------------------------------------------------
+
+
+def test_record_news_is_the_one_way_for_every_news(
+    service: FollowUpService,
+    database: Database,
+    clock: FixedClock,
+    office: OfficeInfo,
+    actor: Actor,
+) -> None:
+    """Refused keeps its reason in what is returned; a date alone postpones; nothing else."""
+    refused = add_relay(database, office, clock, follow_up_on=TODAY)
+    later = add_relay(database, office, clock, follow_up_on=TODAY)
+
+    summary = service.record_news(
+        refused, RelayNews(RelayStatus.REFUSED, refusal_reason=RefusalReason.NOT_ELIGIBLE), actor
+    )
+    assert (summary.status, summary.refusal_reason) == ("refused", "not_eligible")
+    stored = relay_row(database, refused)
+    assert (stored.status, stored.refusal_reason) == ("refused", "not_eligible")
+
+    with pytest.raises(FieldError) as missing_reason:
+        service.record_news(later, RelayNews(RelayStatus.REFUSED), actor)
+    assert missing_reason.value.message == REASON_REQUIRED
+    with pytest.raises(FieldError):
+        service.record_news(later, RelayNews(None), actor)  # neither news nor a date
+
+    moved = service.record_news(later, RelayNews(None, follow_up_on=TODAY + timedelta(7)), actor)
+    assert (moved.status, moved.follow_up_on, moved.refusal_reason) == (
+        "open",
+        TODAY + timedelta(7),
+        None,
+    )

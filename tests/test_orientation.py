@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
+from pimms_tui.application.appointments import AppointmentService
+from pimms_tui.application.orientation import OrientationService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import (
     ConsentScope,
@@ -32,7 +34,7 @@ from pimms_tui.db.models import (
     Visitor,
 )
 from pimms_tui.domain.actors import Actor
-from pimms_tui.domain.appointments import AppointmentService, Slot
+from pimms_tui.domain.appointments import Slot
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.errors import Conflict, DomainError, NotFound
 from pimms_tui.domain.offices import OfficeInfo
@@ -44,7 +46,6 @@ from pimms_tui.domain.orientation import (
     SHARE_CONSENT_TEXT_HASH,
     SHARED_WITHOUT_CONSENT,
     DemandInput,
-    OrientationService,
     RelayInput,
 )
 from pimms_tui.domain.sensitive import NIR_MESSAGE, SensitiveDataError

@@ -17,6 +17,9 @@ import pytest
 from sqlalchemy import select
 
 from pimms_tui.application.agenda import AgendaService
+from pimms_tui.application.appointments import AppointmentService
+from pimms_tui.application.followups import FollowUpService
+from pimms_tui.application.orientation import OrientationService
 from pimms_tui.application.queue import QueueService
 from pimms_tui.application.staff import StaffService
 from pimms_tui.application.visitor_file import VisitorFileService
@@ -27,12 +30,11 @@ from pimms_tui.db.models import Base, Staff
 from pimms_tui.domain import access
 from pimms_tui.domain.access import REFUSALS, Permission, allows
 from pimms_tui.domain.actors import Actor
-from pimms_tui.domain.appointments import AppointmentService, Slot
+from pimms_tui.domain.appointments import Slot
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.errors import PermissionDenied
-from pimms_tui.domain.followups import FollowUpService
 from pimms_tui.domain.offices import OfficeInfo, ensure_desk
-from pimms_tui.domain.orientation import DemandInput, OrientationService
+from pimms_tui.domain.orientation import DemandInput
 from pimms_tui.domain.queue import ArrivalRequest
 from pimms_tui.domain.reference import DEFAULT_REGISTER
 from pimms_tui.domain.visitor_file import IdentityChanges

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from pimms_tui.application.appointments import AppointmentService
+from pimms_tui.application.orientation import OrientationService
 from pimms_tui.application.slips import SlipService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import HelpLevel, RelayMode, Role, VisitStatus
@@ -16,11 +18,11 @@ from pimms_tui.documents import pdf, slips
 from pimms_tui.documents.pdf import render_pdf, to_latin1
 from pimms_tui.documents.slips import SlipContent
 from pimms_tui.domain.actors import Actor
-from pimms_tui.domain.appointments import AppointmentService, Slot
+from pimms_tui.domain.appointments import Slot
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.errors import DomainError, NotFound
 from pimms_tui.domain.offices import OfficeInfo
-from pimms_tui.domain.orientation import DemandInput, OrientationService, RelayInput
+from pimms_tui.domain.orientation import DemandInput, RelayInput
 from pimms_tui.text import multiline as printable
 
 NOTE = "Facture contestée, voisin bruyant"

@@ -21,17 +21,18 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from pimms_tui.application.appointments import AppointmentService
+from pimms_tui.application.orientation import OrientationService
 from pimms_tui.application.rights import RightsService
 from pimms_tui.application.slips import SlipService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import HelpLevel, Role
 from pimms_tui.db.models import Demand, Motif, Visit, Visitor
 from pimms_tui.domain.actors import Actor
-from pimms_tui.domain.appointments import AppointmentService
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.errors import DomainError
 from pimms_tui.domain.offices import OfficeInfo
-from pimms_tui.domain.orientation import DemandInput, OrientationService
+from pimms_tui.domain.orientation import DemandInput
 from pimms_tui.domain.validation import FieldError
 from pimms_tui.domain.visitors import NewVisitor, create_visitor
 from pimms_tui.screens.arrival import ArrivalScreen

@@ -10,18 +10,19 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
+from pimms_tui.application.appointments import AppointmentService
+from pimms_tui.application.orientation import OrientationService
 from pimms_tui.application.queue import QueueService
 from pimms_tui.application.visitor_file import VisitorFileService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import HelpLevel, Outcome, RelayMode, Role, VisitStatus
 from pimms_tui.db.models import AuditEntry, Demand, Motif, Partner, Staff, Visit, Visitor
 from pimms_tui.domain.actors import Actor
-from pimms_tui.domain.appointments import AppointmentService
 from pimms_tui.domain.audit import Action
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from pimms_tui.domain.offices import OfficeInfo, ensure_desk
-from pimms_tui.domain.orientation import DemandInput, OrientationService, RelayInput
+from pimms_tui.domain.orientation import DemandInput, RelayInput
 from pimms_tui.domain.validation import FieldError
 from pimms_tui.domain.visitor_file import (
     ALREADY_IN_QUEUE,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from pimms_tui.application.appointments import AppointmentService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import AppointmentStatus, VisitSource
 from pimms_tui.domain.access import Permission, require
@@ -27,7 +28,7 @@ from pimms_tui.domain.agenda import (
     ticket_of,
     week_conditions,
 )
-from pimms_tui.domain.appointments import AppointmentService, AppointmentView
+from pimms_tui.domain.appointments import AppointmentView
 from pimms_tui.domain.clock import Clock
 from pimms_tui.domain.errors import Conflict
 from pimms_tui.domain.offices import OfficeInfo

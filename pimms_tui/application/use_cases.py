@@ -11,9 +11,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from pimms_tui.application.agenda import AgendaService
+from pimms_tui.application.appointments import AppointmentService
 from pimms_tui.application.container import Container
+from pimms_tui.application.followups import FollowUpService
 from pimms_tui.application.journal import file_accesses, journal_people, read_journal
 from pimms_tui.application.office_settings import read_settings, update_settings
+from pimms_tui.application.orientation import OrientationService
 from pimms_tui.application.queue import QueueService
 from pimms_tui.application.rights import RightsService
 from pimms_tui.application.session import DeskSession
@@ -24,7 +27,6 @@ from pimms_tui.application.visitor_file import VisitorFileService
 from pimms_tui.application.visitors import VisitorService
 from pimms_tui.db.enums import Role
 from pimms_tui.domain.actors import Actor
-from pimms_tui.domain.appointments import AppointmentService
 from pimms_tui.domain.catalog import (
     MotifInfo,
     PartnerInfo,
@@ -35,7 +37,6 @@ from pimms_tui.domain.catalog import (
     list_partners,
     list_registers,
 )
-from pimms_tui.domain.followups import FollowUpService
 from pimms_tui.domain.journal import JournalEntry, JournalFilter, JournalPeople
 from pimms_tui.domain.office_settings import OfficeSettings
 from pimms_tui.domain.offices import (
@@ -46,7 +47,6 @@ from pimms_tui.domain.offices import (
     list_desks,
     set_public_screen,
 )
-from pimms_tui.domain.orientation import OrientationService
 from pimms_tui.domain.staff import AccessRules, StaffAccount
 
 

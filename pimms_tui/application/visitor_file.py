@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from pimms_tui.application.appointments import AppointmentService
 from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.domain import audit
 from pimms_tui.domain.access import Permission, require
 from pimms_tui.domain.actors import Actor
-from pimms_tui.domain.appointments import AppointmentService
 from pimms_tui.domain.clock import Clock
 from pimms_tui.domain.errors import PermissionDenied
 from pimms_tui.domain.offices import OfficeInfo
