@@ -131,7 +131,11 @@ class DatabaseBanner(Static):
 
 
 class DeskAccess(DOMNode):
-    """What a screen or a dialog of the desk reaches: the use cases and who works here."""
+    """What a screen or a dialog of the desk reaches: the use cases and who works here.
+
+    Listed after the screen class in the bases: Textual gathers default CSS along the first
+    DOMNode base, which must stay Screen or ModalScreen (a modal's dimmed backdrop).
+    """
 
     @property
     def desk_app(self) -> DeskShell:
@@ -179,7 +183,7 @@ class DeskAccess(DOMNode):
         self.desk_app.handle_worker_failure(event)
 
 
-class DeskScreen(DeskAccess, Screen[Any]):
+class DeskScreen(Screen[Any], DeskAccess):
     """A full screen of the desk."""
 
     # Actions a role may lack: their keys are hidden (and inert) for that role. The domain
@@ -215,7 +219,7 @@ class DeskScreen(DeskAccess, Screen[Any]):
         self.set_class(self.desk_app.database_down, "-database-down")
 
 
-class DeskModal(DeskAccess, ModalScreen[Any]):
+class DeskModal(ModalScreen[Any], DeskAccess):
     """A dialog over a screen of the desk."""
 
     def __init__(self, **kwargs: Any) -> None:
