@@ -16,7 +16,7 @@ from pimms_tui.db.engine import Database
 from pimms_tui.db.models import Base, Motif, Partner, Register, Thematique, Visit, Visitor
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo
-from pimms_tui.domain.reference import seed_reference_data
+from pimms_tui.domain.reference_seed import seed_reference_data
 
 
 def test_migrations_match_the_models(database: Database) -> None:

@@ -37,7 +37,7 @@ from pimms_tui.db.models import (
     Visitor,
 )
 from pimms_tui.domain.offices import create_office
-from pimms_tui.domain.reference import seed_reference_data
+from pimms_tui.domain.reference_seed import seed_reference_data
 
 from .conftest import ENGINES, FIXED_NOW, create_postgres_database, drop_postgres_database
 

@@ -126,7 +126,7 @@ class AgendaService:
             raise Conflict(CHECK_IN_ALREADY, ticket=ticket)
         if appointment.status != AppointmentStatus.BOOKED:
             raise Conflict(CHECK_IN_HAS_OUTCOME)
-        today = self.office.local_day(self.clock.now())
+        today = self.office.today(self.clock)
         if self.office.local_day(appointment.starts_at) != today:
             raise Conflict(CHECK_IN_NOT_TODAY)
         return self.queue.register_arrival(

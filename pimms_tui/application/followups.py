@@ -50,7 +50,7 @@ class FollowUpService:
 
     def today(self) -> date:
         """The office's calendar day now."""
-        return self.office.local_day(self.clock.now())
+        return self.office.today(self.clock)
 
     def expiry_cutoff(self) -> date:
         """Open relays with a follow-up date before this day have expired."""

@@ -48,7 +48,7 @@ class StatsService:
     def today(self) -> date:
         """The terminal's office's calendar day now, in its own timezone."""
         assert self.office is not None, "statistics without an office have no today"
-        return self.office.local_day(self.clock.now())
+        return self.office.today(self.clock)
 
     def period(self, period: str) -> tuple[date, date]:
         """First and last day of today's period (``rules.Period``) in the office's calendar."""

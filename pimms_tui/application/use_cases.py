@@ -82,7 +82,7 @@ class UseCases:
 
     def today(self) -> date:
         """The office's calendar day now, in its own timezone."""
-        return self.office.local_day(self.container.clock.now())
+        return self.office.today(self.container.clock)
 
     # The office, the desk and who signs in ------------------------------------------------------
 

@@ -102,7 +102,7 @@ class VisitorFileService:
 
     def _today(self) -> date:
         """The office's calendar day now, in its own timezone."""
-        return self.office.local_day(self.clock.now())
+        return self.office.today(self.clock)
 
     def _check_actor(self, actor: Actor) -> None:
         if actor.office_id != self.office.id:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from pimms_tui.db.enums import DeskKind
 from pimms_tui.db.models import Desk, Office
+from pimms_tui.domain.clock import Clock
 
 # Monday = "0". A usual PIMMS week: open on weekdays with a lunch break, Saturday morning.
 DEFAULT_OPENING_HOURS: dict[str, Any] = {
@@ -43,6 +44,10 @@ class OfficeInfo:
     def local_day(self, instant: datetime) -> date:
         """The office's calendar day at ``instant`` (tickets are numbered per local day)."""
         return instant.astimezone(ZoneInfo(self.timezone)).date()
+
+    def today(self, clock: Clock) -> date:
+        """The office's calendar day now: the one way every use case reads "today"."""
+        return self.local_day(clock.now())
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,7 @@ def create_office(
     session.add(office)
     session.flush()
     session.add_all(Desk(office_id=office.id, name=n, kind=kind) for n, kind in desks)
-    from .reference import seed_default_partners  # the taxonomy package loads only here
+    from .reference_seed import seed_default_partners  # the taxonomy package loads only here
 
     seed_default_partners(session, office.id)
     session.flush()

@@ -11,7 +11,7 @@ from pimms_tui.db.engine import Database
 from pimms_tui.db.models import Register
 
 if TYPE_CHECKING:  # the taxonomy package is imported only when seeding
-    from .reference import SeedReport
+    from .reference_seed import SeedReport
 
 
 def prepare_database(database: Database, *, always_seed: bool = False) -> SeedReport | None:
@@ -30,7 +30,7 @@ def prepare_database(database: Database, *, always_seed: bool = False) -> SeedRe
         with database.read() as session:
             if session.scalar(select(func.count()).select_from(Register)):
                 return None
-    from .reference import seed_reference_data
+    from .reference_seed import seed_reference_data
 
     with database.write() as session:
         return seed_reference_data(session)

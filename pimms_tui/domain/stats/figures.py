@@ -146,11 +146,6 @@ class Stats:
         return weekly_waits(self.waiting_by_day)
 
     @property
-    def named_visits(self) -> int:
-        """Visits of people with a named file."""
-        return self.visits - self.anonymous_visits
-
-    @property
     def appointments_due(self) -> int:
         """Appointments whose outcome is known: seen, no-show or excused."""
         counts = self.appointments_by_status
