@@ -178,7 +178,7 @@ class RelayFollowUpForm(RelayNewsDialog):
                 ],
                 id="relay-news",
             )
-            yield Label(_("Why the partner did not take the person in charge (if refused)"))
+            yield Label(_("Reason for the refusal (if refused)"))
             yield Select(
                 [(word(REFUSAL_REASON_LABELS, r), r.value) for r in RefusalReason],
                 prompt=_("choose a reason"),

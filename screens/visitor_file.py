@@ -95,7 +95,7 @@ class VisitorFileScreen(DeskScreen):
             ("kind", _("What"), 14),
             ("when", _("When"), 22),
             ("who", _("With"), 36),
-            ("state", _("State"), 30),
+            ("state", _("State"), 32),
         ):
             table.add_column(title, key=key, width=width)
         table.display = False
