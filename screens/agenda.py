@@ -20,8 +20,8 @@ from textual.widgets import DataTable, Footer, Header, Select, Static
 from pimms_tui.db.enums import AppointmentStatus
 from pimms_tui.domain.agenda import AgendaPerson, week_start
 from pimms_tui.domain.appointments import AppointmentView
-from pimms_tui.domain.errors import DomainError
 from pimms_tui.domain.queue import Ticket
+from pimms_tui.errors import PimmsError
 from pimms_tui.i18n import N_, _, format_date, format_duration, format_time, ngettext
 from pimms_tui.labels import APPOINTMENT_STATUS_LABELS, word
 
@@ -258,7 +258,7 @@ class AgendaScreen(WorklistScreen):
         self.say(text)
         self.refresh_lists()
 
-    def check_in_refused(self, refusal: DomainError) -> None:
+    def check_in_refused(self, refusal: PimmsError) -> None:
         """Cancelled, already checked in, another day…: say why in the status line."""
         self.say(refusal_text(refusal) or "", refused=True)
         self.refresh_lists()

@@ -15,7 +15,7 @@ from textual.worker import Worker, get_current_worker
 
 from pimms_tui.db.resilience import is_outage, run_until_saved
 from pimms_tui.domain.access import Permission, allows
-from pimms_tui.domain.errors import DomainError
+from pimms_tui.errors import PimmsError
 from pimms_tui.i18n import _
 
 from .shell import DeskShell
@@ -71,7 +71,7 @@ def run_in_background(
     group: str,
     exclusive: bool = True,
     saving: bool = False,
-    refused: Callable[[DomainError], object] | None = None,
+    refused: Callable[[PimmsError], object] | None = None,
 ) -> Worker[_T | None]:
     """The one way a screen runs a use case off the UI thread and gets its answer back.
 
@@ -86,7 +86,7 @@ def run_in_background(
     def job() -> _T | None:
         try:
             result = save_through_outage(node, call) if saving else call()
-        except DomainError as refusal:
+        except PimmsError as refusal:
             if refused is None:
                 raise
             app.call_from_thread(refused, refusal)
@@ -171,7 +171,7 @@ class DeskAccess(DOMNode):
         group: str,
         exclusive: bool = True,
         saving: bool = False,
-        refused: Callable[[DomainError], object] | None = None,
+        refused: Callable[[PimmsError], object] | None = None,
     ) -> Worker[_T | None]:
         """The one way to run a use case off the UI thread; see ``run_in_background``."""
         return run_in_background(

@@ -16,9 +16,7 @@ from textual.events import Key
 from textual.widgets import Input, OptionList, Static
 from textual.worker import Worker, WorkerState
 
-from pimms_tui.domain.errors import DomainError
-from pimms_tui.domain.sensitive import SensitiveDataError
-from pimms_tui.domain.validation import FieldError
+from pimms_tui.errors import PimmsError
 from pimms_tui.i18n import N_, _
 
 from .base import DeskModal
@@ -55,7 +53,7 @@ def refusal_as_value(job: Callable[[], _T]) -> Callable[[], tuple[_T | None, Bas
     def attempt() -> tuple[_T | None, BaseException | None]:
         try:
             return job(), None
-        except (DomainError, FieldError, SensitiveDataError) as refusal:
+        except PimmsError as refusal:
             return None, refusal
 
     return attempt

@@ -15,9 +15,10 @@ from textual.worker import Worker, WorkerState
 
 from pimms_tui.application import Container, DeskSession, UseCases
 from pimms_tui.db.resilience import CommitUncertain
-from pimms_tui.domain.errors import DomainError
 from pimms_tui.domain.staff import StaffAccount
-from pimms_tui.i18n import _, translate
+from pimms_tui.i18n import _
+
+from .errors import refusal_text
 
 log = logging.getLogger("pimms")
 
@@ -46,8 +47,9 @@ class DeskShell(App[None]):
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error
-        if isinstance(error, DomainError):
-            self.notify(translate(error.message, error.params), severity="warning")
+        refusal = refusal_text(error) if error is not None else None
+        if refusal is not None:
+            self.notify(refusal, severity="warning")
         elif isinstance(error, CommitUncertain):
             log.warning("commit not confirmed: %s", error)
             self.notify(

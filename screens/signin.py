@@ -18,8 +18,8 @@ from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pimms_tui.db.enums import Role
-from pimms_tui.domain.errors import DomainError
 from pimms_tui.domain.staff import StaffAccount
+from pimms_tui.errors import PimmsError
 from pimms_tui.i18n import N_, _, translate
 from pimms_tui.labels import ROLE_LABELS, word
 
@@ -196,7 +196,7 @@ class SignInScreen(DeskScreen):
         self.query_one("#signin-pin", Input).value = ""
         self.desk_app.enter_as(account)
 
-    def _refused(self, refusal: DomainError) -> None:
+    def _refused(self, refusal: PimmsError) -> None:
         self._say(translate(refusal.message, refusal.params))
         pin = self.query_one("#signin-pin", Input)
         pin.value = ""
