@@ -82,7 +82,12 @@ def test_wheel_installs_one_top_level_name(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     top_level = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert top_level == {"pimms_tui"}
-    assert "pimms_tui/db/models.py" in names
+    assert "pimms_tui/db/models/__init__.py" in names
+    # Every package of the source tree is in the wheel (pyproject lists them one by one).
+    for init in [*ROOT.glob("pimms_tui/**/__init__.py"), *ROOT.glob("db/**/__init__.py")]:
+        relative = init.relative_to(ROOT).as_posix()
+        installed = relative if relative.startswith("pimms_tui/") else f"pimms_tui/{relative}"
+        assert installed in names, f"{relative}: add its package to pyproject.toml"
     assert "pimms_tui/screens/__init__.py" in names
     assert any(n.startswith("pimms_tui/db/migrations/versions/0001") for n in names)
     assert "pimms_tui/locales/fr/LC_MESSAGES/pimms.po" in names
