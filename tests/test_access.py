@@ -45,3 +45,10 @@ def test_require_follows_the_table(role: Role, permission: Permission, allowed: 
         with pytest.raises(PermissionDenied) as refused:
             require(actor(role), permission)
         assert refused.value.message == REFUSALS[permission]
+
+
+def test_an_actor_has_no_role_unless_given_one() -> None:
+    """A forgotten role never defaults to a manager's rights: building an actor needs one."""
+    with pytest.raises(TypeError):
+        Actor(office_id=1, desk_id=None)  # type: ignore[call-arg]
+    assert Actor(office_id=1, desk_id=None, role=Role.RECEPTION).role is Role.RECEPTION
