@@ -15,11 +15,12 @@ from textual.pilot import Pilot
 from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
-from pimms_tui.db.models import Appointment, Demand, Partner, Relay
+from pimms_tui.db.models import Appointment, Demand, Partner, Relay, Visit
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.domain.queue import ArrivalRequest
+from pimms_tui.screens.confirm import ConfirmModal
 from pimms_tui.screens.listening import ListeningScreen
 from pimms_tui.screens.queue import QueueScreen
 
@@ -29,6 +30,7 @@ from .uikit import (
     build_app,
     screen_text,
     settle,
+    shown,
     table_text,
     wait_for,
 )
@@ -108,3 +110,35 @@ async def test_appointment_shows_at_once_on_the_listening_screen(
         await wait_for(pilot, lambda: "Prochains rendez-vous" in screen_text(pilot))
         assert table_text(pilot, "#demands")[0][4] == "rendez-vous"
         assert "Karim B." in screen_text(pilot).split("Prochains rendez-vous", 1)[1]
+
+
+def visit_status(database: Database, visit_id: int) -> str:
+    with database.read() as session:
+        visit = session.get(Visit, visit_id)
+        assert visit is not None
+        return visit.status
+
+
+async def test_left_without_being_seen_asks_first_then_says_it(
+    sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
+) -> None:
+    """l asks; Esc keeps the person waiting; l then y marks them gone and says so."""
+    visit_id = arrive(sqlite_database, sqlite_office, clock, "Zénobie")
+    app = build_app(sqlite_database, clock, sqlite_office)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen) and app.screen.entries)
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        assert "A-001" in screen_text(pilot)
+        assert visit_status(sqlite_database, visit_id) == "waiting"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert visit_status(sqlite_database, visit_id) == "waiting"
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: visit_status(sqlite_database, visit_id) == "left")
+        await wait_for(pilot, lambda: "A-001 : parti sans être reçu" in shown(app))
+        assert isinstance(app.screen, QueueScreen)
