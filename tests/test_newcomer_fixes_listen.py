@@ -11,26 +11,32 @@ from typing import Any
 
 from sqlalchemy import select
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
-from pimms_tui.db.models import Appointment, Demand, Partner, Relay, Visit
+from pimms_tui.db.models import Appointment, AuditEntry, Demand, Partner, Relay, Staff, Visit
 from pimms_tui.domain.actors import Actor
+from pimms_tui.domain.audit import Action
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.domain.queue import ArrivalRequest
 from pimms_tui.screens.confirm import ConfirmModal
 from pimms_tui.screens.listening import ListeningScreen
 from pimms_tui.screens.queue import QueueScreen
+from pimms_tui.screens.signin import SignInScreen
 
 from .followkit import add_visitor
 from .uikit import (
+    TEST_PIN,
+    TEST_STAFF_NAMES,
     add_mediator,
     build_app,
     screen_text,
     settle,
     shown,
+    signed_in_account,
     table_text,
     wait_for,
 )
@@ -142,3 +148,63 @@ async def test_left_without_being_seen_asks_first_then_says_it(
         await wait_for(pilot, lambda: visit_status(sqlite_database, visit_id) == "left")
         await wait_for(pilot, lambda: "A-001 : parti sans être reçu" in shown(app))
         assert isinstance(app.screen, QueueScreen)
+
+
+def failures(database: Database, staff_id: int) -> tuple[int, int]:
+    """The account's counted failures and the journal's failed sign-ins."""
+    with database.read() as session:
+        staff = session.get(Staff, staff_id)
+        assert staff is not None
+        journal = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == Action.SIGN_IN_FAILED)
+        ).all()
+        return staff.failed_attempts, len(journal)
+
+
+async def lock_idle(pilot: Pilot[Any], clock: FixedClock) -> None:
+    """Nobody types for the idle time: the desk locks on the PIN of whoever was signed in."""
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
+    clock.advance(minutes=3, seconds=5)
+    await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen))
+    await wait_for(pilot, lambda: app.screen.accounts)
+    assert app.screen.query_one("#signin-pin", Input).has_focus
+
+
+async def test_a_colleague_picks_their_name_on_the_idle_lock(
+    sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
+) -> None:
+    """« ros » Enter then the PIN signs Rose in; the manager's attempts stay untouched."""
+    manager = signed_in_account(sqlite_database, sqlite_office, Role.MANAGER).id
+    signed_in_account(sqlite_database, sqlite_office, Role.RECEPTION)
+    app = build_app(sqlite_database, clock, sqlite_office, idle_lock_minutes=3)
+    async with app.run_test(size=SIZE) as pilot:
+        await lock_idle(pilot, clock)
+        await pilot.press(*"ros")
+        await settle(pilot)
+        assert app.screen.query_one("#signin-filter", Input).value == "ros"
+        assert app.screen.query_one("#signin-pin", Input).value == ""
+        await pilot.press("enter")
+        await settle(pilot)
+        assert TEST_STAFF_NAMES[Role.RECEPTION] in screen_text(pilot)
+        await pilot.press(*TEST_PIN, "enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, SignInScreen))
+        assert app.session.actor.role == Role.RECEPTION
+    assert failures(sqlite_database, manager) == (0, 0)
+
+
+async def test_what_is_not_a_pin_is_not_an_attempt(
+    sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
+) -> None:
+    """Three digits, then Enter: said to be no PIN, and not counted against anyone."""
+    manager = signed_in_account(sqlite_database, sqlite_office, Role.MANAGER).id
+    app = build_app(sqlite_database, clock, sqlite_office, idle_lock_minutes=3)
+    async with app.run_test(size=SIZE) as pilot:
+        await lock_idle(pilot, clock)
+        await pilot.press(*"222", "enter")
+        await wait_for(pilot, lambda: "pas un code" in screen_text(pilot))
+        assert isinstance(app.screen, SignInScreen)
+        assert failures(sqlite_database, manager) == (0, 0)
+        await pilot.press(*TEST_PIN, "enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, SignInScreen))
+    assert failures(sqlite_database, manager) == (0, 0)
