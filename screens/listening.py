@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
+from pimms_tui.db.enums import Outcome
 from pimms_tui.domain.orientation import ListeningView
 from pimms_tui.i18n import N_, _, format_date, format_datetime, label
 from pimms_tui.labels import (
@@ -27,7 +28,7 @@ from .base import DeskScreen
 from .errors import refusal_text
 from .forms import refusal_as_value
 from .literal import clean, literal
-from .orientation import DemandForm, OutcomeChooser
+from .orientation import FOLLOW_ON_FORMS, DemandForm, OutcomeChooser
 
 
 class ListeningScreen(DeskScreen):
@@ -202,7 +203,17 @@ class ListeningScreen(DeskScreen):
             self.say(_("Add a demand first (key d)."))
             return
         self.say("")
-        self.app.push_screen(OutcomeChooser(demand_id), self.after_form)
+        self.app.push_screen(
+            OutcomeChooser(demand_id), lambda result: self.after_outcome(demand_id, result)
+        )
+
+    def after_outcome(self, demand_id: int, result: object) -> None:
+        """The outcome is chosen: a relay or an appointment opens its form (whose save redraws
+        the screen too); a simple outcome is saved already."""
+        if isinstance(result, Outcome) and result in FOLLOW_ON_FORMS:
+            self.app.push_screen(FOLLOW_ON_FORMS[result](demand_id), self.after_form)
+        else:
+            self.after_form(result)
 
     def after_form(self, _result: object) -> None:
         """A form closed: show what it saved."""

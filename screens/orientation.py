@@ -137,11 +137,10 @@ class OutcomeChooser(FormModal):
         self.choose(Outcome(str(event.option.id)))
 
     def choose(self, outcome: Outcome) -> None:
-        """Record simple outcomes; open the relay or appointment form for the others."""
-        if outcome == Outcome.RELAY:
-            self.app.switch_screen(RelayForm(self.demand_id))
-        elif outcome == Outcome.APPOINTMENT:
-            self.app.switch_screen(AppointmentForm(self.demand_id))
+        """Record simple outcomes; for a relay or an appointment, close with the outcome:
+        the listening screen opens that form, so that its save redraws the screen too."""
+        if outcome in FOLLOW_ON_FORMS:
+            self.dismiss(outcome)
         else:
             uses, actor = self.use_cases, self.actor
             self.save_in_worker(
@@ -284,3 +283,10 @@ class AppointmentForm(SlotFinderForm):
             lambda: uses.orientation.book_appointment_for_demand(self.demand_id, slot, actor),
             then=print_card,
         )
+
+
+# The outcomes that need a form of their own, opened by the screen that asked for the outcome.
+FOLLOW_ON_FORMS: dict[Outcome, type[RelayForm] | type[AppointmentForm]] = {
+    Outcome.RELAY: RelayForm,
+    Outcome.APPOINTMENT: AppointmentForm,
+}

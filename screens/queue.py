@@ -261,8 +261,21 @@ class QueueScreen(HomeMenu):
         self._on_selected("mark_no_show")
 
     def action_left(self) -> None:
-        """Mark the selected visitor as gone without being seen."""
-        self._on_selected("mark_left")
+        """Mark the selected visitor as gone without being seen, once confirmed (no undo)."""
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        from .confirm import ConfirmModal
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_queue_action("mark_left", entry.visit_id)
+
+        question = _("Mark {ticket} as left without being seen?")
+        consequence = _("The ticket leaves the queue and cannot be put back in it.")
+        self.app.push_screen(
+            ConfirmModal(question.format(ticket=entry.ticket_code), consequence), answered
+        )
 
     def action_transfer(self) -> None:
         """Send the selected visitor to another desk, same ticket."""
@@ -314,7 +327,9 @@ class QueueScreen(HomeMenu):
             visit_id = args[0]
             self.in_background(
                 lambda: operation(visit_id, actor),
-                lambda _entry: self._acted("", listen=visit_id if action == "start" else None),
+                lambda entry: self._acted(
+                    _done_text(action, entry), listen=visit_id if action == "start" else None
+                ),
                 **self._queue_action,
             )
 
@@ -348,3 +363,10 @@ class QueueScreen(HomeMenu):
         """Another desk was first, say: read the queue again and tell why."""
         self.poll(True)
         self.notify(refusal_text(refusal) or "", severity="warning")
+
+
+def _done_text(action: str, entry: QueueEntry | None) -> str:
+    """What a queue operation did, when the queue alone does not make it plain."""
+    if action == "mark_left" and entry is not None:
+        return _("{ticket}: left without being seen").format(ticket=entry.ticket_code)
+    return ""

@@ -53,6 +53,9 @@ class SignInScreen(DeskScreen):
         self.locked_for = locked_for
         self.accounts: list[StaffAccount] = []
         self.chosen: StaffAccount | None = locked_for
+        # On the lock, the PIN field takes digits only until a name is picked: letters are
+        # someone else typing their name (see ``pin_typed``).
+        self.name_picked = locked_for is None
 
     def compose(self) -> ComposeResult:
         """Title, filter, names, PIN, the error line and, in the demo, the demo accounts."""
@@ -164,10 +167,27 @@ class SignInScreen(DeskScreen):
 
     def _choose(self, option_id: str | None) -> None:
         self.chosen = next((a for a in self.accounts if str(a.id) == option_id), None)
+        self.name_picked = self.chosen is not None
         self._show_chosen()
         self._say("")
         if self.chosen is not None:
             self.query_one("#signin-pin", Input).focus()
+
+    @on(Input.Changed, "#signin-pin")
+    def pin_typed(self, event: Input.Changed) -> None:
+        """On the lock, what is not a digit goes to the name filter: a colleague is typing
+        their name, and nothing of it is tried as the previous person's PIN."""
+        if self.name_picked or not event.value or event.value.isdigit():
+            return
+        typed = "".join(c for c in event.value if not c.isdigit())
+        event.input.value = ""
+        self.chosen = None
+        self._show_chosen()
+        names = self.query_one("#signin-filter", Input)
+        names.value = typed
+        names.cursor_position = len(typed)
+        names.select_on_focus = False  # the next letters follow the first one
+        names.focus()
 
     @on(Input.Submitted, "#signin-pin")
     def submit_pin(self, event: Input.Submitted) -> None:

@@ -16,6 +16,7 @@ from pimms_tui.domain.staff import (
     FIRST_MANAGER_EXISTS,
     INACTIVE,
     LAST_MANAGER,
+    NOT_A_PIN,
     NOT_SELF,
     OTHER_OFFICE,
     STILL_LOCKED,
@@ -27,6 +28,7 @@ from pimms_tui.domain.staff import (
     clean_name,
     hash_pin,
     insert_staff,
+    is_pin_shaped,
     manager_count,
     minutes_left,
     pin_matches,
@@ -123,6 +125,8 @@ class StaffService:
         if account.locked_at(now):
             assert account.locked_until is not None
             raise SignInRefused(STILL_LOCKED, minutes=minutes_left(account.locked_until, now))
+        if not is_pin_shaped(pin):
+            raise SignInRefused(NOT_A_PIN)  # a slip of the keyboard: not counted, not journaled
         # The hash is checked outside the write transaction: it takes a tenth of a second.
         if pin_matches(pin_hash, pin):
             with self.database.write() as session:

@@ -36,6 +36,9 @@ NAME_EMPTY = N_("Please type the person's name.")
 NAME_TOO_LONG = N_("The name is too long ({max} characters at most).")
 NAME_TAKEN = N_("Someone of this office already has this name.")
 STAFF_UNKNOWN = N_("This staff account does not exist.")
+NOT_A_PIN = N_(
+    "This is not a PIN: type your 4 to 8 digits or your passphrase (not counted as an attempt)."
+)
 WRONG_PIN = N_("Wrong PIN. {left} attempts left before the account is locked.")
 NOW_LOCKED = N_("Wrong PIN. The account is locked for {minutes} minutes.")
 STILL_LOCKED = N_("This account is locked after too many wrong PINs: try again in {minutes} min.")
@@ -81,11 +84,20 @@ def _hasher() -> PasswordHasher:
     return PasswordHasher()
 
 
+def is_pin_shaped(pin: str) -> bool:
+    """Whether ``pin`` could be anyone's PIN: 4–8 digits or a passphrase of 12+ characters.
+
+    Every stored PIN has that shape; anything else (letters of a name, an empty or short
+    entry) is a slip of the keyboard, never a guess, and never counts as an attempt.
+    """
+    if pin.isascii() and pin.isdigit() and len(pin) in PIN_DIGITS:
+        return True
+    return len(pin.strip()) >= PASSPHRASE_MIN and len(pin) <= PIN_MAX and pin.isprintable()
+
+
 def check_pin(pin: str) -> str:
     """The PIN if it is 4–8 digits or a passphrase of 12+ characters; refused otherwise."""
-    if pin.isascii() and pin.isdigit() and len(pin) in PIN_DIGITS:
-        return pin
-    if len(pin.strip()) >= PASSPHRASE_MIN and len(pin) <= PIN_MAX and pin.isprintable():
+    if is_pin_shaped(pin):
         return pin
     raise DomainError(PIN_INVALID, length=PASSPHRASE_MIN)
 

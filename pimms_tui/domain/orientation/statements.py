@@ -295,13 +295,13 @@ def prior_orientation(
         )
         for row in session.execute(earlier)
     )
+    # Open relays include this visit's own, as upcoming appointments include its own: a relay
+    # just passed is followed up like any other.
     visitor_demands = (
         select(Demand.id)
         .join(Visit, Visit.id == Demand.visit_id)
         .where(Visit.visitor_id == visitor_id)
     )
-    if except_visit is not None:
-        visitor_demands = visitor_demands.where(Visit.id != except_visit)
     open_relays = relay_summaries(
         session,
         office_id,
