@@ -20,9 +20,10 @@ from textual.worker import Worker, WorkerState
 
 from pimms_tui.db.enums import AgeBand, Gender, Need, Priority, VisitSource
 from pimms_tui.domain.catalog import MotifInfo
-from pimms_tui.domain.queue import ArrivalRequest, Ticket
+from pimms_tui.domain.queue import AlreadyInQueue, ArrivalRequest, Ticket
 from pimms_tui.domain.visitors import VisitorMatch
-from pimms_tui.i18n import N_, _, label
+from pimms_tui.errors import PimmsError
+from pimms_tui.i18n import N_, _, label, translate
 from pimms_tui.labels import AGE_BAND_LABELS, GENDER_LABELS, NEED_LABELS, PRIORITY_LABELS, word
 
 from .base import DeskScreen
@@ -42,6 +43,7 @@ class ArrivalScreen(DeskScreen):
         Binding("f2", "anonymous", N_("Anonymous"), id="arrival_anonymous"),
         Binding("f3", "focus_options", N_("Priority, needs"), id="arrival_options"),
         Binding("f4", "new_visitor", N_("New visitor"), id="arrival_new_visitor"),
+        Binding("f5", "add_reason", N_("Add the reason to their ticket"), id="arrival_add_reason"),
     ]
 
     def __init__(self) -> None:
@@ -52,6 +54,8 @@ class ArrivalScreen(DeskScreen):
         self._leave_armed = False
         self._search_generation = 0
         self._issuing = False  # a ticket is being issued (perhaps waiting for the database)
+        # The person already holds a ticket today: their visit, and the reason just chosen.
+        self.open_visit: tuple[AlreadyInQueue, MotifInfo] | None = None
 
     def compose(self) -> ComposeResult:
         """Who, the matches, priority and needs, then the motifs."""
@@ -187,6 +191,7 @@ class ArrivalScreen(DeskScreen):
 
     def choose_visitor(self, match: VisitorMatch) -> None:
         """Remember who arrives and go to the motifs."""
+        self.forget_open_visit()
         self.visitor = match
         name = clean(" ".join(p for p in (match.first_name, match.last_name) if p), 60)
         self.query_one("#chosen-visitor", Static).update(_("Visitor: {name}").format(name=name))
@@ -195,6 +200,7 @@ class ArrivalScreen(DeskScreen):
 
     def action_anonymous(self) -> None:
         """Register without identity: straight to the motifs."""
+        self.forget_open_visit()
         self.visitor = None
         self.query_one("#chosen-visitor", Static).update(_("Anonymous visit"))
         self.query_one("#motifs", OptionList).focus()
@@ -267,6 +273,49 @@ class ArrivalScreen(DeskScreen):
             self.show_ticket,
             group="arrival",
             saving=True,
+            refused=lambda error: self.refused(error, request),
+        )
+
+    def refused(self, error: PimmsError, request: ArrivalRequest) -> None:
+        """Say why no ticket; for a person already in today's queue, offer their ticket."""
+        if not isinstance(error, AlreadyInQueue):
+            self.show_error(translate(error.message, error.params))
+            return
+        motif = next((m for m in self.motifs if m.id == request.motif_id), None)
+        self.open_visit = (error, motif) if motif is not None else None
+        said = translate(error.message, {"name": clean(error.name, 60), "ticket": error.ticket})
+        if self.open_visit is not None:
+            offer = _("F5: add this reason to ticket {ticket} instead (no second ticket).")
+            said += " " + offer.format(ticket=error.ticket)
+        self.show_error(said)
+        self.refresh_bindings()
+
+    def forget_open_visit(self) -> None:
+        """Another person, or anonymous: the offer no longer stands."""
+        if self.open_visit is not None:
+            self.open_visit = None
+            self.show_error("")
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F5 only while the person's open visit is offered."""
+        if action == "add_reason":
+            return self.open_visit is not None
+        return super().check_action(action, parameters)
+
+    def action_add_reason(self) -> None:
+        """Add the chosen reason to the visit the person already has today; show its ticket."""
+        if self.open_visit is None or self._issuing:
+            return
+        found, motif = self.open_visit
+        self._issuing = True
+        queue, actor = self.use_cases.queue, self.actor
+        self.in_background(
+            lambda: queue.add_reason(found.visit_id, motif.id, actor),
+            self.show_ticket,
+            group="arrival",
+            saving=True,
+            refused=lambda error: self.show_error(translate(error.message, error.params)),
         )
 
     @on(Worker.StateChanged)

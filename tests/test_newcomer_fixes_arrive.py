@@ -7,21 +7,95 @@ show a demo PIN.
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
+from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
-from pimms_tui.db.enums import Role
-from pimms_tui.db.models import Staff
+from pimms_tui.db.enums import Role, VisitStatus
+from pimms_tui.db.models import Demand, Staff, Visit
 from pimms_tui.demo.offices import demo_pin_hash
+from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo
+from pimms_tui.domain.queue import AlreadyInQueue, ArrivalRequest
 from pimms_tui.domain.staff import pin_matches
+from pimms_tui.screens.arrival import ArrivalScreen, TicketScreen
 from pimms_tui.screens.queue import QueueScreen
 from pimms_tui.screens.signin import SignInScreen
 
-from .uikit import build_app, shown, signed_in_account, wait_for
+from .followkit import add_visitor
+from .uikit import build_app, screen_text, settle, shown, signed_in_account, wait_for
 
 SIZE = (120, 40)
+
+
+# --- 4. The same person twice in today's queue -------------------------------------------------
+
+
+def motif_ids(database: Database, office: OfficeInfo, clock: FixedClock) -> list[int]:
+    """The motifs in the order the arrival form numbers them."""
+    app = build_app(database, clock, office)
+    return [m.id for m in app.use_cases.catalogue().motifs]
+
+
+async def test_a_person_already_waiting_gets_no_second_ticket(
+    sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
+) -> None:
+    """a, "zoe lef", Enter, 2 for Zoé Lefèvre who waits with A-001: no A-002, the screen
+    says she waits with A-001, and F5 adds the reason to that visit."""
+    zoe = add_visitor(sqlite_database, sqlite_office, clock, "Zoé", "Lefèvre")
+    motifs = motif_ids(sqlite_database, sqlite_office, clock)
+    manager = Actor(office_id=sqlite_office.id, desk_id=None, role=Role.MANAGER)
+    queue = QueueService(sqlite_database, clock, sqlite_office)
+    first = queue.register_arrival(ArrivalRequest(visitor_id=zoe, motif_id=motifs[0]), manager)
+    assert first.ticket_code == "A-001"
+    app = build_app(sqlite_database, clock, sqlite_office)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"zoe lef")
+        await wait_for(pilot, lambda: bool(getattr(app.screen, "matches", None)))
+        await pilot.press("enter", "2")
+        await wait_for(pilot, lambda: "attend déjà" in screen_text(pilot))
+        assert isinstance(app.screen, ArrivalScreen)
+        assert "Zoé Lefèvre attend déjà : ticket A-001." in screen_text(pilot)
+        assert "F5" in screen_text(pilot)
+        with sqlite_database.read() as session:
+            assert len(session.scalars(select(Visit)).all()) == 1
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen))
+        assert "A-001" in screen_text(pilot)
+    with sqlite_database.read() as session:
+        visit = session.scalars(select(Visit)).one()
+        demand = session.scalars(select(Demand)).one()
+    assert (visit.ticket_code, visit.first_motif_id) == ("A-001", motifs[0])
+    assert (demand.visit_id, demand.motif_id, demand.outcome) == (visit.id, motifs[1], None)
+
+
+def test_one_open_visit_a_day_per_person(
+    database: Database, clock: FixedClock, office: OfficeInfo
+) -> None:
+    """Refused while waiting or being seen; once the visit is closed, a new arrival is fine."""
+    zoe = add_visitor(database, office, clock, "Zoé", "Lefèvre")
+    manager = Actor(office_id=office.id, desk_id=None, role=Role.MANAGER)
+    queue = QueueService(database, clock, office)
+    first = queue.register_arrival(ArrivalRequest(visitor_id=zoe), manager)
+    with pytest.raises(AlreadyInQueue) as refused:
+        queue.register_arrival(ArrivalRequest(visitor_id=zoe), manager)
+    assert (refused.value.visit_id, refused.value.ticket) == (first.visit_id, "A-001")
+    assert str(refused.value) == "Zoé Lefèvre is already waiting: ticket A-001."
+    queue.call(first.visit_id, manager)
+    queue.start(first.visit_id, manager)
+    with pytest.raises(AlreadyInQueue, match="already being seen"):
+        queue.register_arrival(ArrivalRequest(visitor_id=zoe), manager)
+    queue.finish(first.visit_id, manager)
+    again = queue.register_arrival(ArrivalRequest(visitor_id=zoe), manager)
+    assert again.ticket_code == "A-002"
+    with database.read() as session:
+        statuses = session.scalars(select(Visit.status).order_by(Visit.id)).all()
+    assert statuses == [VisitStatus.DONE, VisitStatus.WAITING]
 
 
 # --- 6. The demo PIN on the sign-in screen -----------------------------------------------------
