@@ -27,8 +27,9 @@ from pimms_tui.i18n import N_, _, label, translate
 from pimms_tui.labels import AGE_BAND_LABELS, GENDER_LABELS, NEED_LABELS, PRIORITY_LABELS, word
 
 from .base import DeskScreen
-from .bigtext import big_text
+from .confirm import ConfirmModal
 from .literal import clean
+from .ticket import TicketScreen
 from .visitor_form import NewVisitorForm
 from .visitor_match import match_label
 
@@ -54,6 +55,8 @@ class ArrivalScreen(DeskScreen):
         self._leave_armed = False
         self._search_generation = 0
         self._issuing = False  # a ticket is being issued (perhaps waiting for the database)
+        # A file opened during this arrival: kept with its ticket, or if the person says so.
+        self.opened_here: VisitorMatch | None = None
         # The person already holds a ticket today: their visit, and the reason just chosen.
         self.open_visit: tuple[AlreadyInQueue, MotifInfo] | None = None
 
@@ -208,12 +211,15 @@ class ArrivalScreen(DeskScreen):
     def action_new_visitor(self) -> None:
         """Open a named file (with consent), then continue the arrival with it."""
 
+        typed = self.query_one("#who", Input).value
+        form = NewVisitorForm(typed)
+
         def created(match: VisitorMatch | None) -> None:
             if match is not None:
+                self.opened_here = form.opened or self.opened_here
                 self.choose_visitor(match)
 
-        typed = self.query_one("#who", Input).value
-        self.app.push_screen(NewVisitorForm(typed), created)
+        self.app.push_screen(form, created)
 
     def action_focus_options(self) -> None:
         """Go to priority and needs."""
@@ -343,35 +349,25 @@ class ArrivalScreen(DeskScreen):
             self._leave_armed = True
             self.show_error(_("Press Esc again to leave this arrival (what you typed is dropped)."))
             return
-        self.leave()
-
-
-class TicketScreen(DeskScreen):
-    """The ticket just issued, large; any key returns to the queue."""
-
-    BINDINGS = [Binding("escape,enter,space", "close", N_("Back to the queue"), id="ticket_close")]
-
-    def __init__(self, ticket: Ticket) -> None:
-        super().__init__()
-        self.ticket = ticket
-
-    def compose(self) -> ComposeResult:
-        """The code in block letters, and the place in the queue."""
-        with Vertical(id="ticket"):
-            yield Static(_("Ticket"), classes="title")
-            yield Static(big_text(self.ticket.ticket_code), id="ticket-big", markup=False)
-            yield Static(self.ticket.ticket_code, id="ticket-code", markup=False)
-            position = self.ticket.position or 0
-            yield Static(
-                _("Place in the queue: {position}").format(position=position), markup=False
-            )
-        yield Footer()
-
-    def action_close(self) -> None:
-        """Back to the queue."""
-        self.leave()
-
-    def on_key(self, event: Key) -> None:
-        """Any other key also returns to the queue, and is not lost on the way."""
-        if event.key not in ("escape", "enter", "space"):
+        if self.opened_here is None:
             self.leave()
+            return
+        opened = self.opened_here
+        name = clean(" ".join(p for p in (opened.first_name, opened.last_name) if p), 60)
+        question = _("Keep the file of {name} opened during this arrival?").format(name=name)
+        consequence = _("No ticket was issued. n or Esc: the file is withdrawn (erased).")
+        self.app.push_screen(ConfirmModal(question, consequence), self.left_with_new_file)
+
+    def left_with_new_file(self, keep: bool | None) -> None:
+        """Leave; the file opened here is withdrawn unless keeping it was confirmed."""
+        opened, self.opened_here = self.opened_here, None
+        if keep or opened is None:
+            self.leave()
+            return
+        visitors, actor = self.use_cases.visitors, self.actor
+        self.in_background(
+            lambda: visitors.discard_new_file(opened.id, actor),
+            lambda _none: self.leave(),
+            group="arrival-discard",
+            saving=True,
+        )

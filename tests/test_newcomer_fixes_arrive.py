@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from textual.widgets import Checkbox, OptionList
 
 from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role, VisitStatus
-from pimms_tui.db.models import Demand, Staff, Visit
+from pimms_tui.db.models import Consent, Demand, Staff, Visit, Visitor
 from pimms_tui.demo.offices import demo_pin_hash
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
@@ -23,6 +24,7 @@ from pimms_tui.domain.staff import pin_matches
 from pimms_tui.screens.arrival import ArrivalScreen, TicketScreen
 from pimms_tui.screens.queue import QueueScreen
 from pimms_tui.screens.signin import SignInScreen
+from pimms_tui.screens.visitor_form import NewVisitorForm
 
 from .followkit import add_visitor
 from .uikit import build_app, screen_text, settle, shown, signed_in_account, wait_for
@@ -96,6 +98,68 @@ def test_one_open_visit_a_day_per_person(
     with database.read() as session:
         statuses = session.scalars(select(Visit.status).order_by(Visit.id)).all()
     assert statuses == [VisitStatus.DONE, VisitStatus.WAITING]
+
+
+# --- 5. A new file from a search fragment --------------------------------------------------------
+
+
+async def test_a_search_fragment_meets_the_duplicate_check_and_an_abandoned_arrival_leaves_no_file(
+    sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
+) -> None:
+    """a, "zoe lefev", F4, consent, Ctrl+S: Zoé Lefèvre is offered as the same person; Ctrl+S
+    again opens "zoe lefev" anyway, and leaving the arrival without a ticket asks whether to
+    keep it: Esc withdraws it (no name, found no more); y keeps another one."""
+    add_visitor(sqlite_database, sqlite_office, clock, "Zoé", "Lefèvre")
+    app = build_app(sqlite_database, clock, sqlite_office)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"zoe lefev")
+        await wait_for(pilot, lambda: bool(getattr(app.screen, "matches", None)))
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, NewVisitorForm))
+        app.screen.query_one("#consent", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "déjà un dossier" in screen_text(pilot))
+        assert "Zoé Lefèvre" in str(
+            app.screen.query_one("#duplicate-list", OptionList).get_option_at_index(0).prompt
+        )
+        assert visitor_names(sqlite_database) == ["Zoé Lefèvre"]
+        await pilot.press("ctrl+s")  # a new file anyway
+        await wait_for(pilot, lambda: isinstance(app.screen, ArrivalScreen))
+        assert visitor_names(sqlite_database) == ["Zoé Lefèvre", "zoe lefev"]
+        await pilot.press("escape", "escape")  # the arrival is abandoned
+        await wait_for(pilot, lambda: "Garder le dossier de zoe lefev" in screen_text(pilot))
+        await pilot.press("escape")  # not confirmed: withdrawn
+        await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
+        assert visitor_names(sqlite_database) == ["Zoé Lefèvre", ""]
+        assert [m.first_name for m in app.use_cases.visitors.search("zoe lef")] == ["Zoé"]
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"Nour Haddad", "f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, NewVisitorForm))
+        app.screen.query_one("#consent", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ArrivalScreen))
+        await pilot.press("escape", "escape")
+        await wait_for(pilot, lambda: "Garder le dossier de Nour Haddad" in screen_text(pilot))
+        await pilot.press("y")  # confirmed: kept
+        await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
+    assert visitor_names(sqlite_database) == ["Zoé Lefèvre", "", "Nour Haddad"]
+    with sqlite_database.read() as session:
+        consents = session.scalars(select(Consent).order_by(Consent.id)).all()
+        assert session.scalars(select(Visit)).all() == []
+    assert [c.withdrawn_at is not None for c in consents] == [True, False]
+
+
+def visitor_names(database: Database) -> list[str]:
+    """Every file's name."""
+    with database.read() as session:
+        rows = session.execute(
+            select(Visitor.first_name, Visitor.last_name).order_by(Visitor.id)
+        ).all()
+    return [" ".join(p for p in row if p) for row in rows]
 
 
 # --- 6. The demo PIN on the sign-in screen -----------------------------------------------------
