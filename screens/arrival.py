@@ -28,6 +28,7 @@ from pimms_tui.labels import AGE_BAND_LABELS, GENDER_LABELS, NEED_LABELS, PRIORI
 
 from .base import DeskScreen
 from .confirm import ConfirmModal
+from .errors import refusal_text
 from .literal import clean
 from .ticket import TicketScreen
 from .visitor_form import NewVisitorForm
@@ -285,7 +286,7 @@ class ArrivalScreen(DeskScreen):
     def refused(self, error: PimmsError, request: ArrivalRequest) -> None:
         """Say why no ticket; for a person already in today's queue, offer their ticket."""
         if not isinstance(error, AlreadyInQueue):
-            self.show_error(translate(error.message, error.params))
+            self.show_error(refusal_text(error) or "")
             return
         motif = next((m for m in self.motifs if m.id == request.motif_id), None)
         self.open_visit = (error, motif) if motif is not None else None
@@ -321,7 +322,7 @@ class ArrivalScreen(DeskScreen):
             self.show_ticket,
             group="arrival",
             saving=True,
-            refused=lambda error: self.show_error(translate(error.message, error.params)),
+            refused=lambda error: self.show_error(refusal_text(error) or ""),
         )
 
     @on(Worker.StateChanged)
