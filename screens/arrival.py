@@ -20,14 +20,17 @@ from textual.worker import Worker, WorkerState
 
 from pimms_tui.db.enums import AgeBand, Gender, Need, Priority, VisitSource
 from pimms_tui.domain.catalog import MotifInfo
-from pimms_tui.domain.queue import ArrivalRequest, Ticket
+from pimms_tui.domain.queue import AlreadyInQueue, ArrivalRequest, Ticket
 from pimms_tui.domain.visitors import VisitorMatch
-from pimms_tui.i18n import N_, _, label
+from pimms_tui.errors import PimmsError
+from pimms_tui.i18n import N_, _, label, translate
 from pimms_tui.labels import AGE_BAND_LABELS, GENDER_LABELS, NEED_LABELS, PRIORITY_LABELS, word
 
 from .base import DeskScreen
-from .bigtext import big_text
+from .confirm import ConfirmModal
+from .errors import refusal_text
 from .literal import clean
+from .ticket import TicketScreen
 from .visitor_form import NewVisitorForm
 from .visitor_match import match_label
 
@@ -42,6 +45,7 @@ class ArrivalScreen(DeskScreen):
         Binding("f2", "anonymous", N_("Anonymous"), id="arrival_anonymous"),
         Binding("f3", "focus_options", N_("Priority, needs"), id="arrival_options"),
         Binding("f4", "new_visitor", N_("New visitor"), id="arrival_new_visitor"),
+        Binding("f5", "add_reason", N_("Add the reason to their ticket"), id="arrival_add_reason"),
     ]
 
     def __init__(self) -> None:
@@ -52,6 +56,10 @@ class ArrivalScreen(DeskScreen):
         self._leave_armed = False
         self._search_generation = 0
         self._issuing = False  # a ticket is being issued (perhaps waiting for the database)
+        # A file opened during this arrival: kept with its ticket, or if the person says so.
+        self.opened_here: VisitorMatch | None = None
+        # The person already holds a ticket today: their visit, and the reason just chosen.
+        self.open_visit: tuple[AlreadyInQueue, MotifInfo] | None = None
 
     def compose(self) -> ComposeResult:
         """Who, the matches, priority and needs, then the motifs."""
@@ -187,6 +195,7 @@ class ArrivalScreen(DeskScreen):
 
     def choose_visitor(self, match: VisitorMatch) -> None:
         """Remember who arrives and go to the motifs."""
+        self.forget_open_visit()
         self.visitor = match
         name = clean(" ".join(p for p in (match.first_name, match.last_name) if p), 60)
         self.query_one("#chosen-visitor", Static).update(_("Visitor: {name}").format(name=name))
@@ -195,6 +204,7 @@ class ArrivalScreen(DeskScreen):
 
     def action_anonymous(self) -> None:
         """Register without identity: straight to the motifs."""
+        self.forget_open_visit()
         self.visitor = None
         self.query_one("#chosen-visitor", Static).update(_("Anonymous visit"))
         self.query_one("#motifs", OptionList).focus()
@@ -202,12 +212,15 @@ class ArrivalScreen(DeskScreen):
     def action_new_visitor(self) -> None:
         """Open a named file (with consent), then continue the arrival with it."""
 
+        typed = self.query_one("#who", Input).value
+        form = NewVisitorForm(typed)
+
         def created(match: VisitorMatch | None) -> None:
             if match is not None:
+                self.opened_here = form.opened or self.opened_here
                 self.choose_visitor(match)
 
-        typed = self.query_one("#who", Input).value
-        self.app.push_screen(NewVisitorForm(typed), created)
+        self.app.push_screen(form, created)
 
     def action_focus_options(self) -> None:
         """Go to priority and needs."""
@@ -267,6 +280,49 @@ class ArrivalScreen(DeskScreen):
             self.show_ticket,
             group="arrival",
             saving=True,
+            refused=lambda error: self.refused(error, request),
+        )
+
+    def refused(self, error: PimmsError, request: ArrivalRequest) -> None:
+        """Say why no ticket; for a person already in today's queue, offer their ticket."""
+        if not isinstance(error, AlreadyInQueue):
+            self.show_error(refusal_text(error) or "")
+            return
+        motif = next((m for m in self.motifs if m.id == request.motif_id), None)
+        self.open_visit = (error, motif) if motif is not None else None
+        said = translate(error.message, {"name": clean(error.name, 60), "ticket": error.ticket})
+        if self.open_visit is not None:
+            offer = _("F5: add this reason to ticket {ticket} instead (no second ticket).")
+            said += " " + offer.format(ticket=error.ticket)
+        self.show_error(said)
+        self.refresh_bindings()
+
+    def forget_open_visit(self) -> None:
+        """Another person, or anonymous: the offer no longer stands."""
+        if self.open_visit is not None:
+            self.open_visit = None
+            self.show_error("")
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F5 only while the person's open visit is offered."""
+        if action == "add_reason":
+            return self.open_visit is not None
+        return super().check_action(action, parameters)
+
+    def action_add_reason(self) -> None:
+        """Add the chosen reason to the visit the person already has today; show its ticket."""
+        if self.open_visit is None or self._issuing:
+            return
+        found, motif = self.open_visit
+        self._issuing = True
+        queue, actor = self.use_cases.queue, self.actor
+        self.in_background(
+            lambda: queue.add_reason(found.visit_id, motif.id, actor),
+            self.show_ticket,
+            group="arrival",
+            saving=True,
+            refused=lambda error: self.show_error(refusal_text(error) or ""),
         )
 
     @on(Worker.StateChanged)
@@ -294,35 +350,25 @@ class ArrivalScreen(DeskScreen):
             self._leave_armed = True
             self.show_error(_("Press Esc again to leave this arrival (what you typed is dropped)."))
             return
-        self.leave()
-
-
-class TicketScreen(DeskScreen):
-    """The ticket just issued, large; any key returns to the queue."""
-
-    BINDINGS = [Binding("escape,enter,space", "close", N_("Back to the queue"), id="ticket_close")]
-
-    def __init__(self, ticket: Ticket) -> None:
-        super().__init__()
-        self.ticket = ticket
-
-    def compose(self) -> ComposeResult:
-        """The code in block letters, and the place in the queue."""
-        with Vertical(id="ticket"):
-            yield Static(_("Ticket"), classes="title")
-            yield Static(big_text(self.ticket.ticket_code), id="ticket-big", markup=False)
-            yield Static(self.ticket.ticket_code, id="ticket-code", markup=False)
-            position = self.ticket.position or 0
-            yield Static(
-                _("Place in the queue: {position}").format(position=position), markup=False
-            )
-        yield Footer()
-
-    def action_close(self) -> None:
-        """Back to the queue."""
-        self.leave()
-
-    def on_key(self, event: Key) -> None:
-        """Any other key also returns to the queue, and is not lost on the way."""
-        if event.key not in ("escape", "enter", "space"):
+        if self.opened_here is None:
             self.leave()
+            return
+        opened = self.opened_here
+        name = clean(" ".join(p for p in (opened.first_name, opened.last_name) if p), 60)
+        question = _("Keep the file of {name} opened during this arrival?").format(name=name)
+        consequence = _("No ticket was issued. n or Esc: the file is withdrawn (erased).")
+        self.app.push_screen(ConfirmModal(question, consequence), self.left_with_new_file)
+
+    def left_with_new_file(self, keep: bool | None) -> None:
+        """Leave; the file opened here is withdrawn unless keeping it was confirmed."""
+        opened, self.opened_here = self.opened_here, None
+        if keep or opened is None:
+            self.leave()
+            return
+        visitors, actor = self.use_cases.visitors, self.actor
+        self.in_background(
+            lambda: visitors.discard_new_file(opened.id, actor),
+            lambda _none: self.leave(),
+            group="arrival-discard",
+            saving=True,
+        )

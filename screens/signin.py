@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from pimms_tui.db.enums import Role
+from pimms_tui.db.engine import Database
 from pimms_tui.domain.staff import StaffAccount
 from pimms_tui.errors import PimmsError
 from pimms_tui.i18n import N_, _, translate
@@ -39,6 +39,7 @@ class AccountsLoaded:
 
     accounts: list[StaffAccount]
     needs_first_manager: bool
+    demo_pins: dict[int, str]
 
 
 class SignInScreen(DeskScreen):
@@ -56,6 +57,8 @@ class SignInScreen(DeskScreen):
         # On the lock, the PIN field takes digits only until a name is picked: letters are
         # someone else typing their name (see ``pin_typed``).
         self.name_picked = locked_for is None
+        # In the demo, the PIN of each account the demo created (none for one added here).
+        self.demo_pins: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
         """Title, filter, names, PIN, the error line and, in the demo, the demo accounts."""
@@ -91,8 +94,15 @@ class SignInScreen(DeskScreen):
     def load_accounts(self) -> None:
         """The list of names, off the UI thread."""
         staff = self.use_cases.staff_accounts
+        demo = self.container.settings.demo
+        database, office_id = self.container.database, staff.office_id
+
+        def load() -> AccountsLoaded:
+            pins = _demo_pins(database, office_id) if demo else {}
+            return AccountsLoaded(staff.for_sign_in(), staff.needs_first_manager(), pins)
+
         self.in_background(
-            lambda: AccountsLoaded(staff.for_sign_in(), staff.needs_first_manager()),
+            load,
             self.show_accounts,
             group="signin-load",
         )
@@ -105,14 +115,16 @@ class SignInScreen(DeskScreen):
             self.app.switch_screen(OfficeSetupScreen())
             return
         self.accounts = message.accounts
+        self.demo_pins = message.demo_pins
         self._fill(self.query_one("#signin-filter", Input).value)
         if self.container.settings.demo:
             self._show_demo_accounts()
 
     def _label(self, account: StaffAccount) -> str:
         text = f"{clean(account.display_name)} — {word(ROLE_LABELS, account.role)}"
-        if self.container.settings.demo:
-            text += "   " + _("demo PIN {pin}").format(pin=_demo_pin(account.role))
+        pin = self.demo_pins.get(account.id)
+        if pin is not None:  # only the demo's own accounts: one added here has its own PIN
+            text += "   " + _("demo PIN {pin}").format(pin=pin)
         return text
 
     def _fill(self, typed: str) -> None:
@@ -231,7 +243,7 @@ class SignInScreen(DeskScreen):
         self.query_one("#signin-filter", Input).focus()
 
 
-def _demo_pin(role: Role) -> str:
-    from pimms_tui.demo import DEMO_PINS
+def _demo_pins(database: Database, office_id: int) -> dict[int, str]:
+    from pimms_tui.demo import demo_pins
 
-    return DEMO_PINS[Role(role)]
+    return demo_pins(database, office_id)

@@ -1,13 +1,14 @@
 """Opening a named file at arrival: identity, contact, likely duplicates, and the consent.
 
-Before a file is opened, the files that are probably the same person (same name, and same
-phone or birth year) are listed in the form: Enter on one uses that file instead, Ctrl+S
-again opens a new file anyway.
+Before a file is opened, the files that are probably the same person (the same name with
+the same phone or birth year, or a name of which what was typed is a fragment or one typo
+away) are listed in the form: Enter on one uses that file instead, Ctrl+S again opens a new
+file anyway.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -23,6 +24,9 @@ from pimms_tui.i18n import N_, _, active_language
 
 from .forms import FormModal
 from .visitor_match import match_label
+
+if TYPE_CHECKING:
+    from pimms_tui.domain.visitors import VisitorMatch
 
 
 class NewVisitorForm(FormModal):
@@ -40,6 +44,8 @@ class NewVisitorForm(FormModal):
         self.typed = typed
         # The duplicates shown: saving the same particulars again opens a new file anyway.
         self.shown: LikelyDuplicates | None = None
+        # The file this form opened (None when an existing file was chosen instead).
+        self.opened: VisitorMatch | None = None
 
     def compose(self) -> ComposeResult:
         """The fields; what was typed in the search becomes the first guess of the name."""
@@ -112,6 +118,7 @@ class NewVisitorForm(FormModal):
         if isinstance(result, LikelyDuplicates):
             self.show_duplicates(result)
         else:
+            self.opened = result
             self.dismiss(result)
 
     def show_duplicates(self, found: LikelyDuplicates) -> None:

@@ -34,6 +34,7 @@ from pimms_tui.domain.queue import (
     QueueEntry,
     QueuePlaces,
     Ticket,
+    add_reason,
     candidate_of,
     check_recall,
     check_transfer_target,
@@ -100,6 +101,21 @@ class QueueService:
 
         visit_id, code = self._write(work)
         # The place is read once committed: the write lock is not held while ordering.
+        with self._database.read() as session:
+            position = self._places.position(session, visit_id, now, None, locked=False)
+        return Ticket(visit_id=visit_id, ticket_code=code, position=position)
+
+    def add_reason(self, visit_id: int, motif_id: int, actor: Actor) -> Ticket:
+        """Add a reason for coming to a visit already open today (the person arrived once
+        already): no second ticket; the visit's ticket and place come back."""
+        self._check_actor(actor)
+        now = self._clock.now()
+        day = self._office.local_day(now)
+
+        def work(session: Session) -> str:
+            return add_reason(session, self._office.id, visit_id, motif_id, day=day, now=now)
+
+        code = self._write(work)
         with self._database.read() as session:
             position = self._places.position(session, visit_id, now, None, locked=False)
         return Ticket(visit_id=visit_id, ticket_code=code, position=position)

@@ -5,12 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from pimms_tui.db.engine import Database
+from pimms_tui.db.enums import ConsentScope
+from pimms_tui.db.models import Appointment, Visit
+from pimms_tui.domain import audit
 from pimms_tui.domain.access import Permission, require
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import Clock, SystemClock
-from pimms_tui.domain.errors import PermissionDenied
+from pimms_tui.domain.errors import Conflict, PermissionDenied
+from pimms_tui.domain.messages import N_
+from pimms_tui.domain.rights import erasable, erase_files
 from pimms_tui.domain.visitors import (
+    CheckedVisitor,
     NewVisitor,
     VisitorMatch,
     check_consent,
@@ -19,8 +28,11 @@ from pimms_tui.domain.visitors import (
     merge_files,
     open_named_file,
     search_visitors,
+    similar_names,
 )
 from pimms_tui.domain.visitors.merge import OTHER_OFFICE
+
+FILE_IN_USE = N_("This file already has a visit or an appointment: it is kept.")
 
 
 @dataclass(frozen=True)
@@ -85,18 +97,60 @@ class VisitorService:
         checked = check_new_visitor(data, now)
         with self.database.write() as session:
             if not despite_duplicates:
-                matches = likely_duplicates(
-                    session,
-                    self.office_id,
-                    checked.first_name,
-                    checked.last_name,
-                    checked.phone,
-                    checked.birth_year,
-                )
-                if matches:
-                    return LikelyDuplicates(_particulars(data), matches)
+                found = self._duplicates(session, data, checked)
+                if found is not None:
+                    return found
             check_consent(data)
             return open_named_file(session, checked, actor, now)
+
+    def discard_new_file(self, visitor_id: int, actor: Actor) -> None:
+        """Withdraw a file opened at an arrival left without its ticket (the person did not
+        confirm keeping it): erased as on a withdrawal of consent, journalled, found no more.
+
+        Refused (Conflict) once the file has a visit or an appointment: it is in use.
+        """
+        require(actor, Permission.IDENTITY)
+        self._check_office(actor)
+        now = self.clock.now()
+        with self.database.write() as session:
+            erasable(session, self.office_id, visitor_id)
+            in_use = session.scalar(
+                select(func.count()).select_from(Visit).where(Visit.visitor_id == visitor_id)
+            ) or session.scalar(
+                select(func.count())
+                .select_from(Appointment)
+                .where(Appointment.visitor_id == visitor_id)
+            )
+            if in_use:
+                raise Conflict(FILE_IN_USE)
+            report = erase_files(session, [visitor_id], now)
+            audit.record(
+                session,
+                actor,
+                audit.Action.CONSENT_WITHDRAWN,
+                at=now,
+                entity="visitor",
+                entity_id=visitor_id,
+                office_id=self.office_id,
+                scope=ConsentScope.KEEP_FILE.value,
+                **report.counts(),
+            )
+
+    def _duplicates(
+        self, session: Session, data: NewVisitor, checked: CheckedVisitor
+    ) -> LikelyDuplicates | None:
+        """The files that are probably this person: the same name with the same phone or
+        year first, then the files whose name is what was typed, a fragment of it or one
+        typo away (every new file gets this check, a name alone included)."""
+        first, last = checked.first_name, checked.last_name
+        matches = likely_duplicates(
+            session, self.office_id, first, last, checked.phone, checked.birth_year
+        )
+        seen = {m.id for m in matches}
+        matches += [
+            m for m in similar_names(session, self.office_id, first, last) if m.id not in seen
+        ]
+        return LikelyDuplicates(_particulars(data), matches) if matches else None
 
     def merge(self, survivor_id: int, duplicate_id: int, actor: Actor, now: datetime) -> None:
         """Merge the duplicate file into the survivor: its history moves, it points there.

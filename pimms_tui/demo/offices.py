@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import DeskKind, Role
 from pimms_tui.db.models import Desk, Motif, Office, Partner, Register, Staff
 from pimms_tui.domain.offices import create_office
@@ -47,6 +48,31 @@ def demo_office_name(index: int) -> str:
 
 # One PIN per role for the demo's staff, listed on the sign-in screen of ``pimms --demo``.
 DEMO_PINS = {Role.RECEPTION: "1111", Role.MEDIATOR: "2222", Role.MANAGER: "3333"}
+
+
+def demo_pin_hash(office_id: int, role: Role) -> str:
+    """The hash the demo stores for the PIN of ``role`` at one office (a salt from the office
+    and the role: the same seed gives the same rows, and the demo recognises its accounts)."""
+    salt = hashlib.sha256(f"demo-{office_id}-{role}".encode()).digest()[:16]
+    return hash_pin(DEMO_PINS[role], salt=salt)
+
+
+def demo_pins(database: Database, office_id: int) -> dict[int, str]:
+    """The demo PIN of each account the demo created at one office, by staff id.
+
+    An account added in the app, or one whose PIN was changed, has no demo PIN: its hash is
+    not the one the demo stores for its role.
+    """
+    hashes = {role: demo_pin_hash(office_id, role) for role in DEMO_PINS}
+    with database.read() as session:
+        rows = session.execute(
+            select(Staff.id, Staff.role, Staff.pin_hash).where(Staff.office_id == office_id)
+        ).all()
+    return {
+        row.id: DEMO_PINS[Role(row.role)]
+        for row in rows
+        if row.role in hashes and row.pin_hash == hashes[Role(row.role)]
+    }
 
 
 # Files older than the window go back this far (some past the 24-month retention period).
@@ -177,12 +203,7 @@ class _GeneratorBase:
                 names.append(name)
         # Demo PINs are public (shown on the sign-in screen with --demo); the salt comes from
         # the seed so that the same seed gives the same rows.
-        hashes = {
-            role: hash_pin(
-                pin, salt=hashlib.sha256(f"demo-{office_id}-{role}".encode()).digest()[:16]
-            )
-            for role, pin in DEMO_PINS.items()
-        }
+        hashes = {role: demo_pin_hash(office_id, role) for role in DEMO_PINS}
         rows = [
             Staff(office_id=office_id, display_name=n, role=r, pin_hash=hashes[r])
             for n, r in zip(names, roles, strict=True)

@@ -49,21 +49,25 @@ from .model import (
 )
 from .ordering import CallKind, call_kind, waiting_order
 from .places import QueuePlaces
+from .same_person import AlreadyInQueue, add_reason, check_not_in_queue
 from .tickets import draw_ticket_number, ticket_code
 
 __all__ = [
     "APPOINTMENT_DUE_WINDOW",
     "APPOINTMENT_SERIES",
     "WALK_IN_SERIES",
+    "AlreadyInQueue",
     "ArrivalRequest",
     "CallKind",
     "QueueCandidate",
     "QueueEntry",
     "QueuePlaces",
     "Ticket",
+    "add_reason",
     "call_kind",
     "candidate_of",
     "check_in_appointment",
+    "check_not_in_queue",
     "check_recall",
     "check_transfer_target",
     "claim_next",

@@ -22,6 +22,7 @@ from ..actors import Actor
 from ..errors import Conflict, NotFound
 from ..messages import N_
 from .model import APPOINTMENT_SERIES, WALK_IN_SERIES, ArrivalRequest
+from .same_person import check_not_in_queue
 from .statements import ARRIVAL_POSTGRES, EVENT, MOTIF_EXISTS, NEW_VISIT, TOUCH_VISITOR
 from .tickets import draw_ticket_number, ticket_code
 
@@ -56,6 +57,8 @@ def record_arrival(
     ):
         raise NotFound(N_("This reason for coming does not exist."))
     if visitor_id is not None:
+        # One open visit a day per person: never a second ticket (the office row is locked).
+        check_not_in_queue(session, office_id, visitor_id, day)
         # Bookkeeping, not an edit of the file: the optimistic-lock version stays.
         touched = connection.execute(
             TOUCH_VISITOR,

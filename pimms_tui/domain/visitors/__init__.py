@@ -21,7 +21,7 @@ from .new_file import (
     open_named_file,
 )
 from .query import QueryWord, VisitorMatch, one_typo_variants, parse_query
-from .search import likely_duplicates, search_visitors
+from .search import likely_duplicates, search_visitors, similar_names
 
 __all__ = [
     "CheckedVisitor",
@@ -37,4 +37,5 @@ __all__ = [
     "open_named_file",
     "parse_query",
     "search_visitors",
+    "similar_names",
 ]

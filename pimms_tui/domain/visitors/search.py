@@ -101,6 +101,26 @@ def likely_duplicates(
     return lookup.matches()
 
 
+def similar_names(
+    session: Session, office_id: int, first_name: str | None, last_name: str | None
+) -> list[VisitorMatch]:
+    """Open files whose name is what was typed, a fragment of it or one typo away.
+
+    The check every new file gets, whatever else was typed: "zoe lefev" finds Zoé Lefèvre
+    (the search's own tiers: exact, then prefixes, then typos). Digits typed in a name are
+    left out: only names are compared here.
+    """
+    words = [
+        word
+        for part in (first_name, last_name)
+        for word in (part or "").split()
+        if not any(c.isdigit() for c in word)
+    ]
+    if not words:
+        return []
+    return search_visitors(session, office_id, " ".join(words), DUPLICATES_LIMIT)
+
+
 def _phone_key(phone: str | None) -> str | None:
     """The national digits of a typed phone (as the file would store them), if any."""
     if not phone or not phone.strip():
