@@ -51,7 +51,8 @@ from pimms_tui.domain.clock import SystemClock
 from pimms_tui.domain.errors import DomainError
 from pimms_tui.domain.offices import OfficeInfo, create_office, ensure_desk
 from pimms_tui.domain.orientation import DemandInput, RelayInput
-from pimms_tui.domain.queue import ArrivalRequest
+from pimms_tui.domain.queue import AlreadyInQueue, ArrivalRequest
+from pimms_tui.domain.queue.same_person import ALREADY_SEEN, ALREADY_WAITING
 from pimms_tui.domain.setup import prepare_database
 from pimms_tui.domain.visitors import NewVisitor, create_visitor
 
@@ -62,6 +63,8 @@ IDLE_POLL_SECONDS = 0.25
 FINISHED = {VisitStatus.DONE.value, VisitStatus.LEFT.value, VisitStatus.NO_SHOW.value}
 # The refusals a busy office gives as a matter of course: "someone else took it first".
 EXPECTED_REFUSALS = {
+    ALREADY_SEEN,
+    ALREADY_WAITING,
     SLOT_TAKEN,
     VISITOR_BUSY,
     "Ticket {ticket} was already called at {desk}.",
@@ -291,9 +294,18 @@ class Desk(threading.Thread):
             visitor_id=visitor_id, motif_id=self.rng.choice(self.office.motifs)
         )
         try:
-            ticket = self.stats.timed(
-                "register_arrival", lambda: self.queue.register_arrival(request, self.actor)
-            )
+            try:
+                ticket = self.stats.timed(
+                    "register_arrival", lambda: self.queue.register_arrival(request, self.actor)
+                )
+            except AlreadyInQueue as already:
+                # That person is still in today's queue: the desk would add the reason to their
+                # visit. The simulated arrival is someone else, an anonymous walk-in.
+                self.stats.refusal("register_arrival", already)
+                request = ArrivalRequest(motif_id=request.motif_id)
+                ticket = self.stats.timed(
+                    "register_arrival", lambda: self.queue.register_arrival(request, self.actor)
+                )
         except Exception:
             self.stats.failure("register_arrival")
             return None
