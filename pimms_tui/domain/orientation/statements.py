@@ -6,10 +6,11 @@ PostgreSQL, the single writer on SQLite), so a demand cannot slip in while the v
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, Row, exists, select
 from sqlalchemy.orm import Session
 
 from pimms_tui.db.enums import ConsentScope, HelpLevel, Outcome, RelayStatus, VisitStatus
@@ -180,11 +181,14 @@ def demand_view(session: Session, office_id: int, demand_id: int) -> DemandView:
     return views[0]
 
 
-def demand_views(
+def labelled_demands(
     session: Session, office_id: int, condition: ColumnElement[bool]
-) -> list[DemandView]:
-    """Demands with labels, relay and appointment: three queries whatever their number."""
-    rows = session.execute(
+) -> Sequence[Row[Demand, str, str, str, str, str, str]]:
+    """Demands with their motif, register and partner labels, in visit and position order.
+
+    Each row: the demand, the motif code, the motif and register labels (fr, en), the partner.
+    """
+    return session.execute(
         select(
             Demand,
             Motif.code,
@@ -200,6 +204,13 @@ def demand_views(
         .where(Demand.office_id == office_id, condition)
         .order_by(Demand.visit_id, Demand.position)
     ).all()
+
+
+def demand_views(
+    session: Session, office_id: int, condition: ColumnElement[bool]
+) -> list[DemandView]:
+    """Demands with labels, relay and appointment: three queries whatever their number."""
+    rows = labelled_demands(session, office_id, condition)
     ids = [row[0].id for row in rows]
     relays = {r.demand_id: r for r in relay_summaries(session, office_id, Relay.demand_id.in_(ids))}
     appointment_ids = [row[0].appointment_id for row in rows if row[0].appointment_id]

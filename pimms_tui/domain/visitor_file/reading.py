@@ -22,7 +22,6 @@ from pimms_tui.db.models import (
     Desk,
     Motif,
     Partner,
-    Register,
     Relay,
     Staff,
     Visit,
@@ -33,6 +32,7 @@ from ..appointments import PENDING_STATUSES, AppointmentView
 from ..errors import DomainError, NotFound
 from ..offices import OfficeInfo
 from ..orientation import RelaySummary
+from ..orientation.statements import labelled_demands
 from .values import (
     FILE_ANONYMISED,
     FILE_MERGED_AWAY,
@@ -112,24 +112,7 @@ def read_file(
         .where(Visit.visitor_id == visitor.id, Demand.office_id == office.id)
     )
     demand_rows = (
-        session.execute(
-            select(
-                Demand,
-                Motif.code,
-                Motif.label_fr,
-                Motif.label_en,
-                Register.label_fr,
-                Register.label_en,
-                Partner.name,
-            )
-            .join(Motif, Motif.id == Demand.motif_id)
-            .join(Register, Register.code == Demand.register_code)
-            .outerjoin(Partner, Partner.id == Demand.partner_id)
-            .where(Demand.office_id == office.id, Demand.visit_id.in_(visit_ids))
-            .order_by(Demand.visit_id, Demand.position)
-        ).all()
-        if visit_ids
-        else []
+        labelled_demands(session, office.id, Demand.visit_id.in_(visit_ids)) if visit_ids else []
     )
     # Every relay of the visitor (open ones are pinned even beyond the timeline).
     relay_rows = session.execute(
