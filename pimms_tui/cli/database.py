@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pimms_tui import i18n
-from pimms_tui.application import maintenance, open_database
+from pimms_tui.application import doctor, maintenance, open_database
 from pimms_tui.demo import seed_demo
 from pimms_tui.i18n import _, translate
 from pimms_tui.settings import Settings, data_dir
@@ -42,7 +42,7 @@ def run_maintenance(args: argparse.Namespace, settings: Settings) -> int:
     url = settings.resolved_database_url
     try:
         if args.command == "doctor":
-            findings = maintenance.doctor(url, data_dir())
+            findings = doctor.doctor(url, data_dir())
             for finding in findings:
                 mark = _("ok") if finding.ok else _("PROBLEM")
                 print(f"[{mark}] " + translate(finding.message, finding.params))
