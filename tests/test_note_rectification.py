@@ -125,7 +125,7 @@ def test_a_relays_reason_and_shared_details_are_rectified(
     database: Database, desk: Desk, service: OrientationService
 ) -> None:
     """The relay's reason corrected, its shared details erased; both journalled by field."""
-    visitor, demand_id, relay_id = closed_visit_with_a_relay(desk, service)
+    visitor, _demand_id, relay_id = closed_visit_with_a_relay(desk, service)
     texts = service.stored_texts(visitor, desk.actor)
     assert [(t.entity, t.field, t.position, t.text) for t in texts] == [
         ("demand", "note", 1, "Facture de janvier contestée"),
