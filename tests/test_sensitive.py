@@ -173,7 +173,12 @@ def test_valid_iban_in_text_is_refused(prefix: str, iban: str, suffix: str) -> N
     assert_refused(embed(prefix, iban, suffix), "iban")
 
 
-REFERENCE_LABEL_AT_END = re.compile(r"(?i)\b(?:dossier|r[ée]f\.?|n°|num[ée]ro|demande)\W*$")
+# A reference label, maybe one more word ("client EDF"), at the end of the text before a number.
+REFERENCE_LABEL_AT_END = re.compile(
+    r"(?i)\b(?:pdl|prm|pce|contrat|facture|fact|r[ée]f|r[ée]f[ée]rence|dossier|colis|suivi"
+    r"|client|abonn[ée]|compteur|allocataire|fiscal|spi|avis|siret|siren|commande|quittance"
+    r"|police|sinistre|bordereau|recommand[ée]|lr|ar|ch[èe]que|chq)\b(?:\s+\S+)?[\W\s]*$"
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -533,6 +538,8 @@ def test_harmless_or_odd_text_is_accepted(text: str) -> None:
         ("identifiant : m.diallo93 - Bonjour2024", "password"),
         ("mdp caf Marie2019", "password"),
         ("login jdupont mdp Azerty12", "password"),
+        ("login : jdupont / mdp : Soleil75", "password"),
+        ("identifiants : jdupont , soleil", "password"),
         ("code d'accès : 4B7K2X", "password"),
     ],
 )
@@ -558,6 +565,10 @@ def test_groupings_and_phrasings_once_missed_are_refused(note: str, kind: str) -
         "client EDF 4866199463617782",
         "contrat n° 4111111111111111",
         "num secu a demander",
+        "identifiant : jdupont, mdp oublié",
+        "identifiant : jdupont et mot de passe perdu",
+        "identifiant : jean-pierre",
+        "id ameli: 12345678 - mdp: 8 caracteres",
     ],
 )
 def test_mentions_and_references_once_refused_are_accepted(note: str) -> None:

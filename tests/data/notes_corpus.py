@@ -548,6 +548,9 @@ def benign_mentions(rng: random.Random) -> str:
             f"mdp : oublié, refait le {day(rng)}",
             f"a reçu un code provisoire par courrier le {day(rng)}",
             "identifiants France Connect oubliés, passé par ameli",
+            f"identifiant : {pick(rng, LOGINS)}, mdp oublié",
+            f"login {pick(rng, ACCOUNTS)} : {pick(rng, LOGINS)} et mot de passe perdu",
+            "mot de passe = sa date de naissance, a changer",
         ],
     )
 

@@ -15,6 +15,7 @@ reference.
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 from .checksums import (
     IBAN_LENGTHS,
@@ -165,8 +166,11 @@ def _card_kind(candidate: _Candidate, text: str) -> str | None:
     bare = candidate.bare
     if not candidate.all_digits or not 12 <= len(bare) <= 19 or not luhn_is_valid(bare):
         return None
-    if not any(candidate.breaks <= allowed for allowed in _CARD_BREAKS) and not candidate.alone:
-        return None
+    if not any(candidate.breaks <= allowed for allowed in _CARD_BREAKS):
+        cuts = [0, *sorted(candidate.breaks), len(bare)]
+        # Otherwise grouped, a card stands alone in groups of 3 or more (pairs are phones).
+        if not candidate.alone or min(b - a for a, b in pairwise(cuts)) < 3:
+            return None
     context = _before(text, candidate.start)
     named = _says_card(context)
     if card_issuer(bare, broad=named) is None:

@@ -37,8 +37,8 @@ _ACCOUNT_THEN_VALUE = re.compile(
 )
 _IDENTIFIER_PAIR = re.compile(
     r"\b(?:identifiants?|ids?|logins?|user(?:name)?|utilisateur|connexion|codes?[\s\-]+d'acces)"
-    r"\b[^:=\n]{0,40}?[:=]\s*(?P<first>[^\s/|]{2,})\s*(?:/|\||\bet\b|,|-|\bmdp\b:?)\s*"
-    r"(?P<value>[^\s/|]+)"
+    r"\b[^:=\n]{0,40}?[:=]\s*(?P<first>[^\s/|,]{2,})"
+    r"(?:\s*[/|,]\s*|\s+et\s+|\s+-\s+|\s+mdp\s*:?\s*)(?P<value>[^\s/|]+)"
 )
 _PIN = re.compile(
     r"\b(?:code(?:\s+(?:de\s+(?:la\s+|sa\s+|ma\s+|l'|une\s+)?)?"
@@ -70,6 +70,7 @@ _NOT_A_VALUE_WORDS = """
     demander recuperer recupere retrouve retrouver generer genere regenere envoyer a-refaire
     identique inchange faible fort securise ne-pas connu inconnu personnel perso
     expired forgotten lost reset the to for of is
+    mot mots mdp mdps pass passe password pwd code codes
 """
 _NOT_A_VALUE = frozenset(_NOT_A_VALUE_WORDS.split())
 # A keyword followed by one of these is a mention of the password, not the password.
