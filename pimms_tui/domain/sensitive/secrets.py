@@ -126,6 +126,12 @@ def _password_spans(text: str, folded: str, positions: list[int]) -> Iterator[tu
             yield positions[match.start()], raw_end
 
 
+def _mentioned_before(folded: str, start: int) -> bool:
+    """Whether the clause before a keyword says the password was forgotten, reset, lost..."""
+    clause = re.split(r"[.;,!?\n]", folded[max(0, start - 30) : start])[-1]
+    return any(word.strip("'") in _MENTIONS for word in clause.split())
+
+
 def _account_spans(text: str, folded: str, positions: list[int]) -> Iterator[tuple[int, int]]:
     """Spans of a keyword, an account name, then a secret-looking value."""
     for match in _ACCOUNT_THEN_VALUE.finditer(folded):
@@ -133,6 +139,8 @@ def _account_spans(text: str, folded: str, positions: list[int]) -> Iterator[tup
         if any(word in _MENTIONS or word in _NOT_A_VALUE for word in words):
             continue
         value, folded_value = _value(text, folded, positions, match)
+        if not any(ch.isalpha() for ch in value) and _mentioned_before(folded, match.start()):
+            continue  # "réinitialiser le mot de passe, madame 06...": about it, not it
         if folded_value not in _NOT_A_VALUE and _looks_secret(value):
             yield positions[match.start()], positions[match.end("value")]
 
