@@ -7,6 +7,8 @@ Enter there saves the correction (through the note guard); an empty field erases
 
 from __future__ import annotations
 
+from datetime import date
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -31,8 +33,6 @@ MAX_SHOWN = 1000
 
 def choice_text(stored: StoredText) -> Text:
     """Where the text is kept, then the text itself, literally."""
-    from datetime import date
-
     where = _(FIELD_LABELS[stored.field]).format(position=stored.position)
     text = Text(f"{format_date(date.fromisoformat(stored.visit_day), 'short')} · ")
     text.append(stored.ticket_code + " · " + where + " : « ")
@@ -105,7 +105,12 @@ class RectifyForm(FormModal):
         stored, actor, service = self.chosen, self.actor, self.use_cases.orientation
         text = self.query_one("#rectify-text", Input).value
         target = (stored.entity, stored.entity_id, stored.field)
-        self.save_in_worker(lambda: (service.rectify(target, text, actor), True)[1])
+
+        def save() -> bool:
+            service.rectify(target, text, actor)
+            return True
+
+        self.save_in_worker(save)
 
     def show_refusal(self, refusal: BaseException) -> None:
         """The refusal under the field, which keeps the focus and what was typed."""

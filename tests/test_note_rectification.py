@@ -6,7 +6,7 @@ On both engines (use cases), then by keystrokes in the visitor file (a closed vi
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from textual.widgets import Input, OptionList
 
 from pimms_tui.application.orientation import OrientationService
@@ -180,8 +180,11 @@ def test_reception_cannot_rectify(
 async def test_a_mediator_corrects_a_closed_visits_note_from_the_file(
     sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
 ) -> None:
-    """File, `n`, the note chosen, retyped, Enter: stored, journalled, shown; `n` again, erased."""
+    """File, `n`, the note chosen, retyped, Enter: stored, journalled, shown; `n` again, erased;
+    then the relay's reason corrected the same way."""
     visitor = visitor_with_history(sqlite_database, sqlite_office, clock)
+    with sqlite_database.write() as session:
+        session.execute(update(Relay).values(reason="Coupure prévue le 3"))
     app = build_app(sqlite_database, clock, sqlite_office, role=Role.MEDIATOR)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -196,6 +199,8 @@ async def test_a_mediator_corrects_a_closed_visits_note_from_the_file(
         await settle(pilot)
         choices = app.screen.query_one("#rectify-choices", OptionList)
         assert "Facture [red]contestée[/red]" in str(choices.get_option_at_index(0).prompt)
+        relay_reason = str(choices.get_option_at_index(1).prompt)
+        assert "motif du relais" in relay_reason and "Coupure prévue le 3" in relay_reason
         await pilot.press("enter")
         await settle(pilot)
         field = app.screen.query_one("#rectify-text", Input)
@@ -215,11 +220,18 @@ async def test_a_mediator_corrects_a_closed_visits_note_from_the_file(
         await pilot.press("ctrl+u", "enter")  # an empty text erases the note
         await wait_for(pilot, lambda: isinstance(app.screen, VisitorFileScreen))
         await wait_for(pilot, lambda: "Facture de janvier" not in screen_text(pilot))
+
+        await pilot.press("n")  # the relay's reason, now the only text kept
+        await settle(pilot)
+        await pilot.press("enter", "ctrl+u", *"Coupure reportee", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, VisitorFileScreen))
     with sqlite_database.read() as session:
         assert session.scalars(select(Demand.note)).one() is None
         assert session.scalars(select(Demand.outcome)).one() == Outcome.RELAY.value
+        assert session.scalars(select(Relay.reason)).one() == "Coupure reportee"
     entries = journal(sqlite_database)
     assert [(e.entity, e.detail) for e in entries] == [
         ("demand", {"fields": ["note"], "erased": False}),
         ("demand", {"fields": ["note"], "erased": True}),
+        ("relay", {"fields": ["reason"], "erased": False}),
     ]
