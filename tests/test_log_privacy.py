@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -264,8 +263,8 @@ def overlong_value(database: Database, office: OfficeInfo) -> None:
         session.execute(
             text(
                 "INSERT INTO visitor (office_id, first_name, commune, search_key, created_at,"
-                " last_activity_at, version, birth_year, needs) VALUES (:office, :name, :commune, '',"
-                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, :year, '[]')"
+                " last_activity_at, version, birth_year, needs) VALUES (:office, :name,"
+                " :commune, '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, :year, '[]')"
             ),
             {"office": office.id, "name": FIRST * 20, "commune": COMMUNE, "year": 1},
         )
@@ -366,7 +365,7 @@ def test_the_log_file_filter_withholds_what_a_careless_line_would_write(
     except DBAPIError as caught:
         error = caught
     assert not is_outage(error)
-    log.warning(f"the save failed: {error}")  # noqa: G004 — the very mistake the filter catches
+    log.warning(f"the save failed: {error}")  # the very mistake the filter catches
     log.warning("the save failed: %s", error)
     log.warning(error)  # type: ignore[arg-type]
     log.error("the save failed", exc_info=error)
