@@ -1,4 +1,9 @@
-"""``pimms.log`` in the data folder: unexpected errors with their traceback, nothing personal."""
+"""``pimms.log`` in the data folder: unexpected errors with their traceback, nothing personal.
+
+Nothing personal by two means: the code logs errors through ``pimms_tui.log_privacy``
+(their kind and code, never their text), and every record passes ``PrivacyFilter`` on its
+way to the file, which does the same to any error it carries, in case a line forgot.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pimms_tui import text
+from pimms_tui.log_privacy import describe, safe_traceback, withheld
 from pimms_tui.settings import data_dir
 
 LOG_FILE = "pimms.log"
@@ -30,6 +36,36 @@ class SafeFormatter(logging.Formatter):
     def formatStack(self, stack_info: str) -> str:
         """The stack, marked the same way."""
         return _indented(stack_info)
+
+
+class PrivacyFilter(logging.Filter):
+    """Errors in a record are reduced to their kind and code; the message is cut where it
+    would start quoting a statement or a row. Nothing is dropped: a record always gets out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record in place (it is this handler's to format)."""
+        if isinstance(record.msg, BaseException):
+            record.msg = describe(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                describe(arg) if isinstance(arg, BaseException) else arg for arg in record.args
+            )
+        elif isinstance(record.args, dict):
+            record.args = {
+                key: describe(arg) if isinstance(arg, BaseException) else arg
+                for key, arg in record.args.items()
+            }
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format: keep only the format, never the values
+            message, record.args = str(record.msg), ()
+        safe = withheld(message)
+        if safe != message:
+            record.msg, record.args = safe, ()
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None:
+            record.exc_text = _indented(safe_traceback(error))
+        return True
 
 
 def _indented(block: str) -> str:
@@ -62,6 +98,7 @@ def log_to_file() -> Iterator[None]:
     handler = _LogFile(log_path(), encoding="utf-8", delay=True)
     handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO)
+    handler.addFilter(PrivacyFilter())
     previous_level = log.level
     log.addHandler(handler)
     if log.level == logging.NOTSET or log.level > logging.INFO:
