@@ -114,12 +114,11 @@ def check_pin(pin: str) -> str:
 
 def check_pin_for(role: Role, pin: str) -> str:
     """The PIN if it suits an account of ``role``; refused otherwise (at the PIN field)."""
-    check_pin(pin)
     if role == Role.MANAGER and len(pin.strip()) < MANAGER_PIN_MIN:
         refusal = DomainError(MANAGER_PIN_SHORT, length=MANAGER_PIN_MIN)
         refusal.field = "staff_pin"
         raise refusal
-    return pin
+    return check_pin(pin)
 
 
 def hash_pin(pin: str, salt: bytes | None = None) -> str:
