@@ -55,11 +55,14 @@ def keep_files_private() -> None:
 
 
 def private_folder(folder: Path) -> Path:
-    """``folder``, created if needed (with any missing parent) and made private (0700)."""
+    """``folder``, created if needed (with any missing parent) and closed to other accounts
+    (0700 when created; an existing one loses its group's and others' rights)."""
     folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
-    if folder.stat().st_mode & 0o777 != FOLDER_MODE:
+    mode = folder.stat().st_mode & 0o777
+    if mode & ~FOLDER_MODE:
+        # Closed to the others only: a folder made read-only on purpose stays read-only.
         with contextlib.suppress(OSError):  # someone else's folder: ``pimms doctor`` says so
-            folder.chmod(FOLDER_MODE)
+            folder.chmod(mode & FOLDER_MODE)
     return folder
 
 

@@ -61,8 +61,10 @@ def open_entries(paths: Iterable[Path]) -> list[OpenEntry]:
                 continue
             seen.add(path)
             mode = stat.S_IMODE(info.st_mode)
-            wanted = FOLDER_MODE if stat.S_ISDIR(info.st_mode) else FILE_MODE
             if mode & 0o077:
+                # Only the others' rights go: the owner's stay as they are (a read-only
+                # file stays read-only).
+                wanted = mode & (FOLDER_MODE if stat.S_ISDIR(info.st_mode) else FILE_MODE | 0o100)
                 found.append(OpenEntry(path, mode, wanted))
     return found
 
