@@ -16,6 +16,7 @@ from pimms_tui.domain.access import Permission, require
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import Clock
 from pimms_tui.domain.errors import DomainError, PermissionDenied
+from pimms_tui.domain.server_clock import database_now
 from pimms_tui.domain.staff import (
     FIRST_MANAGER_EXISTS,
     INACTIVE,
@@ -31,7 +32,6 @@ from pimms_tui.domain.staff import (
     check_pin_for,
     clean_name,
     count_attempt,
-    database_now,
     hash_pin,
     insert_staff,
     is_pin_shaped,

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import DateTime, case, func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ from . import audit
 from .actors import Actor
 from .errors import Conflict, DomainError, NotFound
 from .messages import N_
+from .server_clock import database_now
 from .staff_journal import PinChange, pin_changed_by_other
 
 PIN_DIGITS = range(4, 9)
@@ -244,19 +245,6 @@ def insert_staff(
     except IntegrityError as error:  # the same name added meanwhile at another desk
         raise Conflict(NAME_TAKEN) from error
     return account_of(row)
-
-
-def database_now(session: Session, local: datetime) -> datetime:
-    """The one clock of lock-outs and of the staff journal.
-
-    On PostgreSQL, the server's (every desk reads the same clock, whatever its own says);
-    on SQLite, whose desks share one machine, ``local`` (the clock the application injects).
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return local
-    server = session.scalar(select(func.clock_timestamp(type_=DateTime(timezone=True))))
-    assert isinstance(server, datetime)
-    return _aware(server).astimezone(UTC)
 
 
 @dataclass(frozen=True)
