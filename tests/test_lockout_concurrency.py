@@ -152,3 +152,28 @@ def test_a_desk_whose_clock_runs_behind_is_let_in_when_the_lock_ends(
     late = StaffService(database, behind, office.id, AccessRules(LIMIT, 0.02))
     time.sleep(1.5)
     assert late.sign_in(staff_id, MANAGER_PIN).id == staff_id
+
+
+def test_the_lock_is_stored_in_utc_whatever_the_servers_time_zone(
+    database: Database, office: OfficeInfo
+) -> None:
+    """PostgreSQL: a session in another time zone (UTC+14) locks for 5 minutes, not 14 h."""
+    if database.is_sqlite:
+        pytest.skip("SQLite has no session time zone")
+    url = database.engine.url.update_query_dict({"options": "-c timezone=Pacific/Kiritimati"})
+    far = Database.from_url(url)
+    try:
+        staff, staff_id = first_manager(far, office)
+        for _ in range(LIMIT):
+            with pytest.raises(SignInRefused):
+                staff.sign_in(staff_id, "0000")
+        with far.read() as session:
+            assert session.scalar(select(func.current_setting("TimeZone"))) == "Pacific/Kiritimati"
+    finally:
+        far.dispose()
+    with database.read() as session:
+        row = session.get(Staff, staff_id)
+        assert row is not None and row.locked_until is not None
+        locked_until = row.locked_until
+    left = locked_until - datetime.now(UTC)
+    assert timedelta(minutes=4) < left <= timedelta(minutes=5, seconds=5)

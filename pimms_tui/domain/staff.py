@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -281,7 +281,10 @@ def count_attempt(session: Session, who: Actor, rules: AccessRules, local_now: d
         )
         .values(
             failed_attempts=number,
-            locked_until=case((number >= rules.attempts, until), else_=None),
+            # Typed as the column, so that the instant is stored as UTC on every server.
+            locked_until=case(
+                (number >= rules.attempts, literal(until, Staff.locked_until.type)), else_=None
+            ),
         )
         .returning(Staff.failed_attempts, Staff.pin_hash)
         .execution_options(synchronize_session=False)
