@@ -8,6 +8,7 @@ way to the file, which does the same to any error it carries, in case a line for
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 from pimms_tui import text
 from pimms_tui.log_privacy import describe, safe_traceback, withheld
-from pimms_tui.settings import data_dir
+from pimms_tui.settings import FILE_MODE, data_dir, private_folder
 
 LOG_FILE = "pimms.log"
 
@@ -83,10 +84,16 @@ class _LogFile(logging.FileHandler):
     def emit(self, record: logging.LogRecord) -> None:
         """Write the record, creating the folder first; drop it if the disk refuses."""
         try:
-            Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+            private_folder(Path(self.baseFilename).parent)
             super().emit(record)
         except Exception:
             self.handleError(record)
+
+    def _open(self) -> Any:
+        """The file, created 0600 whatever the umask (an existing one keeps its mode)."""
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+        descriptor = os.open(self.baseFilename, flags, FILE_MODE)
+        return open(descriptor, "a", encoding=self.encoding, errors=self.errors)
 
     def handleError(self, record: logging.LogRecord) -> None:
         """Say nothing: a log that cannot be written must not become a traceback on screen."""
