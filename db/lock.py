@@ -7,20 +7,33 @@ as soon as the holder is done; SQLite's ``BEGIN IMMEDIATE`` then finds its lock 
 writer outside the turn holds it: it waits as before). A turn is released when the block that
 took it ends, or when its process dies.
 
+The wait for a turn is bounded too: every holder is (its ``BEGIN IMMEDIATE`` gives up after
+``SQLITE_WRITE_WAIT_MS`` × ``SQLITE_BEGIN_ATTEMPTS``, its transaction is short), so a queue
+of desks moves on; a turn not given within ``TURN_WAIT_SECONDS`` (a desk stopped while holding
+it) fails the write with "database is locked", an outage that the save's retry loop waits out
+with the banner up, as if SQLite itself had said so.
+
 PostgreSQL needs none: its row-lock waiters are woken in turn. Without ``fcntl`` (Windows), on
 an in-memory database, or where the file cannot be opened, SQLite's own lock alone is used.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from typing import IO
+
+from sqlalchemy.exc import OperationalError
 
 from .engine import Database
 
 if sys.platform != "win32":
     import fcntl
+
+TURN_WAIT_SECONDS = 5.0
 
 
 class WritersTurn:
@@ -46,8 +59,24 @@ class WritersTurn:
             except OSError:
                 self.path = None  # SQLite's own lock alone from now on
             else:
-                fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
+                _wait_for_turn(handle)  # released when the file is closed
             yield
+
+
+def _wait_for_turn(handle: IO[bytes]) -> None:
+    """Take the lock of ``handle``, or raise "database is locked" past ``TURN_WAIT_SECONDS``."""
+    deadline = time.monotonic() + TURN_WAIT_SECONDS
+    pause = 0.0005
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                cause = sqlite3.OperationalError("database is locked (writers' turn)")
+                raise OperationalError("writers' turn", None, cause) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.002)
 
 
 def lock_file_path(database: Database, name: str) -> str | None:
