@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 CONNECT_TIMEOUT_SECONDS = 2  # libpq's smallest: a server on the office's network answers in ms
-LOCK_TIMEOUT_MS = 2000
+LOCK_TIMEOUT_MS = 1500
 STATEMENT_TIMEOUT_MS = 4000
 IDLE_IN_TRANSACTION_MS = 5000
 WRITE_IDLE_MS = 2000

@@ -29,9 +29,9 @@ from .resilience import (
 # Maintenance (backups) waits this long for SQLite's lock; desks wait far less (below).
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # A desk's write waits for SQLite's write lock at most SQLITE_WRITE_WAIT_MS per attempt, over
-# SQLITE_BEGIN_ATTEMPTS attempts (0.75 s in all), then raises: the screen learns of the
+# SQLITE_BEGIN_ATTEMPTS attempts (1.5 s in all), then raises: the screen learns of the
 # outage and the save is retried by ``run_until_saved``, with the banner up meanwhile.
-SQLITE_WRITE_WAIT_MS = 250
+SQLITE_WRITE_WAIT_MS = 500
 SQLITE_BEGIN_ATTEMPTS = 3
 # How long a write whose commit lost its answer waits to ask the server what became of it.
 COMMIT_SETTLE_SECONDS = 120.0

@@ -5,7 +5,7 @@ PostgreSQL: a desk whose network goes silent right after its write locked the of
 succeed within a couple of seconds, the server ends the stranded transaction within a few
 seconds, and the stranded desk itself gets an error instead of waiting forever. A silent
 network gives every request an error within seconds. SQLite: with another program holding
-the write lock, a write gives up within a second, so the screen can say so at once.
+the write lock, a write gives up within 1.5 s (3 s behind another desk's turn).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from pimms_tui.application.queue import QueueService
-from pimms_tui.db import deadlines
+from pimms_tui.db import deadlines, engine, lock
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.db.resilience import is_lock_wait, is_outage
@@ -200,8 +200,8 @@ def test_long_work_is_not_cut_by_the_desk_limits(postgres: Database) -> None:
 def test_sqlite_locked_by_another_program_fails_within_a_second(
     database: Database, clock: FixedClock
 ) -> None:
-    """Another program holds the SQLite write lock: the desk's write gives up in under a
-    second (20 s before), and a second desk waiting for the queue writers' turn too (38 s)."""
+    """Another program holds the SQLite write lock: the desk's write gives up within 1.5 s
+    (20 s before), and a second desk waiting for the queue writers' turn within 3 s (38 s)."""
     if not database.is_sqlite:
         pytest.skip("SQLite's file lock")
     office, desk_a, desk_b = make_office(database, clock)
@@ -223,8 +223,11 @@ def test_sqlite_locked_by_another_program_fails_within_a_second(
             assert attempt.error is not None and is_outage(attempt.error)
             assert is_lock_wait(attempt.error)
         print(f"SQLite locked: errors after {first.seconds:.2f} s and {second.seconds:.2f} s")
-        assert first.seconds < 1.0
-        assert second.seconds < 2.0  # behind the first desk's turn, then its own attempt
+        budget = engine.SQLITE_WRITE_WAIT_MS * engine.SQLITE_BEGIN_ATTEMPTS / 1000
+        assert budget <= 1.5  # what the README promises
+        assert first.seconds < budget + 0.5
+        # Behind the first desk's turn (bounded alike), then its own attempt.
+        assert second.seconds < budget + lock.TURN_WAIT_SECONDS + 0.5
         holder.execute("ROLLBACK")
         assert queues[0].register_arrival(ArrivalRequest(), desk_a).ticket_code == "A-001"
     finally:
