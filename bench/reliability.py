@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib.util
+import math
 import os
 import signal
 import subprocess
@@ -195,10 +196,11 @@ def run(url: str, engine: str, seconds: float) -> dict[str, Any]:
         )
         for n in ("Guichet 1", "Guichet 2")
     ]
+    cut_figures = Figures()  # the cut desk's own: how soon it is back
     threads.append(
         threading.Thread(
             target=desk_loop,
-            args=(queues["Coupé"], actors["Coupé"], figures, until, False, False),
+            args=(queues["Coupé"], actors["Coupé"], cut_figures, until, True, False),
             daemon=True,
         )
     )
@@ -285,12 +287,15 @@ def run(url: str, engine: str, seconds: float) -> dict[str, Any]:
         database.dispose()
     for proxy in proxies.values():
         proxy.close()
-    confirmed = figures.confirmed | set(killed_ids)
+    confirmed = figures.confirmed | cut_figures.confirmed | set(killed_ids)
+    cut_back = min((t for t in cut_figures.successes if t > incidents["cut"]), default=math.nan)
     return {
         "actions": figures.actions,
         "longest": figures.longest,
         "untold": figures.longest_untold,
         "recovery": recovery,
+        "cut_back": cut_back - incidents["cut"],
+        "cut_longest": cut_figures.longest,
         "lost": len(confirmed - visit_ids),
         "unconfirmed": len(visit_ids - confirmed),  # at most the killed desk's one in flight
         "called_twice": called_twice or 0,
@@ -317,16 +322,18 @@ def main() -> int:
     engines = [("sqlite", None)] + ([("postgres", args.postgres_url)] if args.postgres_url else [])
     print(
         "| engine | actions | longest action | longest wait untold | recovery after "
-        "frozen / cut / killed | lost | duplicated (called twice) | written unconfirmed |"
+        "frozen / cut / killed | cut desk: longest save, back after | lost | "
+        "duplicated (called twice) | written unconfirmed |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for engine, server in engines:
         with bench_database(server) as url:
             result = run(url, engine, args.seconds)
         recovery = " / ".join(f"{result['recovery'][k]:.2f} s" for k in ("frozen", "cut", "killed"))
         print(
             f"| {engine} | {result['actions']} | {result['longest']:.2f} s | "
-            f"{result['untold']:.2f} s | {recovery} | {result['lost']} | "
+            f"{result['untold']:.2f} s | {recovery} | {result['cut_longest']:.2f} s, "
+            f"{result['cut_back']:.2f} s | {result['lost']} | "
             f"{result['called_twice']} | {result['unconfirmed']} |"
         )
     print(f"load average after: {os.getloadavg()}")

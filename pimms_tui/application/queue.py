@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from pimms_tui.db.engine import Database
@@ -103,9 +104,7 @@ class QueueService:
 
         visit_id, code = self._write(work)
         # The place is read once committed: the write lock is not held while ordering.
-        with self._database.read() as session:
-            position = self._places.position(session, visit_id, now, None, locked=False)
-        return Ticket(visit_id=visit_id, ticket_code=code, position=position)
+        return Ticket(visit_id=visit_id, ticket_code=code, position=self._place(visit_id, now))
 
     def add_reason(
         self, visit_id: int, motif_id: int, actor: Actor, *, at: datetime | None = None
@@ -120,9 +119,7 @@ class QueueService:
             return add_reason(session, self._office.id, visit_id, motif_id, day=day, now=now)
 
         code = self._write(work)
-        with self._database.read() as session:
-            position = self._places.position(session, visit_id, now, None, locked=False)
-        return Ticket(visit_id=visit_id, ticket_code=code, position=position)
+        return Ticket(visit_id=visit_id, ticket_code=code, position=self._place(visit_id, now))
 
     # Calling
 
@@ -287,6 +284,16 @@ class QueueService:
         """The time of the action: ``at``, when the person pressed the key (a save retried
         through an outage keeps it), else now."""
         return self._clock.now() if at is None else at
+
+    def _place(self, visit_id: int, now: datetime) -> int | None:
+        """The place of a visit just written; None if the database went away meanwhile: the
+        ticket is issued all the same (an error here would hide a ticket that exists, and a
+        second press would issue another)."""
+        try:
+            with self._database.read() as session:
+                return self._places.position(session, visit_id, now, None, locked=False)
+        except DBAPIError:
+            return None
 
     def _write(self, work: Callable[[Session], _T]) -> _T:
         """Run ``work`` in one write transaction that locks the office row first.
