@@ -24,6 +24,7 @@ from .resilience import (
     delays,
     in_retried_save,
     stop_requested,
+    tell_outage,
 )
 
 # Maintenance (backups) waits this long for SQLite's lock; desks wait far less (below).
@@ -180,12 +181,16 @@ class Database:
         patient = in_retried_save()
         next_delay = delays(cap=1.0)
         cause = error.orig or error
+        told = False
         while True:
             status = self._commit_status(xid)
             if status == "committed":
                 return
             if status in ("aborted", None):
                 raise NotCommitted(error.statement, error.params, cause) from error
+            if not told:  # the banner, while the server cannot be asked
+                tell_outage(error)
+                told = True
             if stop_requested() or (not patient and time.monotonic() >= deadline):
                 settlement = self._settle_later(xid)
                 raise CommitUncertain(

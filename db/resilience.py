@@ -83,6 +83,14 @@ def stop_requested() -> bool:
     return bool(should_stop is not None and should_stop())
 
 
+def tell_outage(error: BaseException) -> None:
+    """Tell the retried save running in this thread that the database is away meanwhile
+    (its ``on_outage``: the banner), e.g. while a commit's fate cannot be asked."""
+    on_outage = getattr(_waiting, "on_outage", None)
+    if on_outage is not None:
+        on_outage(error)
+
+
 def in_retried_save() -> bool:
     """Whether this thread runs a save through ``run_until_saved`` (it may wait for the
     database as long as the person does)."""
@@ -129,12 +137,12 @@ def run_until_saved(
     outage — a refusal of the domain, a constraint — is raised at once.
     """
     next_delay = delays()
-    outer = getattr(_waiting, "should_stop", None)
-    _waiting.should_stop = should_stop
+    outer = getattr(_waiting, "should_stop", None), getattr(_waiting, "on_outage", None)
+    _waiting.should_stop, _waiting.on_outage = should_stop, on_outage
     try:
         return _retry(job, next_delay, on_outage, should_stop, sleep)
     finally:
-        _waiting.should_stop = outer
+        _waiting.should_stop, _waiting.on_outage = outer
 
 
 def _retry(
