@@ -7,6 +7,8 @@ global keys; the screens only ever see this class, so no screen imports the app.
 from __future__ import annotations
 
 import logging
+import threading
+from concurrent.futures import Future
 
 from sqlalchemy.exc import DBAPIError
 from textual import on
@@ -52,12 +54,34 @@ class DeskShell(App[None]):
         if refusal is not None:
             self.notify(refusal, severity="warning")
         elif isinstance(error, CommitUncertain):
-            log.warning("commit not confirmed: %s", describe(error))
+            # The database goes on asking the server; the outcome is told when it answers,
+            # and until then every save is refused (no second copy of this one).
+            log.warning("commit not confirmed yet: %s", describe(error))
             self.notify(
-                _("The database did not confirm the last save: check it before saving again."),
+                _(
+                    "The database has not confirmed the last save yet: it is being checked and "
+                    "you will be told. Do not save it again."
+                ),
                 severity="error",
                 timeout=30,
             )
+
+            def told(committed: bool) -> None:
+                if committed:
+                    said = _("The database confirmed the last save: it was made.")
+                else:
+                    said = _("The last save was not made: do it again.")
+                self.notify(said, severity="information" if committed else "warning", timeout=30)
+
+            def settled(outcome: Future[bool]) -> None:
+                if threading.get_ident() == self._thread_id:
+                    told(outcome.result())
+                else:
+                    self.call_from_thread(told, outcome.result())
+
+            if not getattr(error.settlement, "pimms_told", False):  # told once per save
+                setattr(error.settlement, "pimms_told", True)  # noqa: B010
+                error.settlement.add_done_callback(settled)
         elif isinstance(error, DBAPIError):
             log.warning("database unavailable: %s", describe(error))
             self.set_database_down(True)
