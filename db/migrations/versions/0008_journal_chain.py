@@ -104,16 +104,15 @@ def upgrade() -> None:
         )
         previous, last_id = sealed, row["id"]
     op.execute(
-        sa.text("INSERT INTO audit_chain (id, last_id, last_hash) VALUES (1, :last_id, :hash)")
-        .bindparams(last_id=last_id, hash=previous)
+        sa.text(
+            "INSERT INTO audit_chain (id, last_id, last_hash) VALUES (1, :last_id, :hash)"
+        ).bindparams(last_id=last_id, hash=previous)
     )
 
     with op.batch_alter_table("audit_entry") as batch:
         batch.alter_column("previous_hash", existing_type=sa.String(64), nullable=False)
         batch.alter_column("entry_hash", existing_type=sa.String(64), nullable=False)
-        batch.create_unique_constraint(
-            op.f("uq_audit_entry_previous_hash"), ["previous_hash"]
-        )
+        batch.create_unique_constraint(op.f("uq_audit_entry_previous_hash"), ["previous_hash"])
     if postgres:
         op.execute("ALTER TABLE audit_entry ENABLE TRIGGER audit_entry_append_only")
     else:
