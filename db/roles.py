@@ -47,7 +47,8 @@ def application_grants(role: str, quote: str | None = None) -> list[str]:
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(writable)} TO {name}",
         f"GRANT SELECT, INSERT ON {JOURNAL} TO {name}",
         f"GRANT SELECT ON alembic_version TO {name}",
-        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {name}",
+        # UPDATE: setval, after rows written with their ids (the demo's generator).
+        f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {name}",
     ]
 
 

@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from pimms_tui.db import migrate
 from pimms_tui.db.engine import Database
 from pimms_tui.db.roles import grant_application_role
 from pimms_tui.domain.clock import FixedClock
@@ -133,14 +134,41 @@ class PostgresRoles:
     app: str
 
 
+# The session's roles, once made (migrate_as_owner needs the owner's name).
+_SESSION_ROLES: list[PostgresRoles] = []
+
+
 @pytest.fixture(scope="session")
 def postgres_roles() -> Iterator[PostgresRoles]:
     """An owner and a desks' role for this session (this xdist worker), dropped at the end."""
     suffix = uuid.uuid4().hex[:10]
     roles = PostgresRoles(owner=f"pimms_owner_{suffix}", app=f"pimms_desk_{suffix}")
     create_postgres_roles(roles.owner, roles.app)
+    _SESSION_ROLES.append(roles)
     yield roles
+    _SESSION_ROLES.remove(roles)
     drop_postgres_roles(roles.app, roles.owner)
+
+
+def migrate_as_owner(database: Database, revision: str = "head", *, down: bool = False) -> None:
+    """Migrate a test's database as production does: on PostgreSQL as the owner, then the
+    desks' role granted again at the head (tables made again need their rights)."""
+    if database.is_sqlite or not _SESSION_ROLES:
+        change = migrate.downgrade if down else migrate.upgrade
+        change(database.engine, revision)
+        return
+    roles = _SESSION_ROLES[-1]
+    url = database.engine.url.render_as_string(hide_password=False)
+    owner = Database.from_url(as_user(url, roles.owner))
+    try:
+        if down:
+            migrate.downgrade(owner.engine, revision)
+        else:
+            migrate.upgrade(owner.engine, revision)
+            if migrate.is_current(owner.engine):
+                grant_application_role(owner.engine, roles.app)
+    finally:
+        owner.dispose()
 
 
 def drop_postgres_database(url: str) -> None:

@@ -20,7 +20,6 @@ from sqlalchemy import (
     Integer,
     String,
     event,
-    func,
     select,
     text,
     update,
@@ -29,7 +28,6 @@ from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from ..journal_chain import entry_hash
 from .base import Base
-from .office import Desk, Office, Staff
 
 
 class AuditEntry(Base):
@@ -125,8 +123,10 @@ def _seal_new_entries(session: Session) -> None:
     head = connection.execute(head_query.with_for_update() if postgres else head_query).first()
     if head is None:
         raise JournalChainMissing("the journal's chain head row is missing")
-    previous = head.last_hash
-    for new_id, entry in zip(_next_ids(session, len(entries), postgres), entries, strict=True):
+    # The next ids, in chain order, taken under the head's lock (the id sequence is not used:
+    # its numbers are handed out outside the lock, so they would not follow the chain).
+    previous, first_id = head.last_hash, (head.last_id or 0) + 1
+    for new_id, entry in enumerate(entries, start=first_id):
         entry.id = new_id
         entry.previous_hash = previous
         entry.entry_hash = previous = entry_hash(
@@ -154,33 +154,25 @@ def _lock_referenced_rows(session: Session, entries: list[AuditEntry]) -> None:
     """Take, before the head's lock, the key-share locks the entries' foreign keys will need.
 
     A desk holding an office row FOR UPDATE (the settings) then waiting for the head must not
-    find the head's holder waiting for that office row: the holder already has it.
+    find the head's holder waiting for that office row: the holder already has it. One
+    statement for the three tables.
     """
-    for model, ids in (
-        (Office, {e.office_id for e in entries}),
-        (Staff, {e.staff_id for e in entries}),
-        (Desk, {e.desk_id for e in entries}),
-    ):
-        wanted = sorted(i for i in ids if i is not None)
-        if wanted:
-            session.execute(
-                select(model.id).where(model.id.in_(wanted)).with_for_update(key_share=True)
-            )
+    session.execute(
+        _KEY_SHARE,
+        {
+            "offices": sorted({e.office_id for e in entries if e.office_id is not None}),
+            "staff": sorted({e.staff_id for e in entries if e.staff_id is not None}),
+            "desks": sorted({e.desk_id for e in entries if e.desk_id is not None}),
+        },
+    )
 
 
-def _next_ids(session: Session, count: int, postgres: bool) -> list[int]:
-    """The ids the entries get, in chain order (taken under the head's lock)."""
-    if postgres:
-        rows = session.execute(
-            text(
-                "SELECT nextval(pg_get_serial_sequence('audit_entry', 'id')) "
-                "FROM generate_series(1, :count)"
-            ),
-            {"count": count},
-        ).scalars()
-        return sorted(int(value) for value in rows)
-    last = session.scalar(select(func.coalesce(func.max(AuditEntry.id), 0))) or 0
-    return [int(last) + offset for offset in range(1, count + 1)]
+_KEY_SHARE = text(
+    "WITH o AS (SELECT id FROM office WHERE id = ANY(:offices) FOR KEY SHARE), "
+    "s AS (SELECT id FROM staff WHERE id = ANY(:staff) FOR KEY SHARE), "
+    "d AS (SELECT id FROM desk WHERE id = ANY(:desks) FOR KEY SHARE) "
+    "SELECT (SELECT count(*) FROM o), (SELECT count(*) FROM s), (SELECT count(*) FROM d)"
+)
 
 
 @event.listens_for(Session, "do_orm_execute")
