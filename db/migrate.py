@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 # The newest revision shipped; a test checks it is Alembic's head.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0008"
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -53,9 +53,39 @@ def is_current(engine: Engine) -> bool:
     return current_revision(engine) == HEAD_REVISION
 
 
+class MigrationNotAllowed(Exception):
+    """The connected role may not change the schema (PostgreSQL's application role)."""
+
+
+def may_migrate(engine: Engine) -> bool:
+    """Whether the connected role can migrate: SQLite always; on PostgreSQL a superuser, the
+    owner of the schema's tables, or anyone allowed to create them in an empty database."""
+    if engine.dialect.name != "postgresql":
+        return True
+    with engine.connect() as connection:
+        return bool(
+            connection.exec_driver_sql(
+                "SELECT CASE WHEN (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) "
+                "THEN true WHEN to_regclass('alembic_version') IS NULL "
+                "THEN has_schema_privilege('public', 'CREATE') "
+                "ELSE pg_has_role(current_user, (SELECT relowner FROM pg_class "
+                "WHERE oid = to_regclass('alembic_version')), 'USAGE') END"
+            ).scalar_one()
+        )
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database up to ``revision`` (head by default), in one transaction."""
+    """Migrate the database up to ``revision`` (head by default), in one transaction.
+
+    A role that may not migrate (the desks' role on PostgreSQL) is refused before anything
+    is tried: MigrationNotAllowed.
+    """
     from alembic import command
+
+    if revision == "head" and is_current(engine):
+        return  # nothing to do, whoever asks
+    if not may_migrate(engine):
+        raise MigrationNotAllowed("this database role may not change the schema")
 
     config = alembic_config(engine)
     with unbounded(), engine.begin() as connection:  # a migration may take its time

@@ -111,6 +111,9 @@ class Settings:
     """Everything one terminal needs to start."""
 
     database_url: str | None = None
+    # The owner's address on PostgreSQL, used by ``pimms db upgrade`` and ``pimms db roles``
+    # only: the desks connect with a role that may not migrate nor rewrite the journal.
+    migration_url: str | None = None
     language: str = DEFAULT_LANGUAGE
     desk: str = DEFAULT_DESK
     demo: bool = False
@@ -221,6 +224,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **cli: Any) -> Setti
         language=_clean(env.get("PIMMS_LANG")),
         desk=_clean(env.get("PIMMS_DESK")),
         office_code=_clean(env.get("PIMMS_OFFICE")),
+        migration_url=_clean(env.get("PIMMS_MIGRATION_URL")),
     )
     settings = settings.with_overrides(**_access_numbers(env))
     cli = {key: _clean(value) if isinstance(value, str) else value for key, value in cli.items()}

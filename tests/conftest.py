@@ -2,7 +2,10 @@
 
 Database tests take the ``database`` fixture and run twice, once per engine. PostgreSQL runs
 when ``PIMMS_TEST_POSTGRES_URL`` names a server (CI sets it); each test gets its own database,
-cloned from a template migrated once per session, and dropped afterwards.
+cloned from a template migrated once per session, and dropped afterwards. As in production,
+two roles made for the session (unique names: xdist workers each have theirs, dropped at the
+end): an owner that migrates the template and owns every table, and the desks' role the
+tests connect as, which may read and write but only read and add to the journal.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +22,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from pimms_tui.db import migrate
 from pimms_tui.db.engine import Database
+from pimms_tui.db.roles import grant_application_role
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo, create_office
 from pimms_tui.domain.setup import prepare_database
@@ -50,6 +56,7 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("PIMMS_CONFIG_DIR", str(tmp_path / "config"))
     for name in (
         "PIMMS_DATABASE_URL",
+        "PIMMS_MIGRATION_URL",
         "PIMMS_LANG",
         "PIMMS_DESK",
         "PIMMS_OFFICE",
@@ -81,16 +88,87 @@ def _admin_engine(url: str):  # type: ignore[no-untyped-def]
     )
 
 
-def create_postgres_database(template: str | None = None) -> str:
+def create_postgres_database(template: str | None = None, owner: str | None = None) -> str:
     """Create a fresh PostgreSQL database on the test server and return its URL."""
     assert POSTGRES_URL is not None
     name = f"pimms_test_{uuid.uuid4().hex[:12]}"
     admin = _admin_engine(POSTGRES_URL)
     with admin.connect() as connection:
         clause = f" TEMPLATE {template}" if template else ""
+        clause += f" OWNER {owner}" if owner else ""
         connection.execute(text(f"CREATE DATABASE {name}{clause}"))
     admin.dispose()
     return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def as_user(url: str, user: str) -> str:
+    """The same database, connected as another role (the test server trusts local roles)."""
+    return make_url(url).set(username=user, password=None).render_as_string(hide_password=False)
+
+
+def create_postgres_roles(*names: str) -> None:
+    """Create login roles with no special right (neither superuser nor creator of anything)."""
+    assert POSTGRES_URL is not None
+    admin = _admin_engine(POSTGRES_URL)
+    with admin.connect() as connection:
+        for name in names:
+            connection.execute(text(f"CREATE ROLE {name} LOGIN NOSUPERUSER NOCREATEDB"))
+    admin.dispose()
+
+
+def drop_postgres_roles(*names: str) -> None:
+    """Drop roles made by a test (after the databases they owned or were granted on)."""
+    assert POSTGRES_URL is not None
+    admin = _admin_engine(POSTGRES_URL)
+    with admin.connect() as connection:
+        for name in names:
+            connection.execute(text(f"DROP ROLE IF EXISTS {name}"))
+    admin.dispose()
+
+
+@dataclass(frozen=True)
+class PostgresRoles:
+    """The session's two roles: the owner that migrates, the desks' restricted role."""
+
+    owner: str
+    app: str
+
+
+# The session's roles, once made (migrate_as_owner needs the owner's name).
+_SESSION_ROLES: list[PostgresRoles] = []
+
+
+@pytest.fixture(scope="session")
+def postgres_roles() -> Iterator[PostgresRoles]:
+    """An owner and a desks' role for this session (this xdist worker), dropped at the end."""
+    suffix = uuid.uuid4().hex[:10]
+    roles = PostgresRoles(owner=f"pimms_owner_{suffix}", app=f"pimms_desk_{suffix}")
+    create_postgres_roles(roles.owner, roles.app)
+    _SESSION_ROLES.append(roles)
+    yield roles
+    _SESSION_ROLES.remove(roles)
+    drop_postgres_roles(roles.app, roles.owner)
+
+
+def migrate_as_owner(database: Database, revision: str = "head", *, down: bool = False) -> None:
+    """Migrate a test's database as production does: on PostgreSQL as the owner, then the
+    desks' role granted again at the head (tables made again need their rights)."""
+    if database.is_sqlite or not _SESSION_ROLES:
+        change = migrate.downgrade if down else migrate.upgrade
+        change(database.engine, revision)
+        return
+    roles = _SESSION_ROLES[-1]
+    url = database.engine.url.render_as_string(hide_password=False)
+    owner = Database.from_url(as_user(url, roles.owner))
+    try:
+        if down:
+            migrate.downgrade(owner.engine, revision)
+        else:
+            migrate.upgrade(owner.engine, revision)
+            if migrate.is_current(owner.engine):
+                grant_application_role(owner.engine, roles.app)
+    finally:
+        owner.dispose()
 
 
 def drop_postgres_database(url: str) -> None:
@@ -116,11 +194,12 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
-    """A PostgreSQL database migrated and seeded once; tests get clones."""
-    url = create_postgres_database()
-    database = Database.from_url(url)
+def postgres_template(postgres_roles: PostgresRoles) -> Iterator[str]:
+    """A PostgreSQL database migrated and seeded once by the owner; tests get clones."""
+    url = create_postgres_database(owner=postgres_roles.owner)
+    database = Database.from_url(as_user(url, postgres_roles.owner))
     prepare_database(database)
+    grant_application_role(database.engine, postgres_roles.app)
     database.dispose()
     yield url
     drop_postgres_database(url)
@@ -142,9 +221,10 @@ def _database_url_for(request: pytest.FixtureRequest, engine: str, tmp_path: Pat
         shutil.copyfile(template, path)
         return f"sqlite:///{path}"
     template_url: str = request.getfixturevalue("postgres_template")
-    url = create_postgres_database(template=make_url(template_url).database)
+    roles: PostgresRoles = request.getfixturevalue("postgres_roles")
+    url = create_postgres_database(template=make_url(template_url).database, owner=roles.owner)
     request.addfinalizer(lambda: drop_postgres_database(url))
-    return url
+    return as_user(url, roles.app)  # the tests work as the desks do: the restricted role
 
 
 @pytest.fixture

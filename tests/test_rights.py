@@ -89,6 +89,10 @@ def entries(database: Database, action: str) -> list[AuditEntry]:
         return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
 
 
+# The triggers' refusal; on PostgreSQL the desks' role has not even the right to try.
+REFUSED = "append-only|permission denied"
+
+
 # --- The journal is append-only ----------------------------------------------------------------
 
 
@@ -118,7 +122,7 @@ def test_database_refuses_raw_update_and_delete(
 ) -> None:
     with database.write() as session:
         audit.record(session, desk.actor, Action.EXPORT, at=desk.clock.now(), entity="visitor")
-    with pytest.raises(DBAPIError, match="append-only"), database.engine.begin() as connection:
+    with pytest.raises(DBAPIError, match=REFUSED), database.engine.begin() as connection:
         connection.execute(text(statement))
     with database.read() as session:
         assert session.scalar(select(func.count()).select_from(AuditEntry)) == 1
@@ -128,7 +132,7 @@ def test_database_refuses_raw_update_and_delete(
 def test_postgres_refuses_truncate(database: Database, desk: FileDesk) -> None:
     if database.is_sqlite:
         pytest.skip("SQLite has no TRUNCATE")
-    with pytest.raises(DBAPIError, match="append-only"), database.engine.begin() as connection:
+    with pytest.raises(DBAPIError, match=REFUSED), database.engine.begin() as connection:
         connection.execute(text("TRUNCATE audit_entry"))
 
 

@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import event, select, update
 
 from pimms_tui.application.visitors import VisitorService
-from pimms_tui.db import migrate
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.db.models import Visit, Visitor, VisitorSearchToken
@@ -40,6 +39,8 @@ from pimms_tui.domain.visitors import (
     parse_query,
 )
 from pimms_tui.domain.visitors import lookup as visitors_module
+
+from .conftest import migrate_as_owner
 
 
 class Desk:
@@ -401,9 +402,9 @@ def test_migration_writes_the_pairs_of_existing_files(desk: Desk, database: Data
 
     everything = tokens()
     assert everything == all_tokens("Hélène", "Dupont-Moreau", "0612345678", 1985)
-    migrate.downgrade(database.engine, "0002")
+    migrate_as_owner(database, "0002", down=True)
     assert tokens() == {t for t in everything if not t.startswith(PAIR_MARK)}
-    migrate.upgrade(database.engine)
+    migrate_as_owner(database)
     assert tokens() == everything
 
 
@@ -518,7 +519,7 @@ def test_migration_indexes_existing_files(
     database: Database, office: OfficeInfo, clock: FixedClock
 ) -> None:
     """Files written before the search index existed are indexed by its migration."""
-    migrate.downgrade(database.engine, "0001")
+    migrate_as_owner(database, "0001", down=True)
     with database.write() as session:
         for first, last, year in (("Hélène", "Dupont", 1985), ("Awa", "N'Diaye", None)):
             session.add(
@@ -531,7 +532,7 @@ def test_migration_indexes_existing_files(
                     last_activity_at=clock.now(),
                 )
             )
-    migrate.upgrade(database.engine)
+    migrate_as_owner(database)
     service = VisitorService(database, office.id)
     assert [m.last_name for m in service.search("ndiaye")] == ["N'Diaye"]
     assert [m.last_name for m in service.search("dupont 1985")] == ["Dupont"]

@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import func, select
 
 from pimms_tui.application.stats import StatsService
-from pimms_tui.db import migrate
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
 from pimms_tui.db.models import Demand, Office, Relay, Visit
@@ -26,6 +25,7 @@ from pimms_tui.demo import seed_demo
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.domain.stats import Stats, StatsQuery
+from tests.conftest import migrate_as_owner
 from tests.statskit import DAY, EARLIER_DAY, build_activity
 
 
@@ -55,11 +55,11 @@ def _figures(database: Database, query: StatsQuery) -> dict[str, Any]:
 
 
 def _down_and_up(database: Database) -> None:
-    migrate.downgrade(database.engine, "0004")
+    migrate_as_owner(database, "0004", down=True)
     with database.engine.connect() as connection:
         columns = connection.exec_driver_sql("SELECT * FROM demand").keys()
     assert "day" not in columns
-    migrate.upgrade(database.engine)
+    migrate_as_owner(database)
     database.dispose()  # no connection keeps statements prepared on the old columns
 
 

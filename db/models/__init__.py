@@ -5,7 +5,7 @@ Closed sets of values are checked by the database too, so no front end can store
 One module per part of the schema; every model is importable from here.
 """
 
-from .audit import AuditEntry, AuditIsAppendOnly
+from .audit import AuditChain, AuditEntry, AuditIsAppendOnly
 from .base import NAMING_CONVENTION, Base, office_fk, one_of
 from .office import Desk, Office, Staff
 from .people import SEARCH_TOKEN_TYPE, Consent, Visitor, VisitorSearchToken
@@ -16,6 +16,7 @@ __all__ = [
     "NAMING_CONVENTION",
     "SEARCH_TOKEN_TYPE",
     "Appointment",
+    "AuditChain",
     "AuditEntry",
     "AuditIsAppendOnly",
     "Base",

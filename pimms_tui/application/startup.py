@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from pimms_tui.application.container import Container
 from pimms_tui.application.session import DeskSession
+from pimms_tui.db import migrate
 from pimms_tui.db.engine import Database
 from pimms_tui.domain.clock import Clock, SystemClock
 from pimms_tui.domain.messages import N_
@@ -47,6 +48,13 @@ def open_database(settings: Settings, *, always_seed: bool = False) -> Database:
     except NoSuchModuleError as error:
         raise StartupError(
             N_("This kind of database is not supported: {url}"), url=parsed.drivername
+        ) from error
+    except migrate.MigrationNotAllowed as error:
+        raise StartupError(
+            N_(
+                "The database needs an upgrade that this desk's database role may not make: "
+                "run pimms db upgrade as the database's owner (PIMMS_MIGRATION_URL)."
+            )
         ) from error
     except DBAPIError as error:
         raise StartupError(

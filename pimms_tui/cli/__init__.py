@@ -36,7 +36,13 @@ from .common import (
     UsageError,
     fail,
 )
-from .database import add_maintenance_commands, run_maintenance, seed_demo_data, upgrade_database
+from .database import (
+    add_database_commands,
+    add_maintenance_commands,
+    run_database_command,
+    run_maintenance,
+    seed_demo_data,
+)
 from .desk import run_desk
 from .logfile import LOG_FILE, log, log_path, log_to_file
 from .rights import add_rights_commands, erase_visitor, export_visitor, purge
@@ -82,7 +88,7 @@ def build_parser() -> Parser:
     db_commands = db.add_subparsers(
         dest="db_command", metavar=_("COMMAND"), required=True, parser_class=Parser
     )
-    db_commands.add_parser("upgrade", help=_("migrate the database to the current schema"))
+    add_database_commands(db_commands)
 
     demo = commands.add_parser("demo", help=_("demo data"))
     demo_commands = demo.add_subparsers(
@@ -181,7 +187,7 @@ def _private_folders() -> None:
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     """Run the command asked for; without one, start the desk."""
     if args.command == "db":
-        return upgrade_database(settings)
+        return run_database_command(args, settings)
     if args.command == "demo":
         return seed_demo_data(args, settings)
     if args.command == "export" and args.export_command == "stats":

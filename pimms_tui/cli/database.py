@@ -1,4 +1,4 @@
-"""``pimms db upgrade``, ``demo seed``, ``backup``, ``restore`` and ``doctor``."""
+"""``pimms db upgrade``, ``db roles``, ``demo seed``, ``backup``, ``restore`` and ``doctor``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from pimms_tui import i18n
-from pimms_tui.application import doctor, maintenance, open_database
+from pimms_tui.application import doctor, journal, maintenance, open_database
+from pimms_tui.db.roles import RoleSetupError
 from pimms_tui.demo import seed_demo
 from pimms_tui.i18n import _, translate
 from pimms_tui.settings import Settings, config_dir, data_dir
@@ -31,6 +32,57 @@ def add_maintenance_commands(commands: Any) -> None:
         action="store_true",
         help=_("first make the data and config folders and their files private (0700, 0600)"),
     )
+
+
+def add_database_commands(db_commands: Any) -> None:
+    """``pimms db upgrade`` and ``pimms db roles`` (PostgreSQL's owner and desks' roles)."""
+    upgrade = db_commands.add_parser(
+        "upgrade", help=_("migrate the database to the current schema")
+    )
+    upgrade.add_argument(
+        "--app-role",
+        metavar=_("ROLE"),
+        help=_("then give this PostgreSQL role the desks' rights (as pimms db roles does)"),
+    )
+    roles = db_commands.add_parser(
+        "roles",
+        help=_(
+            "give the desks' PostgreSQL role its rights: every table, but the journal only "
+            "read and added to"
+        ),
+    )
+    roles.add_argument(
+        "--app-role", metavar=_("ROLE"), required=True, help=_("the role the desks connect with")
+    )
+    roles.add_argument(
+        "--sql", action="store_true", help=_("print the statements instead of running them")
+    )
+
+
+def run_database_command(args: argparse.Namespace, settings: Settings) -> int:
+    """``pimms db upgrade`` or ``pimms db roles``, connected as the owner.
+
+    The owner's address is ``PIMMS_MIGRATION_URL`` when set, else the database's own.
+    """
+    owner = settings.with_overrides(database_url=settings.migration_url)
+    if args.db_command == "roles" and args.sql:
+        for statement in journal.desk_role_script(args.app_role):
+            print(statement + ";")
+        return 0
+    try:
+        if args.db_command == "upgrade":
+            upgrade_database(owner)
+        if args.app_role:
+            journal.protect_journal(owner.resolved_database_url, args.app_role)
+            print(
+                _(
+                    "The role {role} may read and write every table, and only read and add "
+                    "to the journal."
+                ).format(role=args.app_role)
+            )
+    except RoleSetupError as error:
+        return fail(translate(error.message, error.params), EXIT_FAILURE)
+    return 0
 
 
 def upgrade_database(settings: Settings) -> int:

@@ -1,4 +1,4 @@
-"""Reading the audit journal: the filtered list of entries, and who and where it names.
+"""Reading the audit journal: the filtered list of entries, who and where it names, its chain.
 
 Entries come newest first, with the names of the staff member and the desk joined in; the
 entries themselves hold ids, never a visitor's name, so nothing here needs erasing when a
@@ -15,7 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pimms_tui.db.models import AuditEntry, Desk, Staff
+from pimms_tui.db.journal_chain import GENESIS, entry_hash
+from pimms_tui.db.models import AuditChain, AuditEntry, Desk, Staff
+from pimms_tui.db.models.audit import CHAIN_HEAD_ID
 
 JOURNAL_LIMIT = 500
 # What counts as an access to a visitor's file (the "who opened this file" list).
@@ -114,3 +116,85 @@ def office_people(session: Session, office_id: int) -> JournalPeople:
         staff=tuple((row[0], row[1]) for row in staff),
         desks=tuple((row[0], row[1]) for row in desks),
     )
+
+
+# --- The chain's check -------------------------------------------------------------------------
+
+
+class ChainBreakKind:
+    """How the chain is broken (stored in :class:`ChainBreak`)."""
+
+    CHANGED = "changed"  # the entry's fields no longer give its seal
+    LINK = "link"  # its link to the previous entry is broken: removed, inserted or rewritten
+    TAIL = "tail"  # entries after the last one were removed (the head names a later one)
+    NO_HEAD = "no_head"  # the chain's head row is gone
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first place where the journal no longer matches its seals."""
+
+    kind: str
+    entry_id: int | None
+    at: datetime | None
+    head_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """The journal's chain, checked entry by entry from the first."""
+
+    entries: int
+    last_hash: str
+    broken: ChainBreak | None
+
+
+CHAIN_BATCH = 5000
+
+
+def verify_chain(session: Session) -> ChainCheck:
+    """Recompute every seal in id order; stop at the first broken link and name it."""
+    columns = (
+        AuditEntry.id,
+        AuditEntry.at,
+        AuditEntry.office_id,
+        AuditEntry.staff_id,
+        AuditEntry.desk_id,
+        AuditEntry.action,
+        AuditEntry.entity,
+        AuditEntry.entity_id,
+        AuditEntry.detail,
+        AuditEntry.previous_hash,
+        AuditEntry.entry_hash,
+    )
+    query = select(*columns).order_by(AuditEntry.id).execution_options(yield_per=CHAIN_BATCH)
+    previous, last_id, count = GENESIS, None, 0
+    last_at: datetime | None = None
+    for row in session.execute(query):
+        if row.previous_hash != previous:
+            return ChainCheck(count, previous, ChainBreak(ChainBreakKind.LINK, row.id, row.at))
+        sealed = entry_hash(
+            id=row.id,
+            at=row.at,
+            office_id=row.office_id,
+            staff_id=row.staff_id,
+            desk_id=row.desk_id,
+            action=row.action,
+            entity=row.entity,
+            entity_id=row.entity_id,
+            detail=row.detail,
+            previous_hash=row.previous_hash,
+        )
+        if sealed != row.entry_hash:
+            return ChainCheck(count, previous, ChainBreak(ChainBreakKind.CHANGED, row.id, row.at))
+        previous, last_id, last_at, count = row.entry_hash, row.id, row.at, count + 1
+    head = session.execute(
+        select(AuditChain.last_id, AuditChain.last_hash).where(AuditChain.id == CHAIN_HEAD_ID)
+    ).first()
+    if head is None:
+        return ChainCheck(count, previous, ChainBreak(ChainBreakKind.NO_HEAD, last_id, last_at))
+    if head.last_hash != previous or head.last_id != last_id:
+        return ChainCheck(
+            count, previous, ChainBreak(ChainBreakKind.TAIL, last_id, last_at, head.last_id)
+        )
+    return ChainCheck(count, previous, None)
