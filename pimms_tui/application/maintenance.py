@@ -199,8 +199,11 @@ def _erase_again(path: Path, records: list[ErasureRecord]) -> int:
         with database.write() as session:
             again = reapply_erasures(session, records)
         reclaim(database.engine)
-        with database.engine.connect() as connection:  # one file again, to be copied
-            connection.exec_driver_sql("PRAGMA journal_mode=DELETE")
-        return again
     finally:
         database.dispose()
+    connection = sqlite3.connect(path)
+    try:  # one file again, to be copied
+        connection.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        connection.close()
+    return again

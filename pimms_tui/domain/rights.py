@@ -331,7 +331,11 @@ def reapply_erasures(session: Session, records: Sequence[ErasureRecord]) -> int:
     for record in records:
         listed = session.scalar(
             select(Erasure.id)
-            .where(Erasure.visitor_id == record.visitor_id, Erasure.erased_at == record.erased_at)
+            .where(
+                Erasure.visitor_id == record.visitor_id,
+                Erasure.file_created_at == record.file_created_at,
+                Erasure.erased_at == record.erased_at,
+            )
             .limit(1)
         )
         if listed is not None:
