@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from pimms_tui.application.container import Container
+from pimms_tui.application.document_files import DocumentFiles
 from pimms_tui.application.session import DeskSession
 from pimms_tui.db.engine import Database
 from pimms_tui.domain.clock import Clock, SystemClock
@@ -83,4 +84,6 @@ def open_desk(settings: Settings, clock: Clock | None = None) -> tuple[Container
     if session.office is not None:
         with database.write() as write:
             session.desk = ensure_desk(write, session.office.id, settings.desk)
+    # Documents of erased people, and those past the office's retention, go at every start.
+    DocumentFiles(database, container.clock).sweep()
     return container, session
