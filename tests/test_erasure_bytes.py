@@ -206,3 +206,22 @@ def test_every_sqlite_connection_overwrites_what_it_deletes(database: Database) 
         pytest.skip("SQLite only")
     with database.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+
+
+def test_doctor_reports_secure_delete(
+    database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pimms doctor says on SQLite that erased text is overwritten (PostgreSQL: no line)."""
+    from pimms_tui import cli, i18n
+    from pimms_tui.settings import data_dir
+
+    before = i18n.active_language()
+    data_dir().mkdir(parents=True, mode=0o700)
+    url = database.engine.url.render_as_string(hide_password=False)
+    try:
+        cli.main(["--lang", "en", "--db", url, "doctor"])
+    finally:
+        i18n.activate(before)
+    out = capsys.readouterr().out
+    line = "[ok] Erased text is overwritten in the database file."
+    assert (line in out) == database.is_sqlite

@@ -21,6 +21,7 @@ from pimms_tui.db.engine import Database
 from pimms_tui.db.models import Motif, Office, Register, Thematique
 from pimms_tui.domain.messages import N_
 
+from .doctor_erasure import check_secure_delete
 from .findings import Finding
 from .findings import finding as _finding
 
@@ -200,4 +201,4 @@ def _check_clock(now: datetime, server_now: datetime | None) -> Finding:
 
 
 # Further checks of an open, current database, each in its own module.
-DATABASE_CHECKS: tuple[Callable[[Database], list[Finding]], ...] = ()
+DATABASE_CHECKS: tuple[Callable[[Database], list[Finding]], ...] = (check_secure_delete,)
