@@ -30,10 +30,11 @@ AUTOVACUUM = "autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("office", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("document_retention_days", sa.Integer(), nullable=False, server_default="30")
-        )
+    # A plain ADD COLUMN: a batch copy of ``office`` would break the tables pointing at it.
+    op.add_column(
+        "office",
+        sa.Column("document_retention_days", sa.Integer(), nullable=False, server_default="30"),
+    )
     op.create_table(
         "erasure",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -98,5 +99,4 @@ def downgrade() -> None:
             )
     op.drop_table("document_file")
     op.drop_table("erasure")
-    with op.batch_alter_table("office", schema=None) as batch_op:
-        batch_op.drop_column("document_retention_days")
+    op.execute("ALTER TABLE office DROP COLUMN document_retention_days")
