@@ -6,6 +6,8 @@ name); ``pimms restore`` applies them to a copy of the backup before putting it 
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -136,3 +138,40 @@ def test_an_erasure_applies_only_to_the_file_it_erased(
 def names_in(database: Database) -> dict[int, str | None]:
     with database.read() as session:
         return {v.id: v.last_name for v in session.scalars(select(Visitor))}
+
+
+@pytest.mark.skipif(shutil.which("pg_restore") is None, reason="no pg_dump/pg_restore")
+def test_a_postgresql_dump_restored_is_erased_again_from_the_saved_list(
+    database: Database,
+    office: OfficeInfo,
+    clock: FixedClock,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The README's procedure: pg_dump; an erasure; ``pimms erase list``, pg_restore,
+    ``pimms erase again``: the person stays erased, the others are back as they were."""
+    if database.is_sqlite:
+        pytest.skip("pimms restore does it on SQLite")
+    desk = FileDesk(database, office, clock)
+    url = database.engine.url.render_as_string(hide_password=False)
+    libpq = url.replace("postgresql+psycopg://", "postgresql://")
+    erased = desk.visitor("Zqxwvyk", "Vrojbexa")
+    kept = desk.visitor("Hélène", "Dupont")
+    dump = tmp_path / "pimms.dump"
+    subprocess.run(["pg_dump", "-Fc", "-f", str(dump), libpq], check=True)
+    assert cli.main(["--lang", "en", "--db", url, "erase", "visitor", str(erased), "--yes"]) == 0
+    saved = tmp_path / "erasures.json"
+    assert cli.main(["--lang", "en", "--db", url, "erase", "list", str(saved)]) == 0
+    assert b"Vrojbexa" not in saved.read_bytes() and oct(saved.stat().st_mode)[-3:] == "600"
+    database.dispose()
+    subprocess.run(
+        ["pg_restore", "--clean", "--if-exists", "--no-owner", "-d", libpq, str(dump)],
+        check=True,
+    )
+    assert names(url)[erased][0] == "Vrojbexa"  # the dump brought the person back
+    capsys.readouterr()
+    assert cli.main(["--lang", "en", "--db", url, "erase", "again", str(saved)]) == 0
+    assert "1 file(s) erased again." in capsys.readouterr().out
+    restored = names(url)
+    assert restored[erased] == (None, 0)
+    assert restored[kept][0] == "Dupont"

@@ -12,6 +12,7 @@ list of erasures is applied to a copy of the backup before the copy is put in pl
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import tempfile
@@ -25,6 +26,7 @@ from sqlalchemy.engine import make_url
 from pimms_tui.db import migrate
 from pimms_tui.db.engine import SQLITE_BUSY_TIMEOUT_MS, Database
 from pimms_tui.db.reclaim import reclaim
+from pimms_tui.documents.files import write_private
 from pimms_tui.domain.messages import N_
 from pimms_tui.domain.rights import ErasureRecord, erasure_records, reapply_erasures
 from pimms_tui.errors import PimmsError
@@ -206,4 +208,64 @@ def _erase_again(path: Path, records: list[ErasureRecord]) -> int:
         connection.execute("PRAGMA journal_mode=DELETE")
     finally:
         connection.close()
+    return again
+
+
+# --- The list of erasures, carried across a PostgreSQL restore ---------------------------------
+
+ERASURE_LIST_FORMAT = "pimms-erasures/1"
+
+
+def save_erasure_list(url: str, path: Path) -> int:
+    """Write the database's list of erasures (ids and instants, no name) to ``path`` (0600),
+    to be applied again after a ``pg_restore``; how many erasures it holds."""
+    database = Database.from_url(url)
+    try:
+        with database.read() as session:
+            records = erasure_records(session)
+    finally:
+        database.dispose()
+    rows = [
+        {
+            "office_id": r.office_id,
+            "visitor_id": r.visitor_id,
+            "file_created_at": r.file_created_at.isoformat(),
+            "erased_at": r.erased_at.isoformat(),
+            "kind": r.kind,
+        }
+        for r in records
+    ]
+    write_private(path.expanduser(), json.dumps({"format": ERASURE_LIST_FORMAT, "erasures": rows}))
+    return len(rows)
+
+
+def apply_erasure_list(url: str, path: Path) -> int:
+    """Erase again, in the database (a restored one), the files of a saved list; how many."""
+    try:
+        data = json.loads(path.expanduser().read_text(encoding="utf-8"))
+        if data.get("format") != ERASURE_LIST_FORMAT:
+            raise ValueError(data.get("format"))
+        records = [
+            ErasureRecord(
+                int(row["office_id"]),
+                int(row["visitor_id"]),
+                datetime.fromisoformat(row["file_created_at"]),
+                datetime.fromisoformat(row["erased_at"]),
+                str(row["kind"]),
+            )
+            for row in data["erasures"]
+        ]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise MaintenanceError(
+            N_("{path} is not a list of erasures: {reason}"), path=path, reason=error
+        ) from error
+    database = Database.from_url(url)
+    try:
+        if not migrate.is_current(database.engine):
+            migrate.upgrade(database.engine)
+        with database.write() as session:
+            again = reapply_erasures(session, records)
+        reclaim(database.engine, rewrite=True)
+    finally:
+        database.dispose()
     return again
