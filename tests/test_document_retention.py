@@ -16,15 +16,17 @@ import pytest
 from sqlalchemy import func, select
 from textual.widgets import Input
 
+from pimms_tui.application import open_desk
 from pimms_tui.application.office_settings import update_settings
 from pimms_tui.application.slips import SlipService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.models import DocumentFile, Office
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo
+from pimms_tui.domain.rights import erase_files
 from pimms_tui.screens.queue import QueueScreen
 from pimms_tui.screens.settings import SettingsForm
-from pimms_tui.settings import data_dir
+from pimms_tui.settings import Settings, data_dir
 
 from .test_rights import manager, person_with_history, rights
 from .test_visitor_file import Office as FileDesk
@@ -115,3 +117,19 @@ async def test_the_document_retention_is_a_setting_of_the_office(
     with sqlite_database.read() as session:
         office = session.get(Office, sqlite_office.id)
         assert office is not None and office.document_retention_days == 14
+
+
+def test_a_desk_start_deletes_the_documents_of_people_erased_elsewhere(
+    database: Database, desk: FileDesk, tmp_path: Path
+) -> None:
+    """Another desk erased the person (it cannot reach this machine's files): this desk
+    deletes them when it starts."""
+    visitor, files = written_for(desk, tmp_path / "documents")
+    with database.write() as session:  # as another machine's desk would: rows only
+        erase_files(session, [visitor], desk.clock.now())
+    assert all(path.exists() for path in files)
+    url = database.engine.url.render_as_string(hide_password=False)
+    container, _session = open_desk(Settings(database_url=url, office_code="TEST"))
+    container.close()
+    assert not any(path.exists() for path in files)
+    assert listed(database) == 0

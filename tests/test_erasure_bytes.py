@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import RelayMode
@@ -200,12 +201,38 @@ def test_purge_rewrites_what_a_desk_erasure_left_in_postgresql_pages(
     assert left_behind(database, raw=True) == []
 
 
-def test_every_sqlite_connection_overwrites_what_it_deletes(database: Database) -> None:
-    """secure_delete is set by the application, not left to how SQLite was built."""
-    if not database.is_sqlite:
-        pytest.skip("SQLite only")
+def test_every_sqlite_connection_overwrites_what_it_deletes(tmp_path: Path) -> None:
+    """secure_delete is set by the application on each connection, not left to how SQLite
+    was built (this machine's build happens to default to it: the statement is traced)."""
+    database = Database.from_url(f"sqlite:///{tmp_path / 'traced.sqlite3'}")
+    statements: list[str] = []
+
+    def trace(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.set_trace_callback(statements.append)
+
+    event.listen(database.engine, "connect", trace, insert=True)  # before the app's own
     with database.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    database.dispose()
+    assert "PRAGMA secure_delete=ON" in statements
+
+
+def test_postgresql_autovacuum_reclaims_personal_tables_soon(database: Database) -> None:
+    """When the desks' role may not VACUUM, autovacuum comes after 50 changed rows, not a
+    fifth of the table (migration 0007)."""
+    if database.is_sqlite:
+        pytest.skip("PostgreSQL only")
+    with database.engine.connect() as connection:
+        options = dict(
+            connection.exec_driver_sql(
+                "SELECT relname, reloptions FROM pg_class WHERE relname = ANY(%(names)s)",
+                {"names": ["visitor", "visitor_search_token", "demand", "relay"]},
+            ).all()
+        )
+    assert len(options) == 4
+    for table, values in options.items():
+        assert "autovacuum_vacuum_threshold=50" in values, table
+        assert "autovacuum_vacuum_scale_factor=0" in values, table
 
 
 def test_doctor_reports_secure_delete(
