@@ -7,11 +7,13 @@ domain's (:mod:`pimms_tui.domain.rights`), the export's rendering the documents'
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from pimms_tui.db.engine import Database
@@ -108,7 +110,10 @@ class RightsService:
         """After erasing: delete this machine's documents of erased files (and those past
         the office's retention), and make the database files forget the erased text
         (``rewrite``: PostgreSQL's tables written anew, see :mod:`pimms_tui.db.reclaim`)."""
-        self.documents.sweep()
+        # The erasure is committed: a failure here must not say otherwise. What is left is
+        # done by the next erasure, purge or desk start (and PostgreSQL's autovacuum).
+        with suppress(DBAPIError, OSError):
+            self.documents.sweep()
         reclaim(self.database.engine, rewrite=rewrite)
 
     def _erase_and_record(

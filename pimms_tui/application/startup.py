@@ -6,6 +6,7 @@ Failures become a ``StartupError`` with a msgid to translate, one line for the p
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,8 @@ def open_desk(settings: Settings, clock: Clock | None = None) -> tuple[Container
     if session.office is not None:
         with database.write() as write:
             session.desk = ensure_desk(write, session.office.id, settings.desk)
-    # Documents of erased people, and those past the office's retention, go at every start.
-    DocumentFiles(database, container.clock).sweep()
+    # Documents of erased people, and those past the office's retention, go at every start
+    # (what cannot be deleted now is tried again at the next).
+    with suppress(OSError, DBAPIError):
+        DocumentFiles(database, container.clock).sweep()
     return container, session
