@@ -12,6 +12,7 @@ list of erasures is applied to a copy of the backup before the copy is put in pl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -30,6 +31,7 @@ from pimms_tui.documents.files import write_private
 from pimms_tui.domain.messages import N_
 from pimms_tui.domain.rights import ErasureRecord, erasure_records, reapply_erasures
 from pimms_tui.errors import PimmsError
+from pimms_tui.settings import FILE_MODE, FOLDER_MODE
 
 BACKUP_PAGES_PER_STEP = 256  # pages copied between two yields to the desks' writers
 
@@ -101,7 +103,7 @@ def backup(url: str, target: Path) -> BackupReport:
         target = target / f"pimms-{stamp}.sqlite3"
     if target.resolve() == source_path.resolve():
         raise MaintenanceError(N_("The backup cannot overwrite the database itself."))
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
     handle, partial_name = tempfile.mkstemp(prefix=".pimms-backup-", dir=target.parent)
     os.close(handle)
     partial = Path(partial_name)
@@ -148,7 +150,8 @@ def restore(url: str, source: Path) -> BackupReport:
             revision=report.revision,
         )
     target_path = sqlite_path(url)
-    target_path.parent.mkdir(parents=True, exist_ok=True)
+    target_path.parent.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+    _private_file(target_path)
     records = _live_erasures(target_path)
     handle, staging_name = tempfile.mkstemp(prefix=".pimms-restore-", dir=target_path.parent)
     os.close(handle)
@@ -160,6 +163,10 @@ def restore(url: str, source: Path) -> BackupReport:
     finally:
         for leftover in (staging, Path(f"{staging}-wal"), Path(f"{staging}-shm")):
             leftover.unlink(missing_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        companion = Path(f"{target_path}{suffix}")
+        if companion.exists():
+            companion.chmod(FILE_MODE)
     return BackupReport(
         report.path, report.size_bytes, report.revision, report.visits, erased_again
     )
@@ -269,3 +276,10 @@ def apply_erasure_list(url: str, path: Path) -> int:
     finally:
         database.dispose()
     return again
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 if it does not exist: SQLite then keeps that mode
+    (and gives it to the -wal and -shm files), whatever the umask."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
