@@ -85,6 +85,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_WRITE_WAIT_MS}")
         cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA secure_delete=ON")  # deleted text overwritten, not left in pages
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -1,4 +1,5 @@
-"""The office's settings, for managers: retention periods, waiting target, last purge."""
+"""The office's settings, for managers: retention periods (files, relays, documents),
+waiting target, last purge."""
 
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ FIELDS = (
     ("retention_months", "retention-months"),
     ("relay_retention_months", "relay-retention-months"),
     ("wait_target_minutes", "wait-target-minutes"),
+    ("document_retention_days", "document-retention-days"),
 )
 
 
 class SettingsForm(FormModal):
-    """Three numbers and the date of the last purge; Ctrl+S saves (audited)."""
+    """Four numbers and the date of the last purge; Ctrl+S saves (audited)."""
 
     CSS_PATH = STYLESHEET
 
@@ -35,6 +37,7 @@ class SettingsForm(FormModal):
             "retention_months": _("Keep inactive visitors' files (months)"),
             "relay_retention_months": _("Keep closed relays' details (months)"),
             "wait_target_minutes": _("Waiting-time target (minutes)"),
+            "document_retention_days": _("Keep slips, cards and exports (days)"),
         }
         timezone = self.session.office.timezone if self.session.office else "UTC"
         with Vertical():

@@ -27,6 +27,7 @@ from pimms_tui.db.models import (
     Consent,
     Demand,
     Desk,
+    DocumentFile,
     Motif,
     Partner,
     Register,
@@ -66,6 +67,7 @@ SECTIONS = {
     "relay": lambda data: [r for v in data["visits"] for d in v["demands"] for r in d["relays"]],
     "appointment": lambda data: data["appointments"],
     "audit_entry": lambda data: data["journal"],
+    "document_file": lambda data: data["documents"],
 }
 
 
@@ -296,6 +298,16 @@ def one_of_everything(database: Database, office: OfficeInfo, clock: FixedClock)
                     detail={"via": "desk", "count": 1},
                 )
             )
+        session.add(
+            DocumentFile(
+                office_id=office.id,
+                visitor_id=person.id,
+                kind="referral_slip",
+                host="desk-1",
+                path=f"/documents/fiche-de-liaison-{relay.id}.pdf",
+                created_at=at[8],
+            )
+        )
         return person.id
 
 
@@ -304,6 +316,8 @@ def rows_about(session: Session, table: Table, data: dict[str, Any]) -> list[Any
     rows = list(session.execute(select(table)).mappings())
     if table.name == "audit_entry":  # less the export's own entry, written after it
         rows = [row for row in rows if row["action"] != "export"]
+    if table.name == "document_file":  # less the export's own files, listed after it
+        rows = [row for row in rows if row["kind"] != "access_export"]
     if table.name == "visitor":
         assert len(rows) == 2
     return rows

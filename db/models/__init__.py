@@ -7,6 +7,7 @@ One module per part of the schema; every model is importable from here.
 
 from .audit import AuditChain, AuditEntry, AuditIsAppendOnly
 from .base import NAMING_CONVENTION, Base, office_fk, one_of
+from .erasures import DocumentFile, Erasure, ErasureKind
 from .office import Desk, Office, Staff
 from .people import SEARCH_TOKEN_TYPE, Consent, Visitor, VisitorSearchToken
 from .reference import Motif, Partner, Register, Thematique
@@ -23,6 +24,9 @@ __all__ = [
     "Consent",
     "Demand",
     "Desk",
+    "DocumentFile",
+    "Erasure",
+    "ErasureKind",
     "Motif",
     "Office",
     "Partner",

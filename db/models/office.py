@@ -36,6 +36,8 @@ class Office(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     retention_months: Mapped[int] = mapped_column(Integer, default=24)
     relay_retention_months: Mapped[int] = mapped_column(Integer, default=6)
+    # Slips, cards and exports written for a person are deleted after this many days.
+    document_retention_days: Mapped[int] = mapped_column(Integer, default=30)
     priority_streak_cap: Mapped[int] = mapped_column(Integer, default=2)
     wait_target_minutes: Mapped[int] = mapped_column(Integer, default=20)
     last_purge_at: Mapped[datetime | None]

@@ -22,6 +22,7 @@ from pimms_tui.db.models import Motif, Office, Register, Thematique
 from pimms_tui.domain.messages import N_
 
 from . import doctor_files
+from .doctor_erasure import check_secure_delete
 from .doctor_journal import check_journal
 from .findings import Finding
 from .findings import finding as _finding
@@ -236,5 +237,6 @@ def _check_clock(now: datetime, server_now: datetime | None) -> Finding:
 # Further checks of an open, current database, each in its own module.
 DATABASE_CHECKS: tuple[Callable[[Database], list[Finding]], ...] = (
     doctor_files.database_file_modes,
+    check_secure_delete,
     check_journal,
 )

@@ -5,11 +5,15 @@ Use cases of the command line on the database as a whole (every office at once).
 ``pimms backup``, ``pimms restore`` and ``pimms doctor`` call these; no Textual here. A backup
 uses SQLite's online backup API, so desks may keep writing while it runs: the copy is one
 consistent snapshot. PostgreSQL is backed up with ``pg_dump`` (see the README).
+
+A restore never brings back a person erased since the backup was made: the live database's
+list of erasures is applied to a copy of the backup before the copy is put in place.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 import tempfile
@@ -17,11 +21,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
 from pimms_tui.db import migrate
-from pimms_tui.db.engine import SQLITE_BUSY_TIMEOUT_MS
+from pimms_tui.db.engine import SQLITE_BUSY_TIMEOUT_MS, Database
+from pimms_tui.db.reclaim import reclaim
+from pimms_tui.documents.files import write_private
 from pimms_tui.domain.messages import N_
+from pimms_tui.domain.rights import ErasureRecord, erasure_records, reapply_erasures
 from pimms_tui.errors import PimmsError
 from pimms_tui.settings import FILE_MODE, FOLDER_MODE
 
@@ -55,6 +63,7 @@ class BackupReport:
     size_bytes: int
     revision: str | None
     visits: int
+    erased_again: int = 0  # files erased since the backup, erased again in the restored copy
 
 
 def _copy(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
@@ -128,9 +137,11 @@ def inspect_backup(path: Path) -> BackupReport:
 def restore(url: str, source: Path) -> BackupReport:
     """Put a backup back in place of the database, through SQLite (not a file copy).
 
-    Writing through the backup API takes the database's own locks and resets its WAL, so a
-    desk left open cannot write a stale page over the restored file; desks should be closed
-    all the same (the README says so).
+    The backup is first copied beside the database and the live database's erasures are
+    applied to the copy (a person erased or withdrawn since the backup stays erased); the
+    copy is then written over the database. Writing through the backup API takes the
+    database's own locks and resets its WAL, so a desk left open cannot write a stale page
+    over the restored file; desks should be closed all the same (the README says so).
     """
     report = inspect_backup(source)
     if report.revision is not None and report.revision > migrate.HEAD_REVISION:
@@ -141,19 +152,130 @@ def restore(url: str, source: Path) -> BackupReport:
     target_path = sqlite_path(url)
     target_path.parent.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
     _private_file(target_path)
-    backup_source = sqlite3.connect(f"file:{report.path}?mode=ro", uri=True)
-    target = sqlite3.connect(target_path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    records = _live_erasures(target_path)
+    handle, staging_name = tempfile.mkstemp(prefix=".pimms-restore-", dir=target_path.parent)
+    os.close(handle)
+    staging = Path(staging_name)
     try:
-        backup_source.backup(target)
-        target.execute("PRAGMA journal_mode=WAL")
+        _copy_file(report.path, staging)
+        erased_again = _erase_again(staging, records) if records else 0
+        _copy_file(staging, target_path, wal=True)
     finally:
-        target.close()
-        backup_source.close()
+        for leftover in (staging, Path(f"{staging}-wal"), Path(f"{staging}-shm")):
+            leftover.unlink(missing_ok=True)
     for suffix in ("", "-wal", "-shm"):
         companion = Path(f"{target_path}{suffix}")
         if companion.exists():
             companion.chmod(FILE_MODE)
-    return report
+    return BackupReport(
+        report.path, report.size_bytes, report.revision, report.visits, erased_again
+    )
+
+
+def _copy_file(source: Path, target: Path, *, wal: bool = False) -> None:
+    """Copy a SQLite database over another through the backup API (the target's locks)."""
+    reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    writer = sqlite3.connect(target, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    try:
+        writer.execute("PRAGMA secure_delete=ON")
+        reader.backup(writer)
+        writer.execute(f"PRAGMA journal_mode={'WAL' if wal else 'DELETE'}")
+    finally:
+        writer.close()
+        reader.close()
+
+
+def _live_erasures(path: Path) -> list[ErasureRecord]:
+    """The list of erasures of the database about to be replaced (none if it has none)."""
+    if not path.exists():
+        return []
+    database = Database.from_url(f"sqlite:///{path}")
+    try:
+        with database.read() as session:
+            if not inspect(session.connection()).has_table("erasure"):
+                return []
+            return erasure_records(session)
+    finally:
+        database.dispose()
+
+
+def _erase_again(path: Path, records: list[ErasureRecord]) -> int:
+    """Bring the copy to this version's schema, erase again the files listed; how many."""
+    database = Database.from_url(f"sqlite:///{path}")
+    try:
+        if not migrate.is_current(database.engine):
+            migrate.upgrade(database.engine)
+        with database.write() as session:
+            again = reapply_erasures(session, records)
+        reclaim(database.engine)
+    finally:
+        database.dispose()
+    connection = sqlite3.connect(path)
+    try:  # one file again, to be copied
+        connection.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        connection.close()
+    return again
+
+
+# --- The list of erasures, carried across a PostgreSQL restore ---------------------------------
+
+ERASURE_LIST_FORMAT = "pimms-erasures/1"
+
+
+def save_erasure_list(url: str, path: Path) -> int:
+    """Write the database's list of erasures (ids and instants, no name) to ``path`` (0600),
+    to be applied again after a ``pg_restore``; how many erasures it holds."""
+    database = Database.from_url(url)
+    try:
+        with database.read() as session:
+            records = erasure_records(session)
+    finally:
+        database.dispose()
+    rows = [
+        {
+            "office_id": r.office_id,
+            "visitor_id": r.visitor_id,
+            "file_created_at": r.file_created_at.isoformat(),
+            "erased_at": r.erased_at.isoformat(),
+            "kind": r.kind,
+        }
+        for r in records
+    ]
+    write_private(path.expanduser(), json.dumps({"format": ERASURE_LIST_FORMAT, "erasures": rows}))
+    return len(rows)
+
+
+def apply_erasure_list(url: str, path: Path) -> int:
+    """Erase again, in the database (a restored one), the files of a saved list; how many."""
+    try:
+        data = json.loads(path.expanduser().read_text(encoding="utf-8"))
+        if data.get("format") != ERASURE_LIST_FORMAT:
+            raise ValueError(data.get("format"))
+        records = [
+            ErasureRecord(
+                int(row["office_id"]),
+                int(row["visitor_id"]),
+                datetime.fromisoformat(row["file_created_at"]),
+                datetime.fromisoformat(row["erased_at"]),
+                str(row["kind"]),
+            )
+            for row in data["erasures"]
+        ]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise MaintenanceError(
+            N_("{path} is not a list of erasures: {reason}"), path=path, reason=error
+        ) from error
+    database = Database.from_url(url)
+    try:
+        if not migrate.is_current(database.engine):
+            migrate.upgrade(database.engine)
+        with database.write() as session:
+            again = reapply_erasures(session, records)
+        reclaim(database.engine, rewrite=True)
+    finally:
+        database.dispose()
+    return again
 
 
 def _private_file(path: Path) -> None:

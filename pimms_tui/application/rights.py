@@ -7,21 +7,25 @@ domain's (:mod:`pimms_tui.domain.rights`), the export's rendering the documents'
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import ConsentScope
-from pimms_tui.db.models import Relay, Visitor
+from pimms_tui.db.models import ErasureKind, Relay, Visitor
+from pimms_tui.db.reclaim import reclaim
 from pimms_tui.documents.access_export import EXPORT_FORMATS, write_export
 from pimms_tui.domain import audit
 from pimms_tui.domain.access import Permission, require
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import Clock
+from pimms_tui.domain.document_registry import DocumentKind
 from pimms_tui.domain.errors import DomainError, PermissionDenied
 from pimms_tui.domain.messages import N_
 from pimms_tui.domain.offices import OfficeInfo
@@ -40,6 +44,8 @@ from pimms_tui.domain.rights import (
     retention_cutoffs,
     strip_relays,
 )
+
+from .document_files import DocumentFiles
 
 EXPORT_FORMAT_UNKNOWN = N_("Unknown export format: {format}.")
 
@@ -63,6 +69,7 @@ class RightsService:
         self.database = database
         self.clock = clock
         self.office = office
+        self.documents = DocumentFiles(database, clock)
 
     def _check(self, actor: Actor, permission: Permission) -> None:
         if actor.office_id != self.office.id:
@@ -77,27 +84,50 @@ class RightsService:
         with self.database.write() as session:
             erasable(session, self.office.id, visitor_id)
             require_kept_consent(session, visitor_id)
-            return self._erase_and_record(
+            report = self._erase_and_record(
                 session,
                 visitor_id,
                 actor,
                 audit.Action.CONSENT_WITHDRAWN,
+                ErasureKind.WITHDRAWAL,
                 scope=ConsentScope.KEEP_FILE.value,
             )
+        self.forget_erased()
+        return report
 
     def erase(self, visitor_id: int, actor: Actor, *, via: str = "desk") -> ErasureReport:
         """Erase the file on the visitor's request (manager only); audited."""
         self._check(actor, Permission.ERASE)
         with self.database.write() as session:
             erasable(session, self.office.id, visitor_id)
-            return self._erase_and_record(session, visitor_id, actor, audit.Action.ERASURE, via=via)
+            report = self._erase_and_record(
+                session, visitor_id, actor, audit.Action.ERASURE, ErasureKind.ERASURE, via=via
+            )
+        self.forget_erased()
+        return report
+
+    def forget_erased(self, *, rewrite: bool = False) -> None:
+        """After erasing: delete this machine's documents of erased files (and those past
+        the office's retention), and make the database files forget the erased text
+        (``rewrite``: PostgreSQL's tables written anew, see :mod:`pimms_tui.db.reclaim`)."""
+        # The erasure is committed: a failure here must not say otherwise. What is left is
+        # done by the next erasure, purge or desk start (and PostgreSQL's autovacuum).
+        with suppress(DBAPIError, OSError):
+            self.documents.sweep()
+        reclaim(self.database.engine, rewrite=rewrite)
 
     def _erase_and_record(
-        self, session: Session, visitor_id: int, actor: Actor, action: str, **details: Any
+        self,
+        session: Session,
+        visitor_id: int,
+        actor: Actor,
+        action: str,
+        kind: str,
+        **details: Any,
     ) -> ErasureReport:
         """Erase the file (and those merged into it) and journal it with what was erased."""
         now = self.clock.now()
-        report = erase_files(session, [visitor_id], now)
+        report = erase_files(session, [visitor_id], now, kind)
         audit.record(
             session,
             actor,
@@ -161,7 +191,9 @@ class RightsService:
                     if batch
                     else []
                 )
-                batch_erased = erase_files(session, still, now).visitors if still else 0
+                batch_erased = (
+                    erase_files(session, still, now, ErasureKind.PURGE).visitors if still else 0
+                )
                 if index == len(batches) - 1:
                     mark_purged(session, office_id, now)
                 audit.record(
@@ -183,6 +215,7 @@ class RightsService:
             erased += batch_erased
             relays += batch_relays
             purged.extend(still)
+        self.forget_erased(rewrite=True)
         return PurgeReport(False, erased, relays, visitor_cutoff, relay_cutoff, tuple(purged))
 
     # Right of access ------------------------------------------------------------------------
@@ -222,4 +255,7 @@ class RightsService:
         now = self.clock.now()
         stem = f"visitor-{visitor_id}-{now.strftime('%Y%m%d-%H%M%S')}"
         readable, machine = write_export(data, folder, stem, fmt=fmt, created_at=now)
+        self.documents.listed(
+            self.office.id, visitor_id, DocumentKind.ACCESS_EXPORT, readable, machine
+        )
         return ExportFiles(readable=readable, machine=machine)

@@ -1,4 +1,8 @@
-"""Printing the referral slip and the appointment card: read the facts, render, write the file."""
+"""Printing the referral slip and the appointment card: read the facts, render, write the file.
+
+Each file written is listed with the person it concerns, so that it is deleted with them or
+after the office's document retention (:mod:`.document_files`).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,15 @@ from pimms_tui.documents.files import write_private
 from pimms_tui.documents.pdf import render_pdf
 from pimms_tui.documents.slips import SlipContent, slip_text
 from pimms_tui.domain.clock import Clock
+from pimms_tui.domain.document_registry import (
+    DocumentKind,
+    appointment_visitor,
+    relay_visitor,
+)
 from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.domain.slips import appointment_card_facts, referral_slip_facts
+
+from .document_files import DocumentFiles
 
 
 class SlipService:
@@ -29,6 +40,7 @@ class SlipService:
         self.clock = clock
         self.office = office
         self.font_path = font_path
+        self.documents = DocumentFiles(database, clock)
 
     # Referral slip ------------------------------------------------------------------------
 
@@ -45,7 +57,11 @@ class SlipService:
     def referral_slip(self, relay_id: int, output_dir: Path) -> Path:
         """Write the referral slip of a relay as a PDF in ``output_dir``; its path."""
         content = self.referral_slip_content(relay_id)
-        return self._write(content, Path(output_dir) / f"fiche-de-liaison-{relay_id}.pdf")
+        path = self._write(content, Path(output_dir) / f"fiche-de-liaison-{relay_id}.pdf")
+        with self.database.read() as session:
+            visitor_id = relay_visitor(session, relay_id)
+        self.documents.listed(self.office.id, visitor_id, DocumentKind.REFERRAL_SLIP, path)
+        return path
 
     # Appointment card ---------------------------------------------------------------------
 
@@ -64,7 +80,11 @@ class SlipService:
     def appointment_card(self, appointment_id: int, output_dir: Path) -> Path:
         """Write the appointment card as a PDF in ``output_dir``; its path."""
         content = self.appointment_card_content(appointment_id)
-        return self._write(content, Path(output_dir) / f"rendez-vous-{appointment_id}.pdf")
+        path = self._write(content, Path(output_dir) / f"rendez-vous-{appointment_id}.pdf")
+        with self.database.read() as session:
+            visitor_id = appointment_visitor(session, appointment_id)
+        self.documents.listed(self.office.id, visitor_id, DocumentKind.APPOINTMENT_CARD, path)
+        return path
 
     def _write(self, content: SlipContent, path: Path) -> Path:
         """Render, then write the file (0600, never half-written)."""

@@ -6,6 +6,7 @@ Failures become a ``StartupError`` with a msgid to translate, one line for the p
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from pimms_tui.application.container import Container
+from pimms_tui.application.document_files import DocumentFiles
 from pimms_tui.application.session import DeskSession
 from pimms_tui.db import migrate
 from pimms_tui.db.engine import Database
@@ -91,4 +93,8 @@ def open_desk(settings: Settings, clock: Clock | None = None) -> tuple[Container
     if session.office is not None:
         with database.write() as write:
             session.desk = ensure_desk(write, session.office.id, settings.desk)
+    # Documents of erased people, and those past the office's retention, go at every start
+    # (what cannot be deleted now is tried again at the next).
+    with suppress(OSError, DBAPIError):
+        DocumentFiles(database, container.clock).sweep()
     return container, session

@@ -133,6 +133,11 @@ def run_maintenance(args: argparse.Namespace, settings: Settings) -> int:
                 path=report.path, visits=report.visits
             )
         )
+        print(
+            _("{count} file(s) erased since the backup was made erased again.").format(
+                count=report.erased_again
+            )
+        )
         return 0
     except maintenance.MaintenanceError as error:
         return fail(translate(error.message, error.params), EXIT_FAILURE)

@@ -1,4 +1,8 @@
-"""``pimms erase visitor``, ``pimms purge`` and ``pimms export visitor``: rights and retention."""
+"""``pimms erase visitor``, ``pimms purge`` and ``pimms export visitor``: rights and retention.
+
+``pimms erase list FILE`` and ``pimms erase again FILE`` carry the list of erasures across a
+PostgreSQL restore (``pg_restore`` puts back the database as it was, list included).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from pimms_tui.application import command_line_actor
+from pimms_tui.application import command_line_actor, maintenance
 from pimms_tui.domain.errors import DomainError
 from pimms_tui.i18n import _, translate
 from pimms_tui.settings import Settings
@@ -23,6 +27,14 @@ def add_rights_commands(commands: Any) -> None:
     erase_visitor = erase_commands.add_parser("visitor", help=_("erase one visitor's file"))
     erase_visitor.add_argument("visitor_id", type=int, metavar="ID", help=_("file number"))
     erase_visitor.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
+    save_list = erase_commands.add_parser(
+        "list", help=_("save the list of erased files (no names), before restoring a dump")
+    )
+    save_list.add_argument("path", metavar=_("PATH"), help=_("file to write the list to"))
+    again = erase_commands.add_parser(
+        "again", help=_("erase again the files of a saved list, after restoring a dump")
+    )
+    again.add_argument("path", metavar=_("PATH"), help=_("the saved list"))
     purge = commands.add_parser("purge", help=_("anonymise files past the retention period"))
     purge.add_argument(
         "--dry-run", action="store_true", help=_("say what would be done, change nothing")
@@ -40,7 +52,9 @@ def add_rights_commands(commands: Any) -> None:
 
 
 def erase_visitor(args: argparse.Namespace, settings: Settings) -> int:
-    """``pimms erase visitor ID [--yes]``."""
+    """``pimms erase visitor ID [--yes]`` (and ``pimms erase list|again PATH``)."""
+    if args.erase_command in ("list", "again"):
+        return erasure_list(args, settings)
     if not args.yes:
         question = _("Erase the identity, contact and notes of file n° {id}? [y/N] ").format(
             id=args.visitor_id
@@ -122,4 +136,19 @@ def export_visitor(args: argparse.Namespace, settings: Settings) -> int:
         services.container.close()
     print(files.readable)
     print(files.machine)
+    return 0
+
+
+def erasure_list(args: argparse.Namespace, settings: Settings) -> int:
+    """``pimms erase list PATH`` and ``pimms erase again PATH``."""
+    url, path = settings.resolved_database_url, Path(args.path)
+    try:
+        if args.erase_command == "list":
+            count = maintenance.save_erasure_list(url, path)
+            print(_("{count} erasure(s) written to {path}.").format(count=count, path=path))
+        else:
+            count = maintenance.apply_erasure_list(url, path)
+            print(_("{count} file(s) erased again.").format(count=count))
+    except maintenance.MaintenanceError as error:
+        return fail(translate(error.message, error.params), EXIT_FAILURE)
     return 0

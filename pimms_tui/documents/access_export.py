@@ -83,6 +83,8 @@ def export_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
     for entry in data["journal"]:
         who = " · ".join(v for v in (entry["staff"], entry["desk"]) if v) or "—"
         lines.append((f"Journal {entry['at']}", f"{entry['action']} — {who}"))
+    for document in data.get("documents", []):
+        lines.append((f"Document du {document['created_at']}", f"{document['kind']}"))
     return lines
 
 

@@ -1,4 +1,5 @@
-"""The office's settings a manager changes from the desk: retention periods, waiting target.
+"""The office's settings a manager changes from the desk: retention periods (files, closed
+relays' details, documents written for people), waiting target.
 
 Each value is checked (a whole number within bounds, FieldError named after the field) and
 every change is written to the journal with the old and the new value. The use cases
@@ -29,6 +30,7 @@ BOUNDS: dict[str, tuple[int, int]] = {
     "retention_months": (1, 120),
     "relay_retention_months": (1, 120),
     "wait_target_minutes": (1, 240),
+    "document_retention_days": (1, 365),
 }
 
 
@@ -40,6 +42,7 @@ class OfficeSettings:
     relay_retention_months: int
     wait_target_minutes: int
     last_purge_at: datetime | None
+    document_retention_days: int = 30
 
 
 def check_setting(field: str, typed: str | int) -> int:
@@ -69,6 +72,7 @@ def view(office: Office) -> OfficeSettings:
         relay_retention_months=office.relay_retention_months,
         wait_target_minutes=office.wait_target_minutes,
         last_purge_at=office.last_purge_at,
+        document_retention_days=office.document_retention_days,
     )
 
 

@@ -26,6 +26,7 @@ from pimms_tui.db.models import (
     Consent,
     Demand,
     Desk,
+    DocumentFile,
     Motif,
     Partner,
     Relay,
@@ -241,6 +242,15 @@ def personal_data(session: Session, visitor: Visitor, now: datetime) -> dict[str
             .order_by(VisitorSearchToken.token)
         )
     ]
+    # The slips, cards and earlier exports written about them and still kept.
+    documents = [
+        columns(row)
+        for row in session.scalars(
+            select(DocumentFile)
+            .where(DocumentFile.visitor_id.in_(ids))
+            .order_by(DocumentFile.created_at, DocumentFile.id)
+        )
+    ]
     return {
         "format": EXPORT_FORMAT,
         "exported_at": _iso(now),
@@ -256,6 +266,7 @@ def personal_data(session: Session, visitor: Visitor, now: datetime) -> dict[str
         "visits": visits,
         "appointments": appointments,
         "journal": journal,
+        "documents": documents,
     }
 
 

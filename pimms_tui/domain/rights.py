@@ -6,6 +6,9 @@ notes; a relay's contact, reason and shared details) in one transaction, and lea
 that statistics count: visits, demands, motifs, outcomes, relays and appointments stay, tied
 to a file that no longer says who it was. Files merged into it are erased with it.
 
+Every erased file is listed in ``erasure`` (its id and the instant it was opened, never a
+name): a backup put back later is erased again (:func:`reapply_erasures`).
+
 The journal (:mod:`.audit`) is never touched: its entries hold ids and counts, no name. The
 use cases (permission, unit of work, journal) are in :mod:`pimms_tui.application.rights`.
 """
@@ -14,15 +17,25 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from pimms_tui.db.enums import ConsentScope
-from pimms_tui.db.models import Appointment, Consent, Demand, Office, Relay, Visit, Visitor
+from pimms_tui.db.models import (
+    Appointment,
+    Consent,
+    Demand,
+    Erasure,
+    ErasureKind,
+    Office,
+    Relay,
+    Visit,
+    Visitor,
+)
 from pimms_tui.db.search_index import forget_visitors
 
 from .errors import DomainError, NotFound
@@ -198,15 +211,37 @@ def strip_relays(session: Session, which: ColumnElement[bool]) -> int:
     )
 
 
-def erase_files(session: Session, visitor_ids: Sequence[int], now: datetime) -> ErasureReport:
+def erase_files(
+    session: Session,
+    visitor_ids: Sequence[int],
+    now: datetime,
+    kind: str = ErasureKind.ERASURE,
+) -> ErasureReport:
     """Empty the identity, contact and free texts of these files; anonymous counts stay.
 
     Set-based: a handful of statements whatever the number of files. Consents still active
-    are marked withdrawn (the consent rows themselves hold no personal data).
+    are marked withdrawn (the consent rows themselves hold no personal data). Each file
+    erased is added to the list of erasures (``kind`` says why).
     """
     ids = with_merged(session, visitor_ids)
     if not ids:
         return ErasureReport(0, 0, 0, 0)
+    listed = [
+        {
+            "office_id": row.office_id,
+            "visitor_id": row.id,
+            "file_created_at": row.created_at,
+            "erased_at": now,
+            "kind": str(kind),
+        }
+        for row in session.execute(
+            select(Visitor.id, Visitor.office_id, Visitor.created_at).where(
+                Visitor.id.in_(ids), Visitor.anonymised_at.is_(None)
+            )
+        )
+    ]
+    if listed:
+        session.execute(insert(Erasure), listed)
     visitors = session.execute(
         update(Visitor)
         .where(Visitor.id.in_(ids), Visitor.anonymised_at.is_(None))
@@ -255,6 +290,69 @@ def erase_files(session: Session, visitor_ids: Sequence[int], now: datetime) -> 
         relays=relays,
         consents=_count(consents),
     )
+
+
+@dataclass(frozen=True)
+class ErasureRecord:
+    """One line of the list of erasures, as copied from one database to another."""
+
+    office_id: int
+    visitor_id: int
+    file_created_at: datetime
+    erased_at: datetime
+    kind: str
+
+
+def erasure_records(session: Session) -> list[ErasureRecord]:
+    """Every erasure listed in this database, oldest first."""
+    return [
+        ErasureRecord(row.office_id, row.visitor_id, row.file_created_at, row.erased_at, row.kind)
+        for row in session.execute(
+            select(
+                Erasure.office_id,
+                Erasure.visitor_id,
+                Erasure.file_created_at,
+                Erasure.erased_at,
+                Erasure.kind,
+            ).order_by(Erasure.erased_at, Erasure.id)
+        )
+    ]
+
+
+def reapply_erasures(session: Session, records: Sequence[ErasureRecord]) -> int:
+    """Erase again, in this (restored) database, the files erased since it was copied.
+
+    A file is the one erased when both its id and the instant it was opened match: a file
+    given the same id later, in a database restored meanwhile, is someone else. The list
+    is copied too (what this database lacks of it), so a later restore erases them again.
+    How many files were erased again.
+    """
+    again = 0
+    for record in records:
+        listed = session.scalar(
+            select(Erasure.id)
+            .where(
+                Erasure.visitor_id == record.visitor_id,
+                Erasure.file_created_at == record.file_created_at,
+                Erasure.erased_at == record.erased_at,
+            )
+            .limit(1)
+        )
+        if listed is not None:
+            continue
+        still_there = session.scalar(
+            select(Visitor.id).where(
+                Visitor.id == record.visitor_id,
+                Visitor.office_id == record.office_id,
+                Visitor.created_at == record.file_created_at,
+                Visitor.anonymised_at.is_(None),
+            )
+        )
+        if still_there is None:
+            session.execute(insert(Erasure), [asdict(record)])
+        else:  # erased under its first date, and listed again (with the files merged into it)
+            again += erase_files(session, [still_there], record.erased_at, record.kind).visitors
+    return again
 
 
 def mark_purged(session: Session, office_id: int, now: datetime) -> None:

@@ -1,7 +1,7 @@
 """journal chain: each entry sealed with the previous one's hash; REPLACE refused on SQLite
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-07 23:40:00.000000
 
 Every journal entry gets ``previous_hash`` and ``entry_hash`` (``db.journal_chain``): a change
@@ -21,7 +21,7 @@ import pimms_tui.db.types
 from pimms_tui.db.journal_chain import GENESIS, entry_hash
 
 revision: str = "0008"
-down_revision: str | None = "0005"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
