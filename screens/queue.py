@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -117,14 +118,17 @@ class QueueScreen(HomeMenu):
         if self._polling or time.monotonic() < self._retry_at:
             return
         self._polling = True
-        self.load_queue(force)
+        key = object()  # the read is timed like every call (a silent network shows)
+        self.desk_app.call_started(key, write=False)
+        self.load_queue(force, key)
 
     # A @work rather than ``in_background``: the poll must release its guard and back off on
     # a failed read whatever the outcome (read, refused, database away), which the helper's
     # answer and refusal callbacks do not cover (an outage goes to the app's handler only).
     @work(thread=True, group="poll", exit_on_error=False)
-    def load_queue(self, force: bool) -> None:
+    def load_queue(self, force: bool, key: object) -> None:
         """Read the revision marker, and the whole queue only if it moved."""
+        answered = False
         try:
             queue = self.use_cases.queue
             revision = queue.revision()
@@ -134,17 +138,19 @@ class QueueScreen(HomeMenu):
                 counts = self.use_cases.followups.counts()
                 self._counts_at = time.monotonic() + COUNTS_REFRESH_SECONDS
                 self.post_message(QueueLoaded(revision, queue.today(), counts))
+            answered = True
             self.app.call_from_thread(self._poll_succeeded)
         except DBAPIError:
             self.app.call_from_thread(self._poll_failed)
             raise
         finally:
             self._polling = False
+            with suppress(RuntimeError):  # the desk was closed meanwhile
+                self.app.call_from_thread(self.desk_app.call_ended, key, answered=answered)
 
     def _poll_succeeded(self) -> None:
         self._backoff = 0.0
         self._retry_at = 0.0
-        self.desk_app.set_database_down(False)
 
     def _poll_failed(self) -> None:
         self._backoff = min(MAX_BACKOFF_SECONDS, max(0.5, self._backoff * 2))
