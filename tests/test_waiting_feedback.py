@@ -7,7 +7,6 @@ settings (its busy timeout, its retries): no waits shortened for the test.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from pimms_tui.domain.queue import ArrivalRequest
 from pimms_tui.screens.arrival import ArrivalScreen
 from pimms_tui.screens.ticket import TicketScreen
 
-from .conftest import ENGINES, _database_url_for
+from .conftest import POSTGRES_SKIP_REASON, POSTGRES_URL, _database_url_for
 from .test_queue_screen import other_desk
 from .uikit import build_app, settle
 from .waitkit import FreezingProxy, OfficeLock, notices, postgres_through, seconds_until
@@ -32,18 +31,12 @@ SIZE = (120, 40)
 BACK = "La base de données est de nouveau accessible."
 
 
-@pytest.fixture(params=ENGINES)
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A migrated database on each engine."""
-    return _database_url_for(request, request.param, tmp_path)
-
-
 @pytest.fixture
-def database(url: str) -> Iterator[Database]:
-    """The desk's database, on each engine."""
-    database = Database.from_url(url)
-    yield database
-    database.dispose()
+def postgres_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated PostgreSQL database of its own (skipped without a test server)."""
+    if POSTGRES_URL is None:
+        pytest.skip(POSTGRES_SKIP_REASON)
+    return _database_url_for(request, "postgres", tmp_path)
 
 
 def two_waiting(database: Database, clock: FixedClock) -> OfficeInfo:
@@ -138,13 +131,12 @@ async def test_an_arrival_under_another_desks_lock_is_told_at_once(
 
 @pytest.mark.postgres
 async def test_a_silent_network_shows_the_banner_within_two_seconds(
-    url: str, clock: FixedClock
+    postgres_url: str, clock: FixedClock
 ) -> None:
     """PostgreSQL: the network goes silent (packets held, nothing refused) just as the key
     is pressed. Within two seconds the banner says the database does not answer; when the
     network is back the call is made once, the banner goes and the desk says it is back."""
-    if not url.startswith("postgresql"):
-        pytest.skip("a network between the desk and its database: PostgreSQL only")
+    url = postgres_url
     direct = Database.from_url(url)
     office = two_waiting(direct, clock)
     proxy = FreezingProxy("127.0.0.1", 5432)
