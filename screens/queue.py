@@ -24,7 +24,7 @@ from pimms_tui.i18n import N_, _
 from .errors import refusal_text
 from .literal import clean
 from .queue_menu import HomeMenu
-from .queue_rows import queue_row, queue_summary
+from .queue_rows import elsewhere_text, queue_row, queue_summary
 
 MAX_BACKOFF_SECONDS = 5.0
 # Follow-up counts move without the queue (time passes): read again this often.
@@ -224,7 +224,11 @@ class QueueScreen(HomeMenu):
         self.action_open_selected()
 
     def action_open_selected(self) -> None:
-        """Call the selected visitor, start listening, or reopen their listening screen."""
+        """Call the selected visitor, start listening, or reopen their listening screen.
+
+        A visitor called to, or seen at, another desk is that desk's: the key says so rather
+        than take them over (the recall is refused for the same reason).
+        """
         entry = self.selected_entry()
         if entry is None:
             return
@@ -233,26 +237,39 @@ class QueueScreen(HomeMenu):
         elif not self.role_allows(Permission.ORIENT):
             # Listening and orienting are the mediators' (the domain refuses it anyway).
             self.notify(_(REFUSALS[Permission.ORIENT]), severity="warning")
+        elif self.refused_as_elsewhere(entry):
+            return
         elif entry.status == VisitStatus.CALLED:
             self.run_queue_action("start", entry.visit_id)
         elif entry.status == VisitStatus.IN_PROGRESS:
             self.open_listening(entry.visit_id)
 
     def action_start(self) -> None:
-        """Start listening to the selected visitor if called, else to the one called here."""
-        entry = self.selected_entry()
-        if entry is None or entry.status != VisitStatus.CALLED:
-            own_desk = self.session.desk.id if self.session.desk else None
-            entry = next(
-                (
-                    e
-                    for e in self.entries
-                    if e.status == VisitStatus.CALLED and e.desk_id == own_desk
-                ),
-                entry,
-            )
-        if entry is not None:
+        """Start listening to the visitor under the cursor, or say why not.
+
+        With no visitor under the cursor, the one called to this desk. A visitor being seen
+        here: their listening screen. The domain refuses the rest (waiting, closed…) in words.
+        """
+        entry = self.selected_entry() or next(
+            (e for e in self.entries if e.status == VisitStatus.CALLED and self.is_here(e)), None
+        )
+        if entry is None or self.refused_as_elsewhere(entry):
+            return
+        if entry.status == VisitStatus.IN_PROGRESS:
+            self.open_listening(entry.visit_id)
+        else:
             self.run_queue_action("start", entry.visit_id)
+
+    def is_here(self, entry: QueueEntry) -> bool:
+        """Whether the visit is at this desk (called here, or seen here)."""
+        return self.session.desk is not None and entry.desk_id == self.session.desk.id
+
+    def refused_as_elsewhere(self, entry: QueueEntry) -> bool:
+        """Say so when the visitor was called to, or is seen at, another desk (True)."""
+        said = None if self.is_here(entry) else elsewhere_text(entry)
+        if said is not None:
+            self.notify(said, severity="warning", markup=False)
+        return said is not None
 
     def action_recall(self) -> None:
         """Call the selected visitor again."""

@@ -1,4 +1,5 @@
-"""How the queue shows: a visit's name or initials, needs, its row, the summary line."""
+"""How the queue shows: a visit's name or initials, needs, its row, the summary line, and
+what a desk says of a visit that is another desk's."""
 
 from __future__ import annotations
 
@@ -87,3 +88,18 @@ def queue_summary(
             appointments=follow_ups.appointments_to_fill_in,
         )
     return summary
+
+
+def elsewhere_text(entry: QueueEntry) -> str | None:
+    """Why this desk may not take ``entry``, a visit that is not at this desk (None: it may).
+
+    A visit called to, or seen at, another desk is that desk's: listening to it here would
+    take over a visitor who was sent to another counter.
+    """
+    if entry.status == VisitStatus.CALLED:
+        said = _("Ticket {ticket} was already called at {desk}.")
+    elif entry.status == VisitStatus.IN_PROGRESS:
+        said = _("Ticket {ticket} is already being seen at {desk}.")
+    else:
+        return None
+    return said.format(ticket=entry.ticket_code, desk=clean(entry.desk_name or "?"))
