@@ -24,7 +24,7 @@ from pimms_tui.i18n import N_, _
 from .errors import refusal_text
 from .literal import clean
 from .queue_menu import HomeMenu
-from .queue_rows import elsewhere_text, queue_row, queue_summary
+from .queue_rows import elsewhere_text, more_below_text, queue_row, queue_summary
 
 MAX_BACKOFF_SECONDS = 5.0
 # Follow-up counts move without the queue (time passes): read again this often.
@@ -88,6 +88,7 @@ class QueueScreen(HomeMenu):
         yield Static("", id="queue-summary", markup=False)
         table: DataTable[Any] = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
         yield table
+        yield Static("", id="queue-more", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -109,6 +110,8 @@ class QueueScreen(HomeMenu):
         self.set_class(bool(desk and desk.public_screen), "-public")
         self.set_interval(self.container.settings.queue_poll_seconds, self.poll)
         self.set_interval(15, self.render_queue)
+        for measure in ("scroll_y", "virtual_size", "size"):  # rows come, scroll or resize
+            self.watch(table, measure, self.show_rows_below, init=False)
         self.poll(force=True)
 
     # Watching -----------------------------------------------------------------------------
@@ -184,6 +187,17 @@ class QueueScreen(HomeMenu):
         follow_ups = self.follow_ups if self.role_allows(Permission.FOLLOW_UP) else None
         summary = queue_summary(self.entries, office, desk, follow_ups)
         self.query_one("#queue-summary", Static).update(summary)
+        self.call_after_refresh(self.show_rows_below)
+
+    def show_rows_below(self) -> None:
+        """Under the table, how many rows are out of sight below (a new arrival, say)."""
+        table = self.query_one("#queue", DataTable)
+        line = self.query_one("#queue-more", Static)
+        below = round(table.max_scroll_y - table.scroll_y)  # one line a row
+        line.update(more_below_text(below, self.entries[-below:]) if below else "")
+        if line.display != (below > 0):
+            line.display = below > 0
+            self.call_after_refresh(self.show_rows_below)  # the table is a line shorter, or taller
 
     @property
     def public_screen(self) -> bool:
@@ -282,38 +296,6 @@ class QueueScreen(HomeMenu):
     def action_no_show(self) -> None:
         """Mark the selected visitor absent after being called."""
         self._on_selected("mark_no_show")
-
-    def action_left(self) -> None:
-        """Mark the selected visitor as gone without being seen, once confirmed (no undo)."""
-        entry = self.selected_entry()
-        if entry is None:
-            return
-        from .confirm import ConfirmModal
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.run_queue_action("mark_left", entry.visit_id)
-
-        question = _("Mark {ticket} as left without being seen?")
-        consequence = _("The ticket leaves the queue and cannot be put back in it.")
-        self.app.push_screen(
-            ConfirmModal(question.format(ticket=entry.ticket_code), consequence), answered
-        )
-
-    def action_transfer(self) -> None:
-        """Send the selected visitor to another desk, same ticket."""
-        entry = self.selected_entry()
-        if entry is None:
-            return
-        from .transfer import TransferScreen, TransferTarget
-
-        def chosen(target: TransferTarget | None) -> None:
-            if target is not None:
-                desk = target.id if target.kind == "desk" else 0
-                staff = target.id if target.kind == "staff" else 0
-                self.run_queue_action("transfer", entry.visit_id, desk, staff)
-
-        self.app.push_screen(TransferScreen(entry.ticket_code), chosen)
 
     def _on_selected(self, action: str) -> None:
         entry = self.selected_entry()

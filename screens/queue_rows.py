@@ -11,7 +11,7 @@ from rich.text import Text
 from pimms_tui.db.enums import Priority, VisitStatus
 from pimms_tui.domain.followups import FollowUpCounts
 from pimms_tui.domain.queue import QueueEntry
-from pimms_tui.i18n import _, format_duration, label
+from pimms_tui.i18n import _, format_duration, label, ngettext
 from pimms_tui.labels import NEED_LABELS, PRIORITY_LABELS, STATUS_LABELS
 
 from .literal import clean, literal
@@ -103,3 +103,13 @@ def elsewhere_text(entry: QueueEntry) -> str | None:
     else:
         return None
     return said.format(ticket=entry.ticket_code, desk=clean(entry.desk_name or "?"))
+
+
+def more_below_text(count: int, hidden: list[QueueEntry]) -> str:
+    """The line under a queue longer than the screen: how many below, and the latest arrival
+    among them (the one a desk looks for when the header's count went up)."""
+    text = ngettext("{count} more below ↓", "{count} more below ↓", count).format(count=count)
+    latest = max(hidden, key=lambda entry: (entry.arrived_at, entry.visit_id), default=None)
+    if latest is not None and latest.status == VisitStatus.WAITING:
+        text += "  " + _("latest arrival: {ticket}").format(ticket=latest.ticket_code)
+    return text
