@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from contextlib import suppress
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 from textual.app import ComposeResult
@@ -20,6 +20,7 @@ from pimms_tui.errors import PimmsError
 from pimms_tui.i18n import _
 
 from .errors import refusal_text
+from .literal import clean
 from .shell import DatabaseBanner, DeskShell
 
 if TYPE_CHECKING:
@@ -54,6 +55,13 @@ def save_through_outage(node: DOMNode, job: Callable[[], _T], key: Hashable) -> 
         app.call_from_thread(app.call_failed_try, key, error)
 
     return run_until_saved(job, on_outage=on_outage, should_stop=lambda: worker.is_cancelled)
+
+
+class Outcome(NamedTuple):
+    """A save's result, or the refusal of the rules (``forms.refusal_as_value``)."""
+
+    result: Any
+    refusal: BaseException | None
 
 
 def still_there(node: DOMNode) -> bool:
@@ -99,16 +107,19 @@ def run_in_background(
         if still_there(node):
             if then is not None:
                 then(result)
+        elif isinstance(result, Outcome) and result.refusal is not None:
+            refusal(result.refusal)
         elif saving:
             said = report(result) if report is not None else _("The save that waited is done.")
-            app.notify(said, timeout=LEFT_REPORT_SECONDS)
+            app.notify(said, timeout=LEFT_REPORT_SECONDS, markup=False)
 
-    def refusal(error: PimmsError) -> None:
-        if still_there(node) and refused is not None:
+    def refusal(error: BaseException) -> None:
+        if still_there(node) and refused is not None and isinstance(error, PimmsError):
             refused(error)
         elif saving:
-            reason = refusal_text(error) or ""
-            app.notify(_("Not saved: {reason}").format(reason=reason), severity="warning")
+            reason = clean(refusal_text(error), 240)  # it may name the visitor
+            said = _("Not saved: {reason}").format(reason=reason)
+            app.notify(said, severity="warning", timeout=LEFT_REPORT_SECONDS, markup=False)
 
     def job() -> _T | None:
         answered = False
@@ -130,7 +141,8 @@ def run_in_background(
             return result
         except BaseException:
             if failed is not None:
-                app.call_from_thread(lambda: failed() if still_there(node) else None)
+                with suppress(RuntimeError):  # the desk was closed meanwhile
+                    app.call_from_thread(lambda: failed() if still_there(node) else None)
             raise
         finally:
             with suppress(RuntimeError):  # the desk was closed meanwhile

@@ -18,7 +18,7 @@ from textual.widgets import Input, OptionList, Static
 from pimms_tui.errors import PimmsError
 from pimms_tui.i18n import N_, _
 
-from .base import DeskModal
+from .base import DeskModal, Outcome
 from .errors import refusal_field, refusal_text
 from .shell import DatabaseWaitChanged
 
@@ -52,9 +52,9 @@ def refusal_as_value(job: Callable[[], _T]) -> Callable[[], tuple[_T | None, Bas
 
     def attempt() -> tuple[_T | None, BaseException | None]:
         try:
-            return job(), None
+            return Outcome(job(), None)
         except PimmsError as refusal:
-            return None, refusal
+            return Outcome(None, refusal)
 
     return attempt
 

@@ -7,15 +7,20 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
 from pimms_tui.db.models import Visit
 from pimms_tui.domain.clock import FixedClock
+from pimms_tui.domain.offices import OfficeInfo
+from pimms_tui.domain.queue import ArrivalRequest
 from pimms_tui.screens.arrival import ArrivalScreen
 from pimms_tui.screens.queue import QueueScreen
 from pimms_tui.screens.settings import SettingsForm
 
+from .followkit import add_visitor
+from .test_queue_screen import other_desk
 from .test_waiting_feedback import two_waiting
-from .uikit import build_app, settle
+from .uikit import build_app, settle, wait_for
 from .waitkit import OfficeLock, notices, seconds_until
 
 SIZE = (120, 40)
@@ -86,3 +91,35 @@ async def test_escape_while_a_form_saves_keeps_the_save(
             pilot, lambda: any("L’enregistrement qui attendait" in s for s in notices(seen)), 30.0
         )
         await seconds_until(pilot, lambda: not app.database_down, 5.0)
+
+
+async def test_a_refusal_after_leaving_is_told(
+    database: Database, clock: FixedClock, office: OfficeInfo
+) -> None:
+    """Both engines: Zoé already waits with A-001; her second arrival waits on a lock, the
+    desk leaves it; when the database answers with the refusal, the desk says it (no second
+    ticket, no silence)."""
+    zoe = add_visitor(database, office, clock, "Zoé", "Lefèvre")
+    queue = QueueService(database, clock, office)
+    queue.register_arrival(ArrivalRequest(visitor_id=zoe), other_desk(database, office))
+    seen: list[Any] = []
+    app = build_app(database, clock, office, poll_seconds=0.25)
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"zoe lef")
+        await wait_for(pilot, lambda: bool(getattr(app.screen, "matches", None)))
+        await pilot.press("enter")
+        lock = OfficeLock(database, office)
+        try:
+            await pilot.press("2")
+            await seconds_until(pilot, lambda: app.database_down, 2.0)
+            await pilot.press("escape")
+            await seconds_until(pilot, lambda: isinstance(app.screen, QueueScreen), 1.0)
+        finally:
+            lock.release()
+        refusal = "Non enregistré\u00a0: Zoé Lefèvre attend déjà : ticket A-001."
+        await seconds_until(pilot, lambda: refusal in notices(seen), 30.0)
+        await seconds_until(pilot, lambda: not app.database_down, 5.0)
+    assert visits(database) == 1

@@ -6,12 +6,14 @@ settings (its busy timeout, its retries): no waits shortened for the test.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from pimms_tui.application.queue import QueueService
 from pimms_tui.db.engine import Database
@@ -21,6 +23,13 @@ from pimms_tui.domain.offices import OfficeInfo, create_office
 from pimms_tui.domain.queue import ArrivalRequest
 from pimms_tui.screens.arrival import ArrivalScreen
 from pimms_tui.screens.ticket import TicketScreen
+from pimms_tui.screens.waiting import (
+    BANNER_AFTER_SECONDS,
+    FEEDBACK_AFTER_SECONDS,
+    Wait,
+    Waits,
+    lock_wait,
+)
 
 from .conftest import POSTGRES_SKIP_REASON, POSTGRES_URL, _database_url_for
 from .test_queue_screen import other_desk
@@ -166,3 +175,44 @@ async def test_a_silent_network_shows_the_banner_within_two_seconds(
         database.dispose()
         direct.dispose()
         proxy.close()
+
+
+def test_the_rule_from_silence_to_banner() -> None:
+    """The rule alone, on a clock the test moves: a line at half a second, the banner at one
+    and a half; a write the database leaves waiting while it answers is a lock (BUSY); a
+    read that only takes long never raises the banner; a failed call keeps the banner until
+    a call answers."""
+    now = [0.0]
+    waits = Waits(clock=lambda: now[0])
+    waits.start("write", write=True)
+    assert waits.level() == Wait.NONE
+    now[0] = FEEDBACK_AFTER_SECONDS
+    assert waits.level() == Wait.WAITING and waits.wants_probe()
+    now[0] = BANNER_AFTER_SECONDS
+    assert waits.level() == Wait.DOWN  # nothing answered since the key: no database
+    waits.reachable()  # a quick question apart was answered: the write waits on a lock
+    assert waits.level() == Wait.BUSY and not waits.wants_probe()
+    waits.start("read", write=False)
+    now[0] += BANNER_AFTER_SECONDS
+    waits.reachable()
+    waits.end("write", answered=True)
+    assert waits.level() == Wait.WAITING  # a long read the database answers around
+    waits.end("read", answered=False)  # it failed for want of the database
+    assert waits.level() == Wait.DOWN
+    waits.reachable()  # answering a quick question is not "back"
+    assert waits.level() == Wait.DOWN
+    waits.start("poll", write=False)
+    waits.end("poll", answered=True)
+    assert waits.level() == Wait.NONE
+
+
+def test_a_lock_is_told_from_a_refused_write() -> None:
+    """SQLite's "database is locked" and PostgreSQL's lock_not_available are a lock held
+    elsewhere; a refused connection is not."""
+
+    class LockNotAvailable(Exception):
+        sqlstate = "55P03"
+
+    assert lock_wait(OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked")))
+    assert lock_wait(OperationalError("UPDATE", {}, LockNotAvailable("lock timeout")))
+    assert not lock_wait(OperationalError("SELECT", {}, Exception("connection refused")))
