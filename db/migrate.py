@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
 
+from .deadlines import unbounded
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -56,7 +58,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    with unbounded(), engine.begin() as connection:  # a migration may take its time
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
@@ -66,6 +68,6 @@ def downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    with unbounded(), engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)

@@ -9,6 +9,14 @@ asking the server what became of the transaction (``txid_status``, PostgreSQL's 
 a lost acknowledgement): committed, the write returns normally; aborted, it raises
 :class:`NotCommitted`, which is retried like any outage. So every retried operation is applied
 exactly once, with no request key to store and no schema change.
+
+When the server cannot be asked (the network is still away) the save keeps waiting, banner
+up, until it answers; if the person gives up waiting (``should_stop``), or after
+``COMMIT_SETTLE_SECONDS`` outside a retried save, :class:`CommitUncertain` is raised with its
+``settlement``: a future that the database keeps settling in the background and that ends
+with True (it was committed) or False (nothing was written) as soon as the server answers.
+Until then every other write of that database is refused with the same error, so a second
+press cannot save the same thing twice.
 """
 
 from __future__ import annotations
@@ -16,9 +24,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from concurrent.futures import Future
+from typing import Any, TypeVar
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+)
 
 _T = TypeVar("_T")
 
@@ -26,6 +42,9 @@ FIRST_DELAY_SECONDS = 0.25
 MAX_DELAY_SECONDS = 5.0
 
 _commits = threading.local()
+_waiting = threading.local()
+# PostgreSQL's lock_not_available: lock_timeout ended a wait on another desk's lock.
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 def commits_in_this_thread() -> int:
@@ -43,16 +62,57 @@ class NotCommitted(OperationalError):
 
 
 class CommitUncertain(OperationalError):
-    """The connection broke while committing and the server could not be asked in time."""
+    """The connection broke while committing and the server could not be asked in time.
+
+    ``settlement`` ends with True (committed) or False (not written) once the server answers.
+    """
+
+    settlement: Future[bool]
+
+    def __init__(self, *args: Any, settlement: Future[bool] | None = None) -> None:
+        super().__init__(*args)
+        self.settlement = settlement if settlement is not None else Future()
+
+
+def is_lock_wait(error: BaseException) -> bool:
+    """Whether ``error`` ended a wait for another desk (PostgreSQL's ``lock_timeout``, SQLite
+    locked by another writer): the office is busy, nothing was written, the save is retried.
+    Screens may say "waiting for another desk" rather than "the database cannot be reached"."""
+    cause = getattr(error, "orig", None) or error
+    if getattr(cause, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+        return True
+    return isinstance(error, OperationalError) and "database is locked" in str(cause)
+
+
+def stop_requested() -> bool:
+    """Whether the retried save running in this thread was given up (the person left)."""
+    should_stop = getattr(_waiting, "should_stop", None)
+    return bool(should_stop is not None and should_stop())
+
+
+def tell_outage(error: BaseException) -> None:
+    """Tell the retried save running in this thread that the database is away meanwhile
+    (its ``on_outage``: the banner), e.g. while a commit's fate cannot be asked."""
+    on_outage = getattr(_waiting, "on_outage", None)
+    if on_outage is not None:
+        on_outage(error)
+
+
+def in_retried_save() -> bool:
+    """Whether this thread runs a save through ``run_until_saved`` (it may wait for the
+    database as long as the person does)."""
+    return getattr(_waiting, "should_stop", None) is not None
 
 
 def is_outage(error: BaseException) -> bool:
     """Whether ``error`` means "the database is away" (retry later), not a refused write.
 
     A constraint violation or a bad statement is an ``IntegrityError``/``ProgrammingError``:
-    retrying would fail the same way. A doubtful commit is never retried blindly.
+    retrying would fail the same way. A value the database refuses is a ``DataError`` (too
+    long for its column; a NUL character, which psycopg refuses before sending anything):
+    bad input, never an outage. A doubtful commit is never retried blindly.
     """
-    if isinstance(error, CommitUncertain):
+    if isinstance(error, CommitUncertain | DataError | IntegrityError | ProgrammingError):
         return False
     if isinstance(error, OperationalError | InterfaceError):
         return True
@@ -86,6 +146,21 @@ def run_until_saved(
     outage — a refusal of the domain, a constraint — is raised at once.
     """
     next_delay = delays()
+    outer = getattr(_waiting, "should_stop", None), getattr(_waiting, "on_outage", None)
+    _waiting.should_stop, _waiting.on_outage = should_stop, on_outage
+    try:
+        return _retry(job, next_delay, on_outage, should_stop, sleep)
+    finally:
+        _waiting.should_stop, _waiting.on_outage = outer
+
+
+def _retry(
+    job: Callable[[], _T],
+    next_delay: Callable[[], float],
+    on_outage: Callable[[BaseException], None],
+    should_stop: Callable[[], bool],
+    sleep: Callable[[float], None],
+) -> _T:
     while True:
         committed_before = commits_in_this_thread()
         try:

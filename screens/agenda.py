@@ -235,10 +235,10 @@ class AgendaScreen(WorklistScreen):
         appointment = self.selected()
         if appointment is None:
             return
-        agenda, actor = self.use_cases.agenda, self.actor
+        agenda, actor, at = self.use_cases.agenda, self.actor, self.container.clock.now()
         self.say("")
         self.in_background(
-            lambda: agenda.check_in(appointment.id, actor),
+            lambda: agenda.check_in(appointment.id, actor, at=at),
             self.checked_in,
             group="agenda-check-in",
             exclusive=False,

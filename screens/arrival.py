@@ -278,9 +278,9 @@ class ArrivalScreen(DeskScreen):
 
     def register(self, request: ArrivalRequest) -> None:
         """Write the visit off the UI thread; retried while the database is away."""
-        queue, actor = self.use_cases.queue, self.actor
+        queue, actor, at = self.use_cases.queue, self.actor, self.container.clock.now()
         self.in_background(
-            lambda: queue.register_arrival(request, actor),
+            lambda: queue.register_arrival(request, actor, at=at),  # the key's time, kept
             self.show_ticket,
             group="arrival",
             saving=True,
@@ -323,9 +323,9 @@ class ArrivalScreen(DeskScreen):
             return
         found, motif = self.open_visit
         self._issuing = True
-        queue, actor = self.use_cases.queue, self.actor
+        queue, actor, at = self.use_cases.queue, self.actor, self.container.clock.now()
         self.in_background(
-            lambda: queue.add_reason(found.visit_id, motif.id, actor),
+            lambda: queue.add_reason(found.visit_id, motif.id, actor, at=at),
             self.show_ticket,
             group="arrival",
             saving=True,

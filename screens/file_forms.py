@@ -267,7 +267,8 @@ class VisitMotifChooser(FormModal):
         """Put the visitor in the queue."""
         service = self.use_cases.visitor_file
         actor = self.actor
-        self.save_in_worker(lambda: service.start_visit(self.visitor_id, motif_id, actor))
+        at = self.container.clock.now()  # the key's time, kept through retries
+        self.save_in_worker(lambda: service.start_visit(self.visitor_id, motif_id, actor, at=at))
 
     def has_content(self) -> bool:
         """Nothing typed here."""

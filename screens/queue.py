@@ -311,17 +311,17 @@ class QueueScreen(HomeMenu):
         if self.desk_app.waiting_saves:
             self.notify(_("Saving: waiting for the database. What you typed is kept."))
             return
-        queue, actor = self.use_cases.queue, self.actor
+        queue, actor, at = self.use_cases.queue, self.actor, self.container.clock.now()
         if action == "call_next":
             self.in_background(
-                lambda: queue.call_next(actor),
+                lambda: queue.call_next(actor, at=at),  # the key's time, kept through retries
                 lambda entry: self._called(entry, actor.desk_name),
                 **self._queue_action,
             )
         elif action == "transfer":
             visit_id, desk, staff = args
             self.in_background(
-                lambda: queue.transfer(visit_id, desk or None, staff or None, actor),
+                lambda: queue.transfer(visit_id, desk or None, staff or None, actor, at=at),
                 lambda _entry: self._acted(
                     _("Transferred: same ticket, now waiting for its new desk.")
                 ),
@@ -331,7 +331,7 @@ class QueueScreen(HomeMenu):
             operation = getattr(queue, action)
             visit_id = args[0]
             self.in_background(
-                lambda: operation(visit_id, actor),
+                lambda: operation(visit_id, actor, at=at),
                 lambda entry: self._acted(
                     _done_text(action, entry), listen=visit_id if action == "start" else None
                 ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Hashable
+from concurrent.futures import Future
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from pimms_tui.application import Container, DeskSession, UseCases
 from pimms_tui.db.resilience import CommitUncertain
 from pimms_tui.domain.staff import StaffAccount
 from pimms_tui.i18n import N_, _
+from pimms_tui.log_privacy import describe
 
 from .errors import refusal_text
 from .waiting import Wait, Waits
@@ -94,14 +96,36 @@ class DeskShell(App[None]):
         if refusal is not None:
             self.notify(refusal, severity="warning")
         elif isinstance(error, CommitUncertain):
-            log.warning("commit not confirmed: %s", error)
+            # The database goes on asking the server; the outcome is told when it answers,
+            # and until then every save is refused (no second copy of this one).
+            log.warning("commit not confirmed yet: %s", describe(error))
             self.notify(
-                _("The database did not confirm the last save: check it before saving again."),
+                _(
+                    "The database has not confirmed the last save yet: it is being checked and "
+                    "you will be told. Do not save it again."
+                ),
                 severity="error",
                 timeout=30,
             )
+
+            def told(committed: bool) -> None:
+                if committed:
+                    said = _("The database confirmed the last save: it was made.")
+                else:
+                    said = _("The last save was not made: do it again.")
+                self.notify(said, severity="information" if committed else "warning", timeout=30)
+
+            def settled(outcome: Future[bool]) -> None:
+                if threading.get_ident() == self._thread_id:
+                    told(outcome.result())
+                else:
+                    self.call_from_thread(told, outcome.result())
+
+            if not getattr(error.settlement, "pimms_told", False):  # told once per save
+                setattr(error.settlement, "pimms_told", True)  # noqa: B010
+                error.settlement.add_done_callback(settled)
         elif isinstance(error, DBAPIError):
-            log.warning("database unavailable: %s", error)
+            log.warning("database unavailable: %s", describe(error))
             self.set_database_down(True)
         else:
             log.error("unexpected error in %s", event.worker.name, exc_info=error)

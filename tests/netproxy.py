@@ -1,5 +1,6 @@
-"""A TCP proxy between the application and PostgreSQL that a test can cut, restore, or make
-lose the server's answer to one statement (to test outages and lost commit acknowledgements)."""
+"""A TCP proxy between the application and PostgreSQL that a test can cut, restore, freeze, or
+make lose the server's answer to one statement (to test outages, silent networks and lost
+commit acknowledgements)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,14 @@ from types import TracebackType
 class Proxy:
     """Forwards 127.0.0.1:<port> to ``target``; ``cut()`` drops every connection and refuses
     new ones until ``restore()``; ``lose_answer_to(marker)`` forwards the next client message
-    holding ``marker`` and then drops that connection before the server's answer comes back."""
+    holding ``marker`` and then drops that connection before the server's answer comes back.
+
+    ``freeze()`` makes the network silent: every connection, open or new, is kept open but
+    its packets are swallowed both ways (nothing refused, nothing answered), as when a laptop
+    drops off the Wi-Fi; ``freeze_after = marker`` freezes the network right after forwarding
+    the next client message holding ``marker`` (so its answer never comes back).
+    ``restore()`` brings the network back for new connections; the frozen ones stay silent
+    until their owner closes them (a real network's dead connections)."""
 
     def __init__(self, host: str, port: int) -> None:
         self.target = (host, port)
@@ -22,6 +30,9 @@ class Proxy:
         self.down = False
         self.lose_answer: bytes | None = None
         self.drop_before: bytes | None = None
+        self.freeze_after: bytes | None = None
+        self.frozen = False
+        self.frozen_pairs: set[tuple[socket.socket, socket.socket]] = set()
         self.lost = threading.Event()
         self.pairs: list[tuple[socket.socket, socket.socket]] = []
         self.lock = threading.Lock()
@@ -38,6 +49,9 @@ class Proxy:
             if self.down:
                 client.close()
                 continue
+            if self.frozen:
+                threading.Thread(target=self._swallow, args=(client,), daemon=True).start()
+                continue
             try:
                 server = socket.create_connection(self.target)
             except OSError:
@@ -48,21 +62,34 @@ class Proxy:
             threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
 
     def _pump(self, client: socket.socket, server: socket.socket) -> None:
+        sides = [client, server]
         try:
-            while True:
-                ready, _, _ = select.select([client, server], [], [], 0.2)
+            while sides:
+                ready, _, _ = select.select(sides, [], [], 0.2)
                 if self.closing:
                     return
                 for side in ready:
                     data = side.recv(65536)
+                    frozen = (client, server) in self.frozen_pairs
+                    if not data and frozen:
+                        # The other end never learns of it: nothing crosses a silent network.
+                        sides.remove(side)
+                        continue
                     if not data:
                         return
+                    if frozen:
+                        continue  # a silent network: swallowed
                     if side is client:
                         if self.drop_before is not None and self.drop_before in data:
                             self.drop_before = None
                             self.lost.set()
                             return
                         server.sendall(data)
+                        if self.freeze_after is not None and self.freeze_after in data:
+                            self.freeze_after = None
+                            self.freeze()
+                            self.lost.set()
+                            continue
                         if self.lose_answer is not None and self.lose_answer in data:
                             self.lose_answer = None
                             # Give the server time to act on it, then lose the answer.
@@ -76,6 +103,18 @@ class Proxy:
         finally:
             self._close(client, server)
 
+    def _swallow(self, client: socket.socket) -> None:
+        """A connection made while frozen: accepted, never answered."""
+        try:
+            while not self.closing:
+                ready, _, _ = select.select([client], [], [], 0.2)
+                if ready and not client.recv(65536):
+                    return
+        except OSError:
+            return
+        finally:
+            client.close()
+
     def _close(self, client: socket.socket, server: socket.socket) -> None:
         for sock in (client, server):
             with contextlib.suppress(OSError):
@@ -84,6 +123,7 @@ class Proxy:
         with self.lock:
             if (client, server) in self.pairs:
                 self.pairs.remove((client, server))
+            self.frozen_pairs.discard((client, server))
 
     def cut(self) -> None:
         """The network goes: every open connection drops, new ones are refused."""
@@ -93,9 +133,16 @@ class Proxy:
         for client, server in pairs:
             self._close(client, server)
 
+    def freeze(self) -> None:
+        """The network goes silent: packets are swallowed both ways, nothing is refused."""
+        self.frozen = True
+        with self.lock:
+            self.frozen_pairs.update(self.pairs)
+
     def restore(self) -> None:
-        """The network is back."""
+        """The network is back (for new connections; frozen ones stay dead)."""
         self.down = False
+        self.frozen = False
 
     def close(self) -> None:
         """Stop the proxy."""

@@ -9,7 +9,7 @@ with their own message; the queue's guarded write still decides when two desks r
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from pimms_tui.application.appointments import AppointmentService
@@ -107,7 +107,7 @@ class AgendaService:
 
     # Writing ------------------------------------------------------------------------------
 
-    def check_in(self, appointment_id: int, actor: Actor) -> Ticket:
+    def check_in(self, appointment_id: int, actor: Actor, *, at: datetime | None = None) -> Ticket:
         """The person arrived for their appointment: an R- ticket in the queue, marked arrived.
 
         Refused for a cancelled appointment, one already checked in or with an outcome, and
@@ -137,6 +137,7 @@ class AgendaService:
                 appointment_id=appointment_id,
             ),
             actor,
+            at=at,
         )
 
     def cancel(self, appointment_id: int, actor: Actor) -> AppointmentView:

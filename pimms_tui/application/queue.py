@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from pimms_tui.db.engine import Database
@@ -89,11 +90,13 @@ class QueueService:
 
     # Arrival
 
-    def register_arrival(self, request: ArrivalRequest, actor: Actor) -> Ticket:
+    def register_arrival(
+        self, request: ArrivalRequest, actor: Actor, *, at: datetime | None = None
+    ) -> Ticket:
         """Put a visitor in the queue with a new ticket code (``A-…``, or ``R-…`` when
         arriving for an appointment, which is then marked arrived)."""
         self._check_actor(actor)
-        now = self._clock.now()
+        now = self._now(at)
         day = self._office.local_day(now)
 
         def work(session: Session) -> tuple[int, str]:
@@ -101,28 +104,26 @@ class QueueService:
 
         visit_id, code = self._write(work)
         # The place is read once committed: the write lock is not held while ordering.
-        with self._database.read() as session:
-            position = self._places.position(session, visit_id, now, None, locked=False)
-        return Ticket(visit_id=visit_id, ticket_code=code, position=position)
+        return Ticket(visit_id=visit_id, ticket_code=code, position=self._place(visit_id, now))
 
-    def add_reason(self, visit_id: int, motif_id: int, actor: Actor) -> Ticket:
+    def add_reason(
+        self, visit_id: int, motif_id: int, actor: Actor, *, at: datetime | None = None
+    ) -> Ticket:
         """Add a reason for coming to a visit already open today (the person arrived once
         already): no second ticket; the visit's ticket and place come back."""
         self._check_actor(actor)
-        now = self._clock.now()
+        now = self._now(at)
         day = self._office.local_day(now)
 
         def work(session: Session) -> str:
             return add_reason(session, self._office.id, visit_id, motif_id, day=day, now=now)
 
         code = self._write(work)
-        with self._database.read() as session:
-            position = self._places.position(session, visit_id, now, None, locked=False)
-        return Ticket(visit_id=visit_id, ticket_code=code, position=position)
+        return Ticket(visit_id=visit_id, ticket_code=code, position=self._place(visit_id, now))
 
     # Calling
 
-    def call_next(self, actor: Actor) -> QueueEntry | None:
+    def call_next(self, actor: Actor, *, at: datetime | None = None) -> QueueEntry | None:
         """Call the head of the queue to the actor's desk; None when nobody waits for it.
 
         Calls of one office are serialised (the office row is locked first), which keeps the
@@ -130,7 +131,7 @@ class QueueService:
         caller gets a different visitor or None. An empty call changes nothing (rolled back).
         """
         self._check_actor(actor)
-        now = self._clock.now()
+        now = self._now(at)
         day = self._office.local_day(now)
         params: dict[str, Any] = {
             "office": self._office.id,
@@ -154,10 +155,10 @@ class QueueService:
         except _NobodyWaits:
             return None
 
-    def call(self, visit_id: int, actor: Actor) -> QueueEntry:
+    def call(self, visit_id: int, actor: Actor, *, at: datetime | None = None) -> QueueEntry:
         """Call a waiting visit out of order (including one handed over to another desk)."""
         self._check_actor(actor)
-        now = self._clock.now()
+        now = self._now(at)
         values = {"desk_id": actor.desk_id, "staff_id": actor.staff_id, "called_at": now}
 
         def work(session: Session) -> QueueEntry:
@@ -174,7 +175,7 @@ class QueueService:
 
         return self._write(work)
 
-    def recall(self, visit_id: int, actor: Actor) -> QueueEntry:
+    def recall(self, visit_id: int, actor: Actor, *, at: datetime | None = None) -> QueueEntry:
         """Announce a called visit again, from the desk that called it (and only that one).
 
         Another desk re-announcing would send the visitor to the wrong counter; it gets the
@@ -182,7 +183,7 @@ class QueueService:
         from the last announcement) and the event is recorded as called → called.
         """
         self._check_actor(actor)
-        now = self._clock.now()
+        now = self._now(at)
 
         def work(session: Session) -> QueueEntry:
             check_recall(session, visit_id, actor)
@@ -201,30 +202,46 @@ class QueueService:
 
     # After the call
 
-    def start(self, visit_id: int, actor: Actor) -> QueueEntry:
+    def start(self, visit_id: int, actor: Actor, *, at: datetime | None = None) -> QueueEntry:
         """The called visitor sat down: listening starts at the actor's desk."""
-        now = self._clock.now()
+        now = self._now(at)
         values = {"started_at": now, "desk_id": actor.desk_id, "staff_id": actor.staff_id}
-        return self._change(visit_id, actor, (VisitStatus.CALLED,), VisitStatus.IN_PROGRESS, values)
+        return self._change(
+            visit_id, actor, (VisitStatus.CALLED,), VisitStatus.IN_PROGRESS, values, now
+        )
 
-    def put_back(self, visit_id: int, actor: Actor) -> QueueEntry:
+    def put_back(self, visit_id: int, actor: Actor, *, at: datetime | None = None) -> QueueEntry:
         """Return a called visit to the shared queue; its arrival time keeps its place."""
         values = {"desk_id": None, "staff_id": None, "called_at": None}
-        return self._change(visit_id, actor, (VisitStatus.CALLED,), VisitStatus.WAITING, values)
+        return self._change(
+            visit_id, actor, (VisitStatus.CALLED,), VisitStatus.WAITING, values, self._now(at)
+        )
 
-    def mark_no_show(self, visit_id: int, actor: Actor) -> QueueEntry:
+    def mark_no_show(
+        self, visit_id: int, actor: Actor, *, at: datetime | None = None
+    ) -> QueueEntry:
         """Nobody came when called."""
-        values = {"finished_at": self._clock.now()}
-        return self._change(visit_id, actor, (VisitStatus.CALLED,), VisitStatus.NO_SHOW, values)
+        now = self._now(at)
+        values = {"finished_at": now}
+        return self._change(
+            visit_id, actor, (VisitStatus.CALLED,), VisitStatus.NO_SHOW, values, now
+        )
 
-    def mark_left(self, visit_id: int, actor: Actor) -> QueueEntry:
+    def mark_left(self, visit_id: int, actor: Actor, *, at: datetime | None = None) -> QueueEntry:
         """The visitor left before being seen."""
-        values = {"finished_at": self._clock.now()}
+        now = self._now(at)
+        values = {"finished_at": now}
         expected = (VisitStatus.WAITING, VisitStatus.CALLED)
-        return self._change(visit_id, actor, expected, VisitStatus.LEFT, values)
+        return self._change(visit_id, actor, expected, VisitStatus.LEFT, values, now)
 
     def transfer(
-        self, visit_id: int, to_desk_id: int | None, to_staff_id: int | None, actor: Actor
+        self,
+        visit_id: int,
+        to_desk_id: int | None,
+        to_staff_id: int | None,
+        actor: Actor,
+        *,
+        at: datetime | None = None,
     ) -> QueueEntry:
         """Hand a visit being seen over to another desk and/or mediator; same ticket code.
 
@@ -235,7 +252,7 @@ class QueueService:
         priority streak.
         """
         self._check_actor(actor)
-        now = self._clock.now()
+        now = self._now(at)
 
         def work(session: Session) -> QueueEntry:
             check_transfer_target(session, actor.office_id, to_desk_id, to_staff_id)
@@ -253,12 +270,30 @@ class QueueService:
 
         return self._write(work)
 
-    def finish(self, visit_id: int, actor: Actor) -> QueueEntry:
+    def finish(self, visit_id: int, actor: Actor, *, at: datetime | None = None) -> QueueEntry:
         """Close a visit being seen (callers check every demand has an outcome first)."""
-        values = {"finished_at": self._clock.now()}
-        return self._change(visit_id, actor, (VisitStatus.IN_PROGRESS,), VisitStatus.DONE, values)
+        now = self._now(at)
+        values = {"finished_at": now}
+        return self._change(
+            visit_id, actor, (VisitStatus.IN_PROGRESS,), VisitStatus.DONE, values, now
+        )
 
     # Helpers
+
+    def _now(self, at: datetime | None) -> datetime:
+        """The time of the action: ``at``, when the person pressed the key (a save retried
+        through an outage keeps it), else now."""
+        return self._clock.now() if at is None else at
+
+    def _place(self, visit_id: int, now: datetime) -> int | None:
+        """The place of a visit just written; None if the database went away meanwhile: the
+        ticket is issued all the same (an error here would hide a ticket that exists, and a
+        second press would issue another)."""
+        try:
+            with self._database.read() as session:
+                return self._places.position(session, visit_id, now, None, locked=False)
+        except DBAPIError:
+            return None
 
     def _write(self, work: Callable[[Session], _T]) -> _T:
         """Run ``work`` in one write transaction that locks the office row first.
@@ -279,9 +314,9 @@ class QueueService:
         expected: Sequence[VisitStatus],
         to: VisitStatus,
         values: dict[str, Any],
+        now: datetime,
     ) -> QueueEntry:
         self._check_actor(actor)
-        now = self._clock.now()
 
         def work(session: Session) -> QueueEntry:
             self._move(session, visit_id, actor, now, expected=expected, to=to, values=values)

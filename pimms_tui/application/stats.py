@@ -131,13 +131,13 @@ class StatsService:
     def figures(self, actor: Actor, query: StatsQuery) -> Stats:
         """The whole figure set of the period: about ten aggregate statements in one read."""
         require(actor, Permission.STATISTICS)
-        with self.database.read() as session:
+        with self.database.read(long=True) as session:
             return rules.read_figures(session, query)
 
     def demand_rows(self, actor: Actor, query: StatsQuery) -> Iterator[DemandRow]:
         """The period's demands, one anonymised row each, streamed (exports' detail)."""
         require(actor, Permission.STATISTICS)
-        with self.database.read() as session:
+        with self.database.read(long=True) as session:
             yield from rules.demand_rows(session, query)
 
     # Exports --------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ that reads it, so no file is ever shown without its trace.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 from pimms_tui.application.appointments import AppointmentService
 from pimms_tui.application.queue import QueueService
@@ -90,14 +90,16 @@ class VisitorFileService:
             )
             return read_file(session, self.office, visitor, now, self.appointments.views)
 
-    def start_visit(self, visitor_id: int, motif_id: int | None, actor: Actor) -> Ticket:
+    def start_visit(
+        self, visitor_id: int, motif_id: int | None, actor: Actor, *, at: datetime | None = None
+    ) -> Ticket:
         """Put the visitor in the queue from their file, with a new ticket."""
         require(actor, Permission.QUEUE)
         self._check_actor(actor)
         with self.database.read() as session:
             check_can_queue(session, self.office.id, visitor_id, self._today())
         return self.queue.register_arrival(
-            ArrivalRequest(visitor_id=visitor_id, motif_id=motif_id), actor
+            ArrivalRequest(visitor_id=visitor_id, motif_id=motif_id), actor, at=at
         )
 
     def _today(self) -> date:

@@ -86,7 +86,7 @@ def seed_demo(
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of short-lived tuples: the cyclic collector only slows us down
     try:
-        with database.write() as session:
+        with database.write(long=True) as session:  # minutes of bulk work: no desk limits
             _refuse_existing_demo(session, offices)
             generator = _Generator(
                 session,

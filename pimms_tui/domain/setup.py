@@ -32,5 +32,5 @@ def prepare_database(database: Database, *, always_seed: bool = False) -> SeedRe
                 return None
     from .reference_seed import seed_reference_data
 
-    with database.write() as session:
+    with database.write(long=True) as session:  # reads the taxonomy between statements
         return seed_reference_data(session)
