@@ -16,7 +16,6 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Key
 from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState
 
 from pimms_tui.db.enums import AgeBand, Gender, Need, Priority, VisitSource
 from pimms_tui.domain.catalog import MotifInfo
@@ -34,7 +33,12 @@ from .ticket import TicketScreen
 from .visitor_form import NewVisitorForm
 from .visitor_match import match_label
 
-_FINISHED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
+
+def issued_after_leaving(ticket: Ticket) -> str:
+    """What the desk says when an arrival left while it waited is at last issued."""
+    return _("Ticket {ticket} is issued (the arrival you left waiting went through).").format(
+        ticket=ticket.ticket_code
+    )
 
 
 class ArrivalScreen(DeskScreen):
@@ -281,10 +285,13 @@ class ArrivalScreen(DeskScreen):
             group="arrival",
             saving=True,
             refused=lambda error: self.refused(error, request),
+            failed=self.issue_failed,
+            report=issued_after_leaving,
         )
 
     def refused(self, error: PimmsError, request: ArrivalRequest) -> None:
         """Say why no ticket; for a person already in today's queue, offer their ticket."""
+        self._issuing = False
         if not isinstance(error, AlreadyInQueue):
             self.show_error(refusal_text(error) or "")
             return
@@ -322,15 +329,19 @@ class ArrivalScreen(DeskScreen):
             self.show_ticket,
             group="arrival",
             saving=True,
-            refused=lambda error: self.show_error(refusal_text(error) or ""),
+            refused=self.reason_refused,
+            failed=self.issue_failed,
+            report=issued_after_leaving,
         )
 
-    @on(Worker.StateChanged)
-    def arrival_ended(self, event: Worker.StateChanged) -> None:
-        """The ticket's save ended, whichever way: the form may issue again (a failure
-        itself goes on to the app's one handler)."""
-        if event.worker.group == "arrival" and event.state in _FINISHED:
-            self._issuing = False
+    def reason_refused(self, error: PimmsError) -> None:
+        """The reason could not be added: say why; the form may try again."""
+        self._issuing = False
+        self.show_error(refusal_text(error) or "")
+
+    def issue_failed(self) -> None:
+        """The ticket's save failed (the app's one handler says why): it may be tried again."""
+        self._issuing = False
 
     def show_ticket(self, ticket: Ticket) -> None:
         """Replace the form by the ticket, large."""
@@ -345,7 +356,18 @@ class ArrivalScreen(DeskScreen):
         return bool(self.query_one("#who", Input).value.strip() or self.visitor)
 
     def action_back(self) -> None:
-        """Back to the queue; a second Esc is needed when something was typed."""
+        """Back to the queue; a second Esc is needed when something was typed.
+
+        A ticket under way (waiting for the database) is not dropped: the desk goes back to
+        the queue, the save goes on, and its ticket is told when it is issued.
+        """
+        if self._issuing:
+            self.notify(
+                _("The arrival goes on: its ticket will be shown when the database has it."),
+                timeout=15,
+            )
+            self.leave()
+            return
         if self.has_content() and not self._leave_armed:
             self._leave_armed = True
             self.show_error(_("Press Esc again to leave this arrival (what you typed is dropped)."))

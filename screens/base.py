@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from contextlib import suppress
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
 
-from pimms_tui.db.resilience import is_outage, run_until_saved
+from pimms_tui.db.resilience import CommitUncertain, is_outage, run_until_saved
 from pimms_tui.domain.access import Permission, allows
 from pimms_tui.errors import PimmsError
 from pimms_tui.i18n import _
 
-from .shell import DeskShell
+from .errors import refusal_text
+from .literal import clean
+from .shell import DatabaseBanner, DeskShell
 
 if TYPE_CHECKING:
     from pimms_tui.application import Container, DeskSession, UseCases
     from pimms_tui.domain.actors import Actor
 
 _T = TypeVar("_T")
+# How long the outcome of a save finished after its screen was left stays on screen.
+LEFT_REPORT_SECONDS = 60.0
 
 
 def translate_bindings(node: DOMNode) -> None:
@@ -35,32 +40,34 @@ def translate_bindings(node: DOMNode) -> None:
         ]
 
 
-def save_through_outage(node: DOMNode, job: Callable[[], _T]) -> _T:
+def save_through_outage(node: DOMNode, job: Callable[[], _T], key: Hashable) -> _T:
     """In a worker: run a save, retrying with backoff while the database is away.
 
     The banner shows from the first failed try until the save went through; the screen and
-    what was typed stay as they are meanwhile. Leaving the screen (the worker is cancelled)
-    stops the waiting, and the save is then not made.
+    what was typed stay as they are meanwhile. The save is never dropped by leaving the
+    screen (see ``run_in_background``); only closing the desk stops the waiting.
     """
     app = node.app
     assert isinstance(app, DeskShell)
     worker = get_current_worker()
-    key = id(worker)
 
-    def on_outage(_error: BaseException) -> None:
-        app.call_from_thread(app.save_waiting, key, True)
+    def on_outage(error: BaseException) -> None:
+        app.call_from_thread(app.call_failed_try, key, error)
 
-    answered = False  # the database answered in the end (saved, or refused the save)
-    try:
-        result = run_until_saved(job, on_outage=on_outage, should_stop=lambda: worker.is_cancelled)
-        answered = True
-        return result
-    except BaseException as error:
-        answered = not is_outage(error)
-        raise
-    finally:
-        if key in app.waiting_saves:
-            app.call_from_thread(app.save_waiting, key, False, answered)
+    return run_until_saved(job, on_outage=on_outage, should_stop=lambda: worker.is_cancelled)
+
+
+class Outcome(NamedTuple):
+    """A save's result, or the refusal of the rules (``forms.refusal_as_value``)."""
+
+    result: Any
+    refusal: BaseException | None
+
+
+def still_there(node: DOMNode) -> bool:
+    """Whether the screen (or dialog) that asked is still open: its answer is shown there."""
+    screen = node if isinstance(node, Screen) else getattr(node, "screen", None)
+    return node.is_attached and screen is not None and screen in node.app.screen_stack
 
 
 def run_in_background(
@@ -72,30 +79,86 @@ def run_in_background(
     exclusive: bool = True,
     saving: bool = False,
     refused: Callable[[PimmsError], object] | None = None,
+    failed: Callable[[], object] | None = None,
+    report: Callable[[_T], str] | None = None,
 ) -> Worker[_T | None]:
     """The one way a screen runs a use case off the UI thread and gets its answer back.
 
     ``call`` runs in a thread worker (through ``save_through_outage`` when ``saving``: retried
     while the database is away); ``then`` receives its result on the UI thread. A refusal of
     the rules goes to ``refused`` on the UI thread when given (to show it at the field), else
-    to the app's one failure handler, like every other error. Read the actor before calling:
-    ``call`` must not read who is signed in, it may run after someone else signed in.
+    to the app's one failure handler, like every other error; ``failed`` is told when the
+    call ended with neither (an error, for the app's handler, or the desk closing). Read the
+    actor before calling: ``call`` must not read who is signed in, it may run after someone
+    else signed in.
+
+    The call is timed from now (the banner within two seconds of a call left unanswered,
+    whatever the cause). A save belongs to the desk, not to the screen: leaving the screen
+    while it waits for the database does not drop it. It goes on, and when it is done with
+    the screen closed the desk says so: ``report`` words the outcome (a ticket's number, say),
+    a refusal is told in a notice.
     """
     app = node.app
+    assert isinstance(app, DeskShell)
+    key = object()
+    app.call_started(key, write=saving)
+
+    def answer(result: _T) -> None:
+        if still_there(node):
+            if then is not None:
+                then(result)
+        elif isinstance(result, Outcome) and result.refusal is not None:
+            refusal(result.refusal)
+        elif saving:
+            said = report(result) if report is not None else _("The save that waited is done.")
+            app.notify(said, timeout=LEFT_REPORT_SECONDS, markup=False)
+
+    def refusal(error: BaseException) -> None:
+        if still_there(node) and refused is not None and isinstance(error, PimmsError):
+            refused(error)
+        elif saving:
+            reason = clean(refusal_text(error), 240)  # it may name the visitor
+            said = _("Not saved: {reason}").format(reason=reason)
+            app.notify(said, severity="warning", timeout=LEFT_REPORT_SECONDS, markup=False)
 
     def job() -> _T | None:
+        answered = False
         try:
-            result = save_through_outage(node, call) if saving else call()
-        except PimmsError as refusal:
-            if refused is None:
+            try:
+                result = save_through_outage(node, call, key) if saving else call()
+            except PimmsError as error:
+                answered = True
+                if refused is None:
+                    raise
+                app.call_from_thread(refusal, error)
+                return None
+            except DBAPIError as error:
+                answered = not is_outage(error) and not isinstance(error, CommitUncertain)
                 raise
-            app.call_from_thread(refused, refusal)
-            return None
-        if then is not None and not get_current_worker().is_cancelled:
-            app.call_from_thread(then, result)
-        return result
+            answered = True
+            if saving or not get_current_worker().is_cancelled:
+                app.call_from_thread(answer, result)
+            return result
+        except BaseException:
+            if failed is not None:
+                with suppress(RuntimeError):  # the desk was closed meanwhile
+                    app.call_from_thread(lambda: failed() if still_there(node) else None)
+            raise
+        finally:
+            with suppress(RuntimeError):  # the desk was closed meanwhile
+                app.call_from_thread(app.call_ended, key, answered=answered)
 
-    return node.run_worker(job, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
+    # A save runs on the app: a screen's workers are cancelled when it closes, and a save
+    # cancelled while it waits would drop what the person confirmed. Saves never cancel one
+    # another either (exclusive is for reads, where only the latest answer counts).
+    owner: DOMNode = app if saving else node
+    return owner.run_worker(
+        job,
+        thread=True,
+        group=group,
+        exclusive=exclusive and not saving,
+        exit_on_error=False,
+    )
 
 
 def guard_option_list_paging() -> None:
@@ -117,17 +180,6 @@ def guard_option_list_paging() -> None:
 
     guarded.pimms_guarded = True  # type: ignore[attr-defined]
     OptionList._move_page = guarded  # type: ignore[method-assign]
-
-
-class DatabaseBanner(Static):
-    """A line shown on top while the database cannot be reached."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            _("The database cannot be reached: retrying. What you type is kept."),
-            id="database-banner",
-            markup=False,
-        )
 
 
 class DeskAccess(DOMNode):
@@ -172,10 +224,20 @@ class DeskAccess(DOMNode):
         exclusive: bool = True,
         saving: bool = False,
         refused: Callable[[PimmsError], object] | None = None,
+        failed: Callable[[], object] | None = None,
+        report: Callable[[_T], str] | None = None,
     ) -> Worker[_T | None]:
         """The one way to run a use case off the UI thread; see ``run_in_background``."""
         return run_in_background(
-            self, call, then, group=group, exclusive=exclusive, saving=saving, refused=refused
+            self,
+            call,
+            then,
+            group=group,
+            exclusive=exclusive,
+            saving=saving,
+            refused=refused,
+            failed=failed,
+            report=report,
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -216,7 +278,7 @@ class DeskScreen(Screen[Any], DeskAccess):
 
     def on_screen_resume(self) -> None:
         """Pick up the database state that changed while another screen was on top."""
-        self.set_class(self.desk_app.database_down, "-database-down")
+        self.desk_app.show_wait_on(self)
 
 
 class DeskModal(ModalScreen[Any], DeskAccess):

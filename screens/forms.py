@@ -14,13 +14,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Key
 from textual.widgets import Input, OptionList, Static
-from textual.worker import Worker, WorkerState
 
 from pimms_tui.errors import PimmsError
 from pimms_tui.i18n import N_, _
 
-from .base import DeskModal
+from .base import DeskModal, Outcome
 from .errors import refusal_field, refusal_text
+from .shell import DatabaseWaitChanged
 
 SAVE_GROUP = "form-save"
 FOLLOW_ON_GROUP = "form-follow-on"  # what runs once saved: printing a slip, say
@@ -52,9 +52,9 @@ def refusal_as_value(job: Callable[[], _T]) -> Callable[[], tuple[_T | None, Bas
 
     def attempt() -> tuple[_T | None, BaseException | None]:
         try:
-            return job(), None
+            return Outcome(job(), None)
         except PimmsError as refusal:
-            return None, refusal
+            return Outcome(None, refusal)
 
     return attempt
 
@@ -109,10 +109,29 @@ class FormModal(DeskModal):
                 self.saved(result)
             else:
                 self.in_background(
-                    lambda: then(result), self._finished, group=FOLLOW_ON_GROUP, saving=True
+                    lambda: then(result),
+                    self._finished,
+                    group=FOLLOW_ON_GROUP,
+                    saving=True,
+                    failed=self._save_failed,
                 )
 
-        self.in_background(refusal_as_value(job), answered, group=SAVE_GROUP, saving=True)
+        self.in_background(
+            refusal_as_value(job),
+            answered,
+            group=SAVE_GROUP,
+            saving=True,
+            failed=self._save_failed,
+        )
+
+    def _save_failed(self) -> None:
+        """A save that failed (not refused: the app's handler tells why) may be tried again."""
+        self._saving = False
+
+    def on_database_wait_changed(self, message: DatabaseWaitChanged) -> None:
+        """A dialog covers the screen's banner: while its save waits, say it in the dialog."""
+        if self._saving:
+            self.say(message.text)
 
     def _finished(self, result: Any) -> None:
         self._saving = False
@@ -125,15 +144,6 @@ class FormModal(DeskModal):
         for widget in self.query(f"#{field.replace('_', '-')}") if field else ():
             widget.focus()
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A save that failed (not refused) or was abandoned may be tried again."""
-        if event.worker.group in (SAVE_GROUP, FOLLOW_ON_GROUP) and event.state in (
-            WorkerState.ERROR,
-            WorkerState.CANCELLED,
-        ):
-            self._saving = False
-        super().on_worker_state_changed(event)
-
     def saved(self, result: Any) -> None:
         """What happens after a successful save (close by default)."""
         self.dismiss(result)
@@ -143,7 +153,18 @@ class FormModal(DeskModal):
         return any(i.value.strip() for i in self.query(Input))
 
     def action_cancel(self) -> None:
-        """Close; a second Esc is needed when something was typed."""
+        """Close; a second Esc is needed when something was typed.
+
+        A save under way is not dropped: it goes on once the dialog is closed, and the desk
+        says when it is done (see ``run_in_background``).
+        """
+        if self._saving:
+            self.notify(
+                _("The save goes on: you will be told when the database has taken it."),
+                timeout=10,
+            )
+            self.dismiss(None)
+            return
         if self.has_content() and not self._leave_armed:
             self._leave_armed = True
             self.say(_("Press Esc again to close without saving (what you typed is dropped)."))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -23,7 +24,7 @@ from pimms_tui.i18n import N_, _
 from .errors import refusal_text
 from .literal import clean
 from .queue_menu import HomeMenu
-from .queue_rows import queue_row, queue_summary
+from .queue_rows import elsewhere_text, more_below_text, queue_row, queue_summary
 
 MAX_BACKOFF_SECONDS = 5.0
 # Follow-up counts move without the queue (time passes): read again this often.
@@ -87,6 +88,7 @@ class QueueScreen(HomeMenu):
         yield Static("", id="queue-summary", markup=False)
         table: DataTable[Any] = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
         yield table
+        yield Static("", id="queue-more", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -108,6 +110,8 @@ class QueueScreen(HomeMenu):
         self.set_class(bool(desk and desk.public_screen), "-public")
         self.set_interval(self.container.settings.queue_poll_seconds, self.poll)
         self.set_interval(15, self.render_queue)
+        for measure in ("scroll_y", "virtual_size", "size"):  # rows come, scroll or resize
+            self.watch(table, measure, self.show_rows_below, init=False)
         self.poll(force=True)
 
     # Watching -----------------------------------------------------------------------------
@@ -117,14 +121,17 @@ class QueueScreen(HomeMenu):
         if self._polling or time.monotonic() < self._retry_at:
             return
         self._polling = True
-        self.load_queue(force)
+        key = object()  # the read is timed like every call (a silent network shows)
+        self.desk_app.call_started(key, write=False)
+        self.load_queue(force, key)
 
     # A @work rather than ``in_background``: the poll must release its guard and back off on
     # a failed read whatever the outcome (read, refused, database away), which the helper's
     # answer and refusal callbacks do not cover (an outage goes to the app's handler only).
     @work(thread=True, group="poll", exit_on_error=False)
-    def load_queue(self, force: bool) -> None:
+    def load_queue(self, force: bool, key: object) -> None:
         """Read the revision marker, and the whole queue only if it moved."""
+        answered = False
         try:
             queue = self.use_cases.queue
             revision = queue.revision()
@@ -134,17 +141,19 @@ class QueueScreen(HomeMenu):
                 counts = self.use_cases.followups.counts()
                 self._counts_at = time.monotonic() + COUNTS_REFRESH_SECONDS
                 self.post_message(QueueLoaded(revision, queue.today(), counts))
+            answered = True
             self.app.call_from_thread(self._poll_succeeded)
         except DBAPIError:
             self.app.call_from_thread(self._poll_failed)
             raise
         finally:
             self._polling = False
+            with suppress(RuntimeError):  # the desk was closed meanwhile
+                self.app.call_from_thread(self.desk_app.call_ended, key, answered=answered)
 
     def _poll_succeeded(self) -> None:
         self._backoff = 0.0
         self._retry_at = 0.0
-        self.desk_app.set_database_down(False)
 
     def _poll_failed(self) -> None:
         self._backoff = min(MAX_BACKOFF_SECONDS, max(0.5, self._backoff * 2))
@@ -178,6 +187,17 @@ class QueueScreen(HomeMenu):
         follow_ups = self.follow_ups if self.role_allows(Permission.FOLLOW_UP) else None
         summary = queue_summary(self.entries, office, desk, follow_ups)
         self.query_one("#queue-summary", Static).update(summary)
+        self.call_after_refresh(self.show_rows_below)
+
+    def show_rows_below(self) -> None:
+        """Under the table, how many rows are out of sight below (a new arrival, say)."""
+        table = self.query_one("#queue", DataTable)
+        line = self.query_one("#queue-more", Static)
+        below = round(table.max_scroll_y - table.scroll_y)  # one line a row
+        line.update(more_below_text(below, self.entries[-below:]) if below else "")
+        if line.display != (below > 0):
+            line.display = below > 0
+            self.call_after_refresh(self.show_rows_below)  # the table is a line shorter, or taller
 
     @property
     def public_screen(self) -> bool:
@@ -218,7 +238,11 @@ class QueueScreen(HomeMenu):
         self.action_open_selected()
 
     def action_open_selected(self) -> None:
-        """Call the selected visitor, start listening, or reopen their listening screen."""
+        """Call the selected visitor, start listening, or reopen their listening screen.
+
+        A visitor called to, or seen at, another desk is that desk's: the key says so rather
+        than take them over (the recall is refused for the same reason).
+        """
         entry = self.selected_entry()
         if entry is None:
             return
@@ -227,26 +251,39 @@ class QueueScreen(HomeMenu):
         elif not self.role_allows(Permission.ORIENT):
             # Listening and orienting are the mediators' (the domain refuses it anyway).
             self.notify(_(REFUSALS[Permission.ORIENT]), severity="warning")
+        elif self.refused_as_elsewhere(entry):
+            return
         elif entry.status == VisitStatus.CALLED:
             self.run_queue_action("start", entry.visit_id)
         elif entry.status == VisitStatus.IN_PROGRESS:
             self.open_listening(entry.visit_id)
 
     def action_start(self) -> None:
-        """Start listening to the selected visitor if called, else to the one called here."""
-        entry = self.selected_entry()
-        if entry is None or entry.status != VisitStatus.CALLED:
-            own_desk = self.session.desk.id if self.session.desk else None
-            entry = next(
-                (
-                    e
-                    for e in self.entries
-                    if e.status == VisitStatus.CALLED and e.desk_id == own_desk
-                ),
-                entry,
-            )
-        if entry is not None:
+        """Start listening to the visitor under the cursor, or say why not.
+
+        With no visitor under the cursor, the one called to this desk. A visitor being seen
+        here: their listening screen. The domain refuses the rest (waiting, closed…) in words.
+        """
+        entry = self.selected_entry() or next(
+            (e for e in self.entries if e.status == VisitStatus.CALLED and self.is_here(e)), None
+        )
+        if entry is None or self.refused_as_elsewhere(entry):
+            return
+        if entry.status == VisitStatus.IN_PROGRESS:
+            self.open_listening(entry.visit_id)
+        else:
             self.run_queue_action("start", entry.visit_id)
+
+    def is_here(self, entry: QueueEntry) -> bool:
+        """Whether the visit is at this desk (called here, or seen here)."""
+        return self.session.desk is not None and entry.desk_id == self.session.desk.id
+
+    def refused_as_elsewhere(self, entry: QueueEntry) -> bool:
+        """Say so when the visitor was called to, or is seen at, another desk (True)."""
+        said = None if self.is_here(entry) else elsewhere_text(entry)
+        if said is not None:
+            self.notify(said, severity="warning", markup=False)
+        return said is not None
 
     def action_recall(self) -> None:
         """Call the selected visitor again."""
@@ -259,38 +296,6 @@ class QueueScreen(HomeMenu):
     def action_no_show(self) -> None:
         """Mark the selected visitor absent after being called."""
         self._on_selected("mark_no_show")
-
-    def action_left(self) -> None:
-        """Mark the selected visitor as gone without being seen, once confirmed (no undo)."""
-        entry = self.selected_entry()
-        if entry is None:
-            return
-        from .confirm import ConfirmModal
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.run_queue_action("mark_left", entry.visit_id)
-
-        question = _("Mark {ticket} as left without being seen?")
-        consequence = _("The ticket leaves the queue and cannot be put back in it.")
-        self.app.push_screen(
-            ConfirmModal(question.format(ticket=entry.ticket_code), consequence), answered
-        )
-
-    def action_transfer(self) -> None:
-        """Send the selected visitor to another desk, same ticket."""
-        entry = self.selected_entry()
-        if entry is None:
-            return
-        from .transfer import TransferScreen, TransferTarget
-
-        def chosen(target: TransferTarget | None) -> None:
-            if target is not None:
-                desk = target.id if target.kind == "desk" else 0
-                staff = target.id if target.kind == "staff" else 0
-                self.run_queue_action("transfer", entry.visit_id, desk, staff)
-
-        self.app.push_screen(TransferScreen(entry.ticket_code), chosen)
 
     def _on_selected(self, action: str) -> None:
         entry = self.selected_entry()

@@ -2,11 +2,54 @@
 
 from __future__ import annotations
 
+from pimms_tui.domain.queue import QueueEntry
+from pimms_tui.i18n import _
+
 from .base import DeskScreen
 
 
 class HomeMenu(DeskScreen):
-    """The keys of the home screen that open another screen."""
+    """The keys of the home screen that open another screen (or a dialog)."""
+
+    def selected_entry(self) -> QueueEntry | None:
+        """The visit under the cursor (the queue screen knows it)."""
+        raise NotImplementedError
+
+    def run_queue_action(self, action: str, *args: int) -> None:
+        """Run one queue operation (the queue screen does)."""
+        raise NotImplementedError
+
+    def action_left(self) -> None:
+        """Mark the selected visitor as gone without being seen, once confirmed (no undo)."""
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        from .confirm import ConfirmModal
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_queue_action("mark_left", entry.visit_id)
+
+        question = _("Mark {ticket} as left without being seen?")
+        consequence = _("The ticket leaves the queue and cannot be put back in it.")
+        self.app.push_screen(
+            ConfirmModal(question.format(ticket=entry.ticket_code), consequence), answered
+        )
+
+    def action_transfer(self) -> None:
+        """Send the selected visitor to another desk, same ticket."""
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        from .transfer import TransferScreen, TransferTarget
+
+        def chosen(target: TransferTarget | None) -> None:
+            if target is not None:
+                desk = target.id if target.kind == "desk" else 0
+                staff = target.id if target.kind == "staff" else 0
+                self.run_queue_action("transfer", entry.visit_id, desk, staff)
+
+        self.app.push_screen(TransferScreen(entry.ticket_code), chosen)
 
     def action_followups(self) -> None:
         """Relays and appointments to follow up."""

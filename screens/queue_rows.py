@@ -1,4 +1,5 @@
-"""How the queue shows: a visit's name or initials, needs, its row, the summary line."""
+"""How the queue shows: a visit's name or initials, needs, its row, the summary line, and
+what a desk says of a visit that is another desk's."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from rich.text import Text
 from pimms_tui.db.enums import Priority, VisitStatus
 from pimms_tui.domain.followups import FollowUpCounts
 from pimms_tui.domain.queue import QueueEntry
-from pimms_tui.i18n import _, format_duration, label
+from pimms_tui.i18n import _, format_duration, label, ngettext
 from pimms_tui.labels import NEED_LABELS, PRIORITY_LABELS, STATUS_LABELS
 
 from .literal import clean, literal
@@ -87,3 +88,28 @@ def queue_summary(
             appointments=follow_ups.appointments_to_fill_in,
         )
     return summary
+
+
+def elsewhere_text(entry: QueueEntry) -> str | None:
+    """Why this desk may not take ``entry``, a visit that is not at this desk (None: it may).
+
+    A visit called to, or seen at, another desk is that desk's: listening to it here would
+    take over a visitor who was sent to another counter.
+    """
+    if entry.status == VisitStatus.CALLED:
+        said = _("Ticket {ticket} was already called at {desk}.")
+    elif entry.status == VisitStatus.IN_PROGRESS:
+        said = _("Ticket {ticket} is already being seen at {desk}.")
+    else:
+        return None
+    return said.format(ticket=entry.ticket_code, desk=clean(entry.desk_name or "?"))
+
+
+def more_below_text(count: int, hidden: list[QueueEntry]) -> str:
+    """The line under a queue longer than the screen: how many below, and the latest arrival
+    among them (the one a desk looks for when the header's count went up)."""
+    text = ngettext("{count} more below ↓", "{count} more below ↓", count).format(count=count)
+    latest = max(hidden, key=lambda entry: (entry.arrived_at, entry.visit_id), default=None)
+    if latest is not None and latest.status == VisitStatus.WAITING:
+        text += "  " + _("latest arrival: {ticket}").format(ticket=latest.ticket_code)
+    return text

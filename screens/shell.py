@@ -8,22 +8,61 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Hashable
 from concurrent.futures import Future
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from textual import on
 from textual.app import App
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from pimms_tui.application import Container, DeskSession, UseCases
 from pimms_tui.db.resilience import CommitUncertain
 from pimms_tui.domain.staff import StaffAccount
-from pimms_tui.i18n import _
+from pimms_tui.i18n import N_, _
 from pimms_tui.log_privacy import describe
 
 from .errors import refusal_text
+from .waiting import Wait, Waits
 
 log = logging.getLogger("pimms")
+
+# How often the desk looks at the calls under way (the banner's promise is two seconds).
+WAIT_CHECK_SECONDS = 0.1
+WAIT_TEXTS = {
+    Wait.WAITING: N_("Waiting for the database…"),
+    Wait.BUSY: N_("Another desk is saving: waiting for its turn. What you type is kept."),
+    Wait.DOWN: N_("The database does not answer: retrying. What you type is kept."),
+}
+
+
+class DatabaseBanner(Static):
+    """A line on top of a screen while the desk waits for the database (hidden otherwise)."""
+
+    def __init__(self) -> None:
+        super().__init__("", id="database-banner", markup=False)
+
+    def on_mount(self) -> None:
+        """Say the wait under way when the screen opens during one."""
+        app = self.app
+        if isinstance(app, DeskShell) and app.wait_level:
+            self.update(_(WAIT_TEXTS[app.wait_level]))
+
+
+@dataclass
+class DatabaseWaitChanged(Message):
+    """Sent to every screen when what the desk says about the database changes."""
+
+    level: Wait
+    text: str
 
 
 class DeskShell(App[None]):
@@ -34,8 +73,11 @@ class DeskShell(App[None]):
         self.container = container
         self.session = session
         self.use_cases = UseCases(container, session)
-        self.database_down = False
-        self.waiting_saves: set[int] = set()  # saves retried until the database is back
+        self.database_down = False  # the banner shows (a lock waited on, or no database)
+        self.waits = Waits()
+        self.wait_level = Wait.NONE
+        self._wait_timer: Timer | None = None
+        self._probing = False
 
     def enter_as(self, account: StaffAccount) -> None:
         """Give the desk to ``account`` (the composition root decides which screens)."""
@@ -93,21 +135,91 @@ class DeskShell(App[None]):
             )
 
     def set_database_down(self, down: bool) -> None:
-        """Show or hide the 'database unreachable' banner on every screen."""
-        if down == self.database_down or (not down and self.waiting_saves):
-            return  # a save still waiting says the database is not back yet
-        self.database_down = down
+        """A call failed for want of the database (``down``), or one answered (not ``down``).
+
+        The banner itself follows every call under way (see ``show_waits``): it shows when a
+        call fails or waits two seconds, and goes only when the waiting calls answered.
+        """
+        self.waits.outage = down
+        self.show_waits()
+
+    @property
+    def waiting_saves(self) -> set[Hashable]:
+        """The writes under way (a queue key pressed again meanwhile must not write twice)."""
+        return {key for key, call in self.waits.calls.items() if call.write}
+
+    def call_started(self, key: Hashable, *, write: bool) -> None:
+        """A screen asked the database something: the wait is timed from now."""
+        self.waits.start(key, write=write)
+        if self._wait_timer is None:
+            self._wait_timer = self.set_interval(WAIT_CHECK_SECONDS, self.show_waits)
+
+    def call_failed_try(self, key: Hashable, error: BaseException) -> None:
+        """A try of a retried write failed (no database, or a lock): the banner at once."""
+        self.waits.failed_try(key, error)
+        self.show_waits()
+
+    def call_ended(self, key: Hashable, *, answered: bool) -> None:
+        """A call returned: ``answered`` (even with a refusal), or failed for want of the
+        database (the banner stays until a call answers)."""
+        self.waits.end(key, answered=answered)
+        self.show_waits()
+
+    def show_waits(self) -> None:
+        """Show on every screen what the calls under way say: nothing, waiting, the banner.
+
+        "The database is back." is said only when the banner for a database away ends,
+        which only an answer can do (a waiting call, or the next one, went through).
+        """
+        if self.waits.wants_probe():
+            self._probe()
+        level = self.waits.level()
+        if self.wait_level == Wait.DOWN and level == Wait.BUSY:
+            level = Wait.DOWN  # the first answer after silence: not yet a lock to speak of
+        if level == self.wait_level:
+            return
+        previous, self.wait_level = self.wait_level, level
+        self.database_down = level >= Wait.BUSY
         for screen in self.screen_stack:
-            screen.set_class(down, "-database-down")
-        if not down:
+            self.show_wait_on(screen)
+        if previous == Wait.DOWN and level < Wait.BUSY:
             self.notify(_("The database is back."), severity="information")
 
-    def save_waiting(self, key: int, waiting: bool, answered: bool = False) -> None:
-        """A save met an outage (banner on), or ended (``answered``: the database is back)."""
-        if waiting:
-            self.waiting_saves.add(key)
-            self.set_database_down(True)
-        elif key in self.waiting_saves:
-            self.waiting_saves.discard(key)
-            if answered and not self.waiting_saves:
-                self.set_database_down(False)
+    def show_wait_on(self, screen: Screen[Any]) -> None:
+        """Put the current wait on one screen: its banner's class and words, a form's line."""
+        level = self.wait_level
+        screen.set_class(level >= Wait.BUSY, "-database-down")
+        screen.set_class(level == Wait.WAITING, "-database-waiting")
+        text = _(WAIT_TEXTS[level]) if level else ""
+        for banner in screen.query(DatabaseBanner):
+            banner.update(text)
+        screen.post_message(DatabaseWaitChanged(level, text))
+
+    def _probe(self) -> None:
+        """Ask the database a quick question apart: answered, a waiting write waits on a
+        lock; no answer, the database is away (the banner says which)."""
+        if self._probing:
+            return
+        self._probing = True
+        database = self.container.database
+
+        def ask() -> None:
+            answered = False
+            try:
+                with database.read() as session:
+                    session.execute(text("SELECT 1"))
+                answered = True
+            except DBAPIError:
+                answered = False
+            finally:
+                with suppress(RuntimeError):  # the desk was closed meanwhile
+                    self.call_from_thread(self._probed, answered)
+
+        # A plain daemon thread: a question lost on a silent network must not hold the exit.
+        threading.Thread(target=ask, name="pimms-database-probe", daemon=True).start()
+
+    def _probed(self, answered: bool) -> None:
+        self._probing = False
+        if answered:
+            self.waits.reachable()
+        self.show_waits()

@@ -71,17 +71,7 @@ def build_parser() -> Parser:
         version=f"pimms {__version__}",
         help=_("show the version and exit"),
     )
-    parser.add_argument(
-        "--db",
-        metavar="URL",
-        help=_("database URL (default: PIMMS_DATABASE_URL, else the local SQLite file)"),
-    )
-    parser.add_argument("--lang", choices=SUPPORTED_LANGUAGES, help=_("interface language"))
-    parser.add_argument("--desk", metavar=_("NAME"), help=_("name of this desk"))
-    parser.add_argument("--office", metavar=_("CODE"), help=_("office code, on a shared database"))
-    parser.add_argument(
-        "--demo", action="store_true", help=_("start on the separate demo database")
-    )
+    add_global_options(parser)
     commands = parser.add_subparsers(dest="command", metavar=_("COMMAND"), parser_class=Parser)
 
     db = commands.add_parser("db", help=_("database maintenance"))
@@ -115,7 +105,49 @@ def build_parser() -> Parser:
     add_stats_commands(commands)
     add_maintenance_commands(commands)
     add_rights_commands(commands)
+    for command in sub_commands(parser):
+        add_global_options(command, argparse.SUPPRESS)
     return parser
+
+
+def add_global_options(parser: argparse.ArgumentParser, default: object = None) -> None:
+    """--db, --lang, --desk, --office, --demo: before the command or after it.
+
+    On a sub-command they default to ``SUPPRESS`` (absent from its answer), so that one given
+    before the command is not reset by the sub-command; an option the sub-command has itself
+    (``demo seed --db``, the database to fill) keeps its own meaning.
+    """
+    taken = set(parser._option_string_actions)
+    options: list[tuple[str, dict[str, object]]] = [
+        (
+            "--db",
+            {
+                "metavar": "URL",
+                "help": _("database URL (default: PIMMS_DATABASE_URL, else the local SQLite file)"),
+            },
+        ),
+        ("--lang", {"choices": SUPPORTED_LANGUAGES, "help": _("interface language")}),
+        ("--desk", {"metavar": _("NAME"), "help": _("name of this desk")}),
+        ("--office", {"metavar": _("CODE"), "help": _("office code, on a shared database")}),
+        (
+            "--demo",
+            {"action": "store_true", "help": _("start on the separate demo database")},
+        ),
+    ]
+    for flag, settings in options:
+        if flag not in taken:
+            parser.add_argument(flag, default=default, **settings)  # type: ignore[arg-type]
+
+
+def sub_commands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every sub-command's parser, at any depth (``db upgrade``, ``export stats``…)."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found.append(child)
+                found.extend(sub_commands(child))
+    return found
 
 
 def _early_language(argv: Sequence[str]) -> None:
