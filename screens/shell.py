@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 
+from rich.console import RenderableType
 from sqlalchemy.exc import DBAPIError
 from textual import on
 from textual.app import App
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from pimms_tui.application import Container, DeskSession, UseCases
@@ -19,6 +21,7 @@ from pimms_tui.domain.staff import StaffAccount
 from pimms_tui.i18n import _
 
 from .errors import refusal_text
+from .output import safe_update
 
 log = logging.getLogger("pimms")
 
@@ -33,6 +36,13 @@ class DeskShell(App[None]):
         self.use_cases = UseCases(container, session)
         self.database_down = False
         self.waiting_saves: set[int] = set()  # saves retried until the database is back
+
+    def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
+        """Every screen update passes here on its way to the terminal (Textual has no public
+        hook at that point): the text drawn loses any control or bidi character, whatever a
+        widget was given, so data can never command the terminal (see ``screens.output``).
+        A headless test app writes nothing, so it is spared the check."""
+        super()._display(screen, renderable if self.is_headless else safe_update(renderable))
 
     def enter_as(self, account: StaffAccount) -> None:
         """Give the desk to ``account`` (the composition root decides which screens)."""

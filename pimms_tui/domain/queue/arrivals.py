@@ -17,6 +17,7 @@ from pimms_tui.db.enums import (
     VisitStatus,
 )
 from pimms_tui.db.models import Appointment
+from pimms_tui.text import one_line
 
 from ..actors import Actor
 from ..errors import Conflict, NotFound
@@ -78,11 +79,11 @@ def record_arrival(
         "appointment_id": request.appointment_id,
         "age_band": AgeBand(request.age_band).value if request.age_band else None,
         "gender": Gender(request.gender).value,
-        "commune": (request.commune or "").strip() or None,
+        "commune": one_line(request.commune) or None,  # no control character stored
         "source": source.value,
         "priority": Priority(request.priority).value,
         "needs": needs,
-        "interpreter_language": (request.interpreter_language or "").strip() or None,
+        "interpreter_language": one_line(request.interpreter_language) or None,
         "first_motif_id": motif_id,
         "status": VisitStatus.WAITING.value,
         "arrived_at": now,
