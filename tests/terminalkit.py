@@ -22,6 +22,9 @@ from pimms_tui.db.enums import HelpLevel, Outcome, RelayMode, Role, VisitStatus
 from pimms_tui.db.models import Demand, Motif, Office, Partner, Relay, Staff, Visit, Visitor
 from pimms_tui.db.search_index import index_visitor
 from pimms_tui.domain.offices import OfficeInfo
+from pimms_tui.domain.staff import hash_pin
+
+from .uikit import TEST_PIN
 
 # Sequences a real terminal obeys; each carries a marker found nowhere else.
 SEQUENCES = {
@@ -103,6 +106,7 @@ def store_hostile_rows(
             office_id=office.id,
             display_name=hostile("Zoé Médiatrice", group),
             role=Role.MEDIATOR.value,
+            pin_hash=hash_pin(TEST_PIN),
             active=True,
             failed_attempts=0,
         )

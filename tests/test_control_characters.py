@@ -52,7 +52,7 @@ from pimms_tui.screens.visitor_form import NewVisitorForm
 from pimms_tui.text import for_terminal, multiline, one_line, typed
 
 from .terminalkit import GROUPS, SEQUENCES, hidden_characters, hostile, store_hostile_rows
-from .uikit import build_app, settle, wait_for
+from .uikit import TEST_PIN, build_app, settle, shown, signed_in_account, wait_for
 
 SIZE = (140, 45)
 SCREENS = Path(__file__).resolve().parent.parent / "screens"
@@ -281,10 +281,42 @@ async def test_stored_hostile_text_is_never_drawn(
         await pilot.press("escape")
         await settle(pilot)
 
-        app.notify(hostile("Zoé Dupont", group), title=hostile("Titre", group))
-        await settle(pilot)
-        assert_nothing_hidden_drawn(pilot, "notification")
         assert app.is_running
+
+
+@pytest.mark.parametrize("group", list(GROUPS))
+async def test_a_staff_name_is_drawn_clean_in_the_list_and_the_header(
+    sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo, group: str
+) -> None:
+    """The sign-in list, then the header naming who signed in."""
+    store_hostile_rows(sqlite_database, sqlite_office, clock.now(), group)
+    signed_in_account(sqlite_database, sqlite_office, Role.MANAGER)  # an office with a manager
+    app = build_app(sqlite_database, clock, sqlite_office, role=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert_nothing_hidden_drawn(pilot, "sign-in list")
+        await pilot.press(*"Zoé", "enter")
+        await settle(pilot)
+        await pilot.press(*TEST_PIN, "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert "Médiatrice" in app.sub_title
+        assert_nothing_hidden_drawn(pilot, "header")
+
+
+@pytest.mark.parametrize("group", list(GROUPS))
+async def test_a_notification_quoting_data_is_drawn_clean(
+    sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo, group: str
+) -> None:
+    """A toast, whatever its text and title hold (Textual draws toasts only when asked to
+    in a test: ``notifications=True``)."""
+    app = build_app(sqlite_database, clock, sqlite_office)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        app.screen.notify(hostile("Zoé Dupont", group), title=hostile("Titre", group))
+        await settle(pilot)
+        await wait_for(pilot, lambda: "Zoé" in shown(app))
+        assert_nothing_hidden_drawn(pilot, "notification")
 
 
 async def paste(pilot: Pilot[Any], selector: str, value: str) -> None:
