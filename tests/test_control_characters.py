@@ -22,6 +22,7 @@ from rich.segment import Segment
 from rich.style import Style
 from sqlalchemy import select
 from textual import events
+from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.strip import Strip
 from textual.widgets import Input, TextArea
@@ -133,6 +134,33 @@ def test_no_screen_builds_a_raw_input_or_text_area() -> None:
                 if name in ("Input", "TextArea"):
                     raw.append(f"{path.name}:{node.lineno}")
     assert raw == []
+
+
+class NoteApp(App[None]):
+    """A note field alone: the multi-line field the app's forms can use."""
+
+    def compose(self) -> ComposeResult:
+        yield SafeTextArea(hostile("Note\nligne 2", "sequences"), id="note")
+
+
+@pytest.mark.parametrize("group", list(GROUPS))
+async def test_a_text_area_keeps_its_line_breaks_and_nothing_else_hidden(group: str) -> None:
+    """Loaded, pasted into and typed into: only the line breaks of the note stay."""
+    app = NoteApp()
+    async with app.run_test() as pilot:
+        area = app.query_one(SafeTextArea)
+        assert area.text.startswith("Note\nligne 2")
+        area.focus()
+        area.post_message(events.Paste(hostile("\ncollé", group)))
+        await pilot.pause()
+        area.insert(hostile(" inséré", group))
+        area.load_text(area.text + hostile("\nchargé", group))
+        await pilot.pause()
+        assert "collé" in area.text and "inséré" in area.text and "chargé" in area.text
+        assert hidden_characters(area.text.replace("\n", "")) == []
+        update = app.screen._compositor.render_full_update()
+        drawn = "".join(seg.text for line in update.strips for strip in line for seg in strip)
+        assert hidden_characters(drawn) == []
 
 
 # --- The domain: whatever the caller, nothing hidden is stored ------------------------------
