@@ -3,7 +3,8 @@
 Each hostile input goes in through the arrival form (pasted into the first-name field, the
 way a terminal delivers it) and a demand note; then the app must still run, the database
 hold the text as typed (after the documented normalisation: a paste keeps its first line,
-runs of whitespace become one space, NUL is dropped, fields are cut to their length), and
+controls become spaces, bidi and other hidden characters are dropped, runs of whitespace
+become one space, fields are cut to their length), and
 the queue, the file, the search and the exports show it literally, within the screen width.
 """
 
