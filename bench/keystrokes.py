@@ -74,7 +74,8 @@ def main() -> None:
         container = Container(settings=Settings(desk="Accueil"), database=database, clock=clock)
         session = DeskSession(office=office, desk=desk)
         # Counted from the queue, once someone is signed in (sign-in is not part of a path).
-        session.staff = UseCases(container, session).create_first_manager("Mesure", "4821")
+        uses = UseCases(container, session)
+        session.staff = uses.create_first_manager("Mesure", "mesure-48213957")
         results: list[tuple[str, int, str]] = []
         anonymous, code_a = asyncio.run(count_keys(container, session, ["a", "enter", "1"]))
         results.append(("anonymous walk-in, reason included", anonymous, code_a))

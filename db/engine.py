@@ -32,13 +32,16 @@ def normalise_url(url: str | URL) -> URL:
 
 
 def make_engine(url: str | URL, *, echo: bool = False, **kwargs: Any) -> Engine:
-    """Build an engine with the settings each backend needs for a shared, durable queue."""
+    """Build an engine with the settings each backend needs for a shared, durable queue.
+
+    ``hide_parameters``: an error's text never carries the values of its statement (a name,
+    a note), wherever it ends up."""
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, echo=echo, **kwargs)
+        engine = create_engine(parsed, echo=echo, hide_parameters=True, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(parsed, echo=echo, pool_pre_ping=True, **kwargs)
+    return create_engine(parsed, echo=echo, hide_parameters=True, pool_pre_ping=True, **kwargs)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -18,7 +18,14 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+)
 
 _T = TypeVar("_T")
 
@@ -50,9 +57,11 @@ def is_outage(error: BaseException) -> bool:
     """Whether ``error`` means "the database is away" (retry later), not a refused write.
 
     A constraint violation or a bad statement is an ``IntegrityError``/``ProgrammingError``:
-    retrying would fail the same way. A doubtful commit is never retried blindly.
+    retrying would fail the same way. A value the database refuses is a ``DataError`` (too
+    long for its column; a NUL character, which psycopg refuses before sending anything):
+    bad input, never an outage. A doubtful commit is never retried blindly.
     """
-    if isinstance(error, CommitUncertain):
+    if isinstance(error, CommitUncertain | DataError | IntegrityError | ProgrammingError):
         return False
     if isinstance(error, OperationalError | InterfaceError):
         return True

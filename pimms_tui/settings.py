@@ -2,11 +2,14 @@
 
 Precedence, lowest first: built-in defaults, ``settings.toml`` in the user config folder,
 environment variables (``PIMMS_*``), command-line options. Nothing here touches the disk
-except reading that file: folders are created by whoever writes into them.
+except reading that file: folders are created by whoever writes into them, through
+:func:`private_folder`, and :func:`keep_files_private` makes every file the process (or SQLite,
+for its database, ``-wal``, ``-shm`` and journals) creates readable by its owner only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tomllib
 from collections.abc import Mapping
@@ -33,6 +36,34 @@ FILE_KEYS = {
     "desk": "desk",
     "office": "office_code",
 }
+
+
+# What the data and config folders and every file in them are: their owner's only, because
+# they hold names, notes and the staff's PIN hashes (see "Data protection" in the README).
+PRIVATE_UMASK = 0o077
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def keep_files_private() -> None:
+    """From now on, every file and folder this process creates is private, whatever the umask.
+
+    The first act of the ``pimms`` command: SQLite creates its ``-wal``, ``-shm`` and journal
+    files with the database's mode, and libraries open files with the umask's.
+    """
+    os.umask(PRIVATE_UMASK)
+
+
+def private_folder(folder: Path) -> Path:
+    """``folder``, created if needed (with any missing parent) and closed to other accounts
+    (0700 when created; an existing one loses its group's and others' rights)."""
+    folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+    mode = folder.stat().st_mode & 0o777
+    if mode & ~FOLDER_MODE:
+        # Closed to the others only: a folder made read-only on purpose stays read-only.
+        with contextlib.suppress(OSError):  # someone else's folder: ``pimms doctor`` says so
+            folder.chmod(mode & FOLDER_MODE)
+    return folder
 
 
 class SettingsError(PimmsError, ValueError):

@@ -11,8 +11,9 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Footer, Input, Label, Static
 
+from pimms_tui.db.enums import Role
 from pimms_tui.domain.errors import DomainError
-from pimms_tui.domain.staff import StaffAccount, check_pin
+from pimms_tui.domain.staff import StaffAccount, check_pin_for
 from pimms_tui.i18n import _, translate
 
 from .base import DeskScreen
@@ -37,7 +38,7 @@ class OfficeSetupScreen(DeskScreen):
             yield SafeInput(id="office-name", max_length=200, disabled=not new_office)
             yield Label(_("Your name, as the first manager (for example: Nadia R.)"))
             yield SafeInput(id="manager-name", max_length=120)
-            yield Label(_("Your PIN: 4 to 8 digits, or a passphrase of 12 characters or more"))
+            yield Label(_("Your PIN: at least 12 characters (a passphrase, or 12 digits or more)"))
             yield SafeInput(id="manager-pin", password=True, max_length=128)
             yield Label(_("The same PIN again"))
             yield SafeInput(id="manager-pin-again", password=True, max_length=128)
@@ -86,7 +87,7 @@ class OfficeSetupScreen(DeskScreen):
             return
         pin = self._value("#manager-pin")
         try:
-            check_pin(pin)
+            check_pin_for(Role.MANAGER, pin)
         except DomainError as refused:
             self._say(translate(refused.message, refused.params), "#manager-pin")
             return

@@ -20,6 +20,7 @@ from pimms_tui.application import Container, DeskSession, UseCases
 from pimms_tui.db.resilience import CommitUncertain
 from pimms_tui.domain.staff import StaffAccount
 from pimms_tui.i18n import _
+from pimms_tui.log_privacy import describe
 from pimms_tui.text import one_line, typed
 
 from .errors import refusal_text
@@ -90,14 +91,14 @@ class DeskShell(App[None]):
         if refusal is not None:
             self.notify(refusal, severity="warning")
         elif isinstance(error, CommitUncertain):
-            log.warning("commit not confirmed: %s", error)
+            log.warning("commit not confirmed: %s", describe(error))
             self.notify(
                 _("The database did not confirm the last save: check it before saving again."),
                 severity="error",
                 timeout=30,
             )
         elif isinstance(error, DBAPIError):
-            log.warning("database unavailable: %s", error)
+            log.warning("database unavailable: %s", describe(error))
             self.set_database_down(True)
         else:
             log.error("unexpected error in %s", event.worker.name, exc_info=error)

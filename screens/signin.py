@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 from pimms_tui.db.engine import Database
 from pimms_tui.domain.staff import StaffAccount
 from pimms_tui.errors import PimmsError
-from pimms_tui.i18n import N_, _, translate
+from pimms_tui.i18n import N_, _, format_datetime, translate
 from pimms_tui.labels import ROLE_LABELS, word
 
 from .base import DeskScreen
@@ -32,6 +32,9 @@ def folded(text: str) -> str:
     """Lower case without accents: « helene » finds « Hélène »."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+PIN_NOTICE_SECONDS = 60  # the notice that someone else changed one's PIN stays this long
 
 
 @dataclass(frozen=True)
@@ -228,6 +231,22 @@ class SignInScreen(DeskScreen):
         # The screen may stay in a stack: no PIN is left in it.
         self.query_one("#signin-pin", Input).value = ""
         self.desk_app.enter_as(account)
+        change = account.pin_change
+        if change is not None:
+            office = self.session.office
+            self.app.notify(
+                _(
+                    "Your PIN was changed by {name} on {date}. If this was not agreed, "
+                    "tell your manager."
+                ).format(
+                    name=clean(change.by),
+                    date=format_datetime(change.at, office.timezone if office else "Europe/Paris"),
+                ),
+                title=_("Your PIN was changed"),
+                severity="warning",
+                timeout=PIN_NOTICE_SECONDS,
+                markup=False,
+            )
 
     def _refused(self, refusal: PimmsError) -> None:
         self._say(translate(refusal.message, refusal.params))

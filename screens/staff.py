@@ -1,4 +1,4 @@
-"""The office's staff accounts, for managers: list, add with a role and a PIN, reset, deactivate.
+"""The office's staff accounts, for managers: add, new PIN, role, deactivate and reactivate.
 
 The domain refuses every change to anyone but a manager; this screen is only reached by
 managers (the queue hides its key for the other roles).
@@ -6,6 +6,7 @@ managers (the queue hides its key for the other roles).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual import on
@@ -31,7 +32,9 @@ class StaffScreen(DeskScreen):
     BINDINGS = [
         Binding("a", "add", N_("Add a person"), id="staff_add"),
         Binding("p", "reset_pin", N_("New PIN"), id="staff_pin"),
+        Binding("r", "role", N_("Change role"), id="staff_role"),
         Binding("d", "deactivate", N_("Deactivate"), id="staff_deactivate"),
+        Binding("v", "reactivate", N_("Reactivate"), id="staff_reactivate"),
         Binding("escape", "back", N_("Back"), id="staff_back"),
     ]
 
@@ -113,21 +116,30 @@ class StaffScreen(DeskScreen):
         if saved:
             self.load()
 
+    def action_role(self) -> None:
+        """Another role for the selected person (a manager's needs a long PIN)."""
+        account = self.selected()
+        if account is not None:
+            self.app.push_screen(RoleForm(account), self.reload_if_saved)
+
     def action_deactivate(self) -> None:
         """Close the selected account; it leaves the sign-in list."""
         account = self.selected()
         if account is not None and account.active:
-            self.deactivate(account.id)
+            staff, actor, staff_id = self.use_cases.staff_accounts, self.actor, account.id
+            self.change(lambda: staff.deactivate(staff_id, actor))
 
-    def deactivate(self, staff_id: int) -> None:
-        """Deactivate off the UI thread, then read again; refusals reach the app's handler
+    def action_reactivate(self) -> None:
+        """Open a deactivated account again, with the PIN it had."""
+        account = self.selected()
+        if account is not None and not account.active:
+            staff, actor, staff_id = self.use_cases.staff_accounts, self.actor, account.id
+            self.change(lambda: staff.reactivate(staff_id, actor))
+
+    def change(self, job: Callable[[], StaffAccount]) -> None:
+        """A change off the UI thread, then read again; refusals reach the app's handler
         as a notice."""
-        staff, actor = self.use_cases.staff_accounts, self.actor
-        self.in_background(
-            lambda: staff.deactivate(staff_id, actor),
-            lambda _account: self.load(),
-            group="staff-change",
-        )
+        self.in_background(job, lambda _account: self.load(), group="staff-change")
 
     def action_back(self) -> None:
         """Back to the queue."""
@@ -162,6 +174,10 @@ class StaffForm(FormModal):
                     markup=False,
                 )
             yield Label(_("PIN: 4 to 8 digits, or a passphrase of 12 characters or more"))
+            yield Static(
+                _("A manager's PIN: at least 12 characters (a passphrase, or 12 digits or more)."),
+                classes="hint",
+            )
             yield SafeInput(id="staff-pin", password=True, max_length=128)
             yield Label(_("The same PIN again"))
             yield SafeInput(id="staff-pin-again", password=True, max_length=128)
@@ -199,3 +215,55 @@ class StaffForm(FormModal):
         pressed = self.query_one("#staff-role", RadioSet).pressed_button
         role = Role(pressed.name) if pressed is not None and pressed.name else Role.MEDIATOR
         self.save_in_worker(lambda: staff.create(name, role, pin, actor))
+
+
+class RoleForm(FormModal):
+    """Another role for a colleague; becoming a manager takes a new, long PIN."""
+
+    def __init__(self, account: StaffAccount) -> None:
+        super().__init__()
+        self.account = account
+
+    def compose(self) -> ComposeResult:
+        """The roles (the current one pressed), then the PIN a manager needs, twice."""
+        with Vertical(id="staff-form", classes="dialog"):
+            yield Static(
+                _("Role of {name}").format(name=clean(self.account.display_name)),
+                classes="title",
+                markup=False,
+            )
+            with RadioSet(id="staff-role"):
+                for role in (Role.RECEPTION, Role.MEDIATOR, Role.MANAGER):
+                    yield RadioButton(
+                        word(ROLE_LABELS, role), value=role == self.account.role, name=role.value
+                    )
+            yield Label(_("New PIN, to become a manager: at least 12 characters"))
+            yield SafeInput(id="staff-pin", password=True, max_length=128)
+            yield Label(_("The same PIN again"))
+            yield SafeInput(id="staff-pin-again", password=True, max_length=128)
+            yield from self.compose_error()
+            yield Static(_("Ctrl+S: save · Esc: cancel"), classes="hint")
+
+    def on_mount(self) -> None:
+        """Start on the roles."""
+        self.query_one("#staff-role", RadioSet).focus()
+
+    @on(Input.Submitted)
+    def next_field(self, event: Input.Submitted) -> None:
+        """Enter moves on; on the last field it saves."""
+        if event.input.id == "staff-pin-again":
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def action_save(self) -> None:
+        """Check the two PINs match, then save in a worker (the domain checks the rest)."""
+        pin = self.query_one("#staff-pin", Input).value
+        if pin != self.query_one("#staff-pin-again", Input).value:
+            self.query_one("#staff-pin-again", Input).value = ""
+            self.say(_("The two PINs differ: type it again."))
+            return
+        pressed = self.query_one("#staff-role", RadioSet).pressed_button
+        role = Role(pressed.name) if pressed is not None and pressed.name else self.account.role
+        staff, actor, staff_id = self.use_cases.staff_accounts, self.actor, self.account.id
+        self.save_in_worker(lambda: staff.change_role(staff_id, role, actor, pin or None))

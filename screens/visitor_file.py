@@ -33,6 +33,7 @@ from .file_forms import (
 )
 from .file_view import appointment_who, header_text, relay_who, timeline_text
 from .literal import clean
+from .rectify import RectifyForm
 from .relay_news import RelayFollowUpForm
 
 RELAY_KEY = "relay:"
@@ -55,12 +56,14 @@ class VisitorFileScreen(DeskScreen):
         Binding("f", "follow_up", N_("Follow-up"), id="file_follow_up"),
         Binding("w", "withdraw", N_("Withdraw consent"), id="file_withdraw"),
         Binding("x", "erase", N_("Erase on request"), id="file_erase"),
+        Binding("n", "rectify", N_("Correct a note"), id="file_rectify"),
         Binding("a", "export", N_("Export (right of access)"), id="file_export"),
         Binding("j", "accesses", N_("Who opened this file"), id="file_accesses"),
         Binding("escape", "back", N_("Back"), id="file_back"),
     ]
     ACTION_PERMISSIONS: ClassVar[dict[str, Permission]] = {
         "follow_up": Permission.FOLLOW_UP,
+        "rectify": Permission.ORIENT,
         "erase": Permission.ERASE,
         "export": Permission.EXPORT,
         "accesses": Permission.AUDIT,
@@ -191,6 +194,19 @@ class VisitorFileScreen(DeskScreen):
         if result is not None:
             self.show(result)
             self.notify(_("File saved."))
+
+    def action_rectify(self) -> None:
+        """Correct or erase a note kept on the person (whatever the visit's state)."""
+        if self.file is None:
+            return
+        self.say("")
+        self.app.push_screen(RectifyForm(self.file.visitor_id), self.rectified)
+
+    def rectified(self, result: bool | None) -> None:
+        """A correction saved: show the file as it is now."""
+        if result:
+            self.notify(_("Note corrected."))
+            self.reload()
 
     def action_start_visit(self) -> None:
         """Put the visitor in the queue: pick the reason for coming."""

@@ -345,7 +345,8 @@ def test_unknown_language_in_the_environment(capsys: pytest.CaptureFixture[str])
 def test_unexpected_error_is_an_apology_and_a_log(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A bug gives one line pointing at the log, and the log holds the traceback."""
+    """A bug gives one line pointing at the log, and the log holds the traceback (where it
+    happened and the error's kind; its text is withheld, it may quote what was typed)."""
 
     def broken(settings: object, **options: object) -> None:
         raise RuntimeError("boom\nsecond line")
@@ -357,7 +358,7 @@ def test_unexpected_error_is_an_apology_and_a_log(
     assert "boom" in line
     text = log.read_text(encoding="utf-8")
     assert "Traceback" in text
-    assert "RuntimeError: boom" in text
+    assert "RuntimeError" in text and "RuntimeError: boom" not in text
 
 
 def test_interrupted(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

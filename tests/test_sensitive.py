@@ -1,5 +1,7 @@
 """Tests of the "never stored" guard: NIR, IBAN, card numbers and passwords are refused."""
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -99,10 +101,14 @@ def ibans(draw: st.DrawFn) -> str:
 
 @st.composite
 def cards(draw: st.DrawFn) -> str:
-    """A Luhn-valid Visa/Mastercard (16 digits) or Amex (15 digits) number, with or without gaps."""
+    """A Luhn-valid Visa/Mastercard (16 digits) or Amex (15 digits) number, with or without gaps.
+
+    Each with its issuer's prefix: Visa 4, Mastercard 51-55 or 2221-2720, Amex 34 or 37.
+    """
     if draw(st.booleans()):
-        start = draw(st.sampled_from(["4", "5"]))
-        digits = draw(st.text(alphabet="0123456789", min_size=14, max_size=14))
+        start = draw(st.sampled_from(["4", "51", "52", "53", "54", "55", "2221", "2720"]))
+        size = 15 - len(start)
+        digits = draw(st.text(alphabet="0123456789", min_size=size, max_size=size))
         number, sizes = luhn_complete(start + digits), [4, 4, 4, 4]
     else:
         start = draw(st.sampled_from(["34", "37"]))
@@ -167,13 +173,27 @@ def test_valid_iban_in_text_is_refused(prefix: str, iban: str, suffix: str) -> N
     assert_refused(embed(prefix, iban, suffix), "iban")
 
 
+# A reference label, maybe one more word ("client EDF"), at the end of the text before a number.
+REFERENCE_LABEL_AT_END = re.compile(
+    r"(?i)\b(?:pdl|prm|pce|contrat|facture|fact|r[ée]f|r[ée]f[ée]rence|dossier|colis|suivi"
+    r"|client|abonn[ée]|compteur|allocataire|fiscal|spi|avis|siret|siren|commande|quittance"
+    r"|police|sinistre|bordereau|recommand[ée]|lr|ar|ch[èe]que|chq)\b(?:\s+\S+)?[\W\s]*$"
+)
+
+
 @settings(max_examples=200, deadline=None)
-@given(prefix=surrounding, card=cards(), suffix=surrounding)
+@given(
+    prefix=surrounding.filter(lambda text: not REFERENCE_LABEL_AT_END.search(text)),
+    card=cards(),
+    suffix=surrounding,
+)
 def test_valid_card_in_text_is_refused(prefix: str, card: str, suffix: str) -> None:
     """Any Luhn-valid card number, with or without gaps, is refused.
 
-    A 15-digit card number can also be a valid NIR (same length, key right by chance): it
-    is refused all the same, reported as either (its grouping decides).
+    (Typed in one piece straight after a reference label, "dossier 4970...", it is read as
+    that reference: see test_a_compact_reference_after_its_label_is_accepted.) A 15-digit
+    card number can also be a valid NIR (same length, key right by chance): it is refused
+    all the same, reported as either (its grouping decides).
     """
     digits = "".join(c for c in card if c.isdigit())
     kinds = ("card", "nir") if len(digits) == 15 and nir_is_valid(digits) else ("card",)
@@ -191,8 +211,11 @@ def test_valid_card_in_text_is_refused(prefix: str, card: str, suffix: str) -> N
 def test_password_with_value_is_refused(
     prefix: str, keyword: str, separator: str, secret: str, suffix: str
 ) -> None:
-    """A password keyword followed by a separator and a value is refused."""
-    assert_refused(embed(prefix, keyword + separator + secret, suffix), "password")
+    """A password keyword followed by a separator and a value is refused.
+
+    Four or six digits after "code secret" are reported as a card's code (a PIN).
+    """
+    assert_refused(embed(prefix, keyword + separator + secret, suffix), "password", "pin")
 
 
 # --- Ordinary notes ----------------------------------------------------------------------------
@@ -414,7 +437,7 @@ def test_phone_numbers_are_accepted(phone: str) -> None:
 )
 def test_passwords_with_a_value_are_refused(note: str) -> None:
     """A password or secret code written with its value is refused."""
-    assert_refused(note, "password")
+    assert_refused(note, "password", "pin")
 
 
 @pytest.mark.parametrize("note", ["mot de passe : 00!!", "password is 00!!", "MDP = ab!#"])
@@ -487,3 +510,73 @@ def test_error_carries_findings() -> None:
 def test_harmless_or_odd_text_is_accepted(text: str) -> None:
     """Empty, emoji, right-to-left and control text are accepted without error."""
     check_free_text(text)
+
+
+# --- What the first guard let through or refused wrongly ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("note", "kind"),
+    [
+        ("secu 185 05 78 006 084 91", "nir"),
+        ("sécu 1850 5780 0608 491", "nir"),
+        ("NIR 18505 78006 08491", "nir"),
+        ("n° SS 1 85 05 78 006 084", "nir"),
+        ("num secu 1850578006084 (sans la clé)", "nir"),
+        ("carte vitale : 1-85-05-78-006-084", "nir"),
+        ("iban FR76 30006 00001 12345678901 89", "iban"),
+        ("RIB 30006 00001 12345678901 89", "rib"),
+        ("rib 30006000011234567890189", "rib"),
+        ("banque 30006 guichet 00001 compte 12345678901 clé 89", "rib"),
+        ("code de la carte 1234", "pin"),
+        ("code CB : 4321", "pin"),
+        ("son code est 0852", "pin"),
+        ("le code de sa carte bleue est le 1234", "pin"),
+        ("pass : Soleil75", "password"),
+        ("pass ameli Soleil75", "password"),
+        ("identifiants ameli : jdupont / Soleil75", "password"),
+        ("identifiant : m.diallo93 - Bonjour2024", "password"),
+        ("mdp caf Marie2019", "password"),
+        ("login jdupont mdp Azerty12", "password"),
+        ("login : jdupont / mdp : Soleil75", "password"),
+        ("identifiants : jdupont , soleil", "password"),
+        ("code d'accès : 4B7K2X", "password"),
+    ],
+)
+def test_groupings_and_phrasings_once_missed_are_refused(note: str, kind: str) -> None:
+    """NIR grouped otherwise or without key, IBAN as a RIB, RIB alone, PIN and credentials."""
+    assert_refused(note, kind)
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "a réinitialisé son mot de passe impots.gouv",
+        "réinitialisation du mot de passe faite",
+        "mdp perdu",
+        "mot de passe : voir avec sa fille",
+        "mdp : reinit par sms",
+        "mot de passe ameli changé le 12/03/2024",
+        "pass navigo perdu",
+        "code postal 75011",
+        "code confidentiel reçu par courrier le 12/03",
+        "PDL 1234 5678 9012 34",
+        "n° fiscal 1 85 05 78 006 084",
+        "client EDF 4866199463617782",
+        "contrat n° 4111111111111111",
+        "num secu a demander",
+        "identifiant : jdupont, mdp oublié",
+        "identifiant : jdupont et mot de passe perdu",
+        "identifiant : jean-pierre",
+        "id ameli: 12345678 - mdp: 8 caracteres",
+    ],
+)
+def test_mentions_and_references_once_refused_are_accepted(note: str) -> None:
+    """A password forgotten or reset, and references that pass a checksum by chance, pass."""
+    assert find_sensitive(note) == []
+
+
+def test_a_card_number_typed_in_groups_after_a_reference_label_is_still_refused() -> None:
+    """Only a number typed in one piece after "contrat" is read as the contract's number."""
+    assert_refused("contrat 4111 1111 1111 1111", "card")
+    assert_refused("CB contrat 4111111111111111", "card")

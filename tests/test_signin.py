@@ -200,8 +200,8 @@ async def test_first_run_creates_the_office_and_its_manager(
         await pilot.press(*"PIMMS Dijon Centre", "enter", *"Nadia R.", "enter")
         await pilot.press(*"12", "enter", "enter")
         await settle(pilot)
-        assert "4 à 8 chiffres" in screen_text(pilot)
-        await pilot.press(*"482193", "enter", *"482193", "enter")
+        assert "doit compter au moins 12 caractères" in screen_text(pilot)  # a manager's PIN
+        await pilot.press(*"nadia-482193", "enter", *"nadia-482193", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
         assert app.session.staff is not None
         assert app.session.actor.role == Role.MANAGER
@@ -219,7 +219,7 @@ async def test_an_office_without_a_manager_asks_for_one(
     app = build_app(sqlite_database, clock, sqlite_office, role=None)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, OfficeSetupScreen))
-        await pilot.press(*"Nadia R.", "enter", *"4821", "enter", *"4821", "enter")
+        await pilot.press(*"Nadia R.", "enter", *"nadia-482193", "enter", *"nadia-482193", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
         assert app.session.actor.role == Role.MANAGER
 

@@ -21,6 +21,7 @@ from pimms_tui.db.engine import Database
 from pimms_tui.db.models import Motif, Office, Register, Thematique
 from pimms_tui.domain.messages import N_
 
+from . import doctor_files
 from .findings import Finding
 from .findings import finding as _finding
 
@@ -28,9 +29,24 @@ REGISTER_COUNT = 8
 CLOCK_TOLERANCE = timedelta(seconds=60)
 
 
-def doctor(url: str, data_folder: Path, now: datetime | None = None) -> list[Finding]:
-    """Check the connection, the migration level, the catalogues, the folder and the clock."""
-    findings = [_check_folder(data_folder)]
+def doctor(
+    url: str,
+    data_folder: Path,
+    now: datetime | None = None,
+    *,
+    config_folder: Path | None = None,
+    repair: bool = False,
+) -> list[Finding]:
+    """Check the folders' modes, the connection, the migration level, catalogues and clock.
+
+    With ``repair``, folders and files that other accounts could read are made private first,
+    each change reported as a line of its own.
+    """
+    folders = [data_folder] + ([config_folder] if config_folder is not None else [])
+    findings = doctor_files.repair(folders) if repair else []
+    findings.append(_check_folder(data_folder))
+    if data_folder.exists():
+        findings.append(doctor_files.check_modes(folders))
     try:
         database = Database.from_url(url)
     except (NoSuchModuleError, ValueError) as error:
@@ -39,6 +55,17 @@ def doctor(url: str, data_folder: Path, now: datetime | None = None) -> list[Fin
         )
         return findings
     try:
+        if database.is_sqlite and _not_created_yet(database):
+            findings.append(
+                _finding(
+                    True,
+                    N_("There is no database yet at {path} (created on first start)."),
+                    path=database.engine.url.database,
+                )
+            )
+            return findings
+        if repair:
+            findings.extend(doctor_files.repair(doctor_files.sqlite_files(database)))
         findings.extend(_check_database(database, now or datetime.now(UTC)))
         if all(finding.ok for finding in findings):
             for check in DATABASE_CHECKS:
@@ -46,6 +73,12 @@ def doctor(url: str, data_folder: Path, now: datetime | None = None) -> list[Fin
     finally:
         database.dispose()
     return findings
+
+
+def _not_created_yet(database: Database) -> bool:
+    """Whether the SQLite file is still to be created (connecting would create it empty)."""
+    name = database.engine.url.database
+    return bool(name) and name != ":memory:" and not Path(str(name)).exists()
 
 
 def _check_folder(folder: Path) -> Finding:
@@ -200,4 +233,6 @@ def _check_clock(now: datetime, server_now: datetime | None) -> Finding:
 
 
 # Further checks of an open, current database, each in its own module.
-DATABASE_CHECKS: tuple[Callable[[Database], list[Finding]], ...] = ()
+DATABASE_CHECKS: tuple[Callable[[Database], list[Finding]], ...] = (
+    doctor_files.database_file_modes,
+)

@@ -9,6 +9,7 @@ consistent snapshot. PostgreSQL is backed up with ``pg_dump`` (see the README).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import tempfile
@@ -22,6 +23,7 @@ from pimms_tui.db import migrate
 from pimms_tui.db.engine import SQLITE_BUSY_TIMEOUT_MS
 from pimms_tui.domain.messages import N_
 from pimms_tui.errors import PimmsError
+from pimms_tui.settings import FILE_MODE, FOLDER_MODE
 
 BACKUP_PAGES_PER_STEP = 256  # pages copied between two yields to the desks' writers
 
@@ -92,7 +94,7 @@ def backup(url: str, target: Path) -> BackupReport:
         target = target / f"pimms-{stamp}.sqlite3"
     if target.resolve() == source_path.resolve():
         raise MaintenanceError(N_("The backup cannot overwrite the database itself."))
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
     handle, partial_name = tempfile.mkstemp(prefix=".pimms-backup-", dir=target.parent)
     os.close(handle)
     partial = Path(partial_name)
@@ -137,7 +139,8 @@ def restore(url: str, source: Path) -> BackupReport:
             revision=report.revision,
         )
     target_path = sqlite_path(url)
-    target_path.parent.mkdir(parents=True, exist_ok=True)
+    target_path.parent.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+    _private_file(target_path)
     backup_source = sqlite3.connect(f"file:{report.path}?mode=ro", uri=True)
     target = sqlite3.connect(target_path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
     try:
@@ -146,4 +149,15 @@ def restore(url: str, source: Path) -> BackupReport:
     finally:
         target.close()
         backup_source.close()
+    for suffix in ("", "-wal", "-shm"):
+        companion = Path(f"{target_path}{suffix}")
+        if companion.exists():
+            companion.chmod(FILE_MODE)
     return report
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 if it does not exist: SQLite then keeps that mode
+    (and gives it to the -wal and -shm files), whatever the umask."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))

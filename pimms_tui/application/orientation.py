@@ -23,6 +23,7 @@ from pimms_tui.domain.appointments.statements import insert_booking
 from pimms_tui.domain.clock import Clock
 from pimms_tui.domain.errors import Conflict, DomainError
 from pimms_tui.domain.offices import OfficeInfo
+from pimms_tui.domain.orientation.rectification import StoredText, rectify, stored_texts
 from pimms_tui.domain.orientation.rules import (
     ANONYMOUS_SHARING,
     CLOSE_MANY_MISSING,
@@ -267,6 +268,23 @@ class OrientationService:
             demand.appointment_id = appointment_id
             session.flush()
             return demand_view(session, self.office.id, demand_id)
+
+    # Rectification ------------------------------------------------------------------------
+
+    def stored_texts(self, visitor_id: int, actor: Actor) -> list[StoredText]:
+        """The notes, relay reasons and shared details kept on a visitor (to rectify them)."""
+        require(actor, Permission.ORIENT)
+        self.check_actor(actor)
+        with self.database.read() as session:
+            return stored_texts(session, self.office.id, visitor_id)
+
+    def rectify(self, target: tuple[str, int, str], text: str | None, actor: Actor) -> str | None:
+        """Correct a stored note, relay reason or shared details, or erase it (empty text),
+        whatever the visit's state; journalled without the text. Returns the stored text."""
+        require(actor, Permission.ORIENT)
+        self.check_actor(actor)
+        with self.database.write() as session:
+            return rectify(session, actor, self.office.id, target, text, self.clock.now())
 
     def close_visit(self, visit_id: int, actor: Actor) -> None:
         """Close a visit being seen once every demand has an orientation."""

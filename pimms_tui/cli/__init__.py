@@ -20,8 +20,12 @@ from pimms_tui.settings import (
     SUPPORTED_LANGUAGES,
     Settings,
     SettingsError,
+    config_dir,
+    data_dir,
+    keep_files_private,
     language_from_locale,
     load_settings,
+    private_folder,
 )
 
 from .common import (
@@ -129,6 +133,8 @@ def _early_language(argv: Sequence[str]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pimms`` command; returns the exit code."""
+    # First of all: nothing this process or SQLite creates is readable by another account.
+    keep_files_private()
     args_list = list(sys.argv[1:] if argv is None else argv)
     with log_to_file():
         try:
@@ -145,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 demo=args.demo or args.command == "demo" or None,
             )
             i18n.activate(settings.language)
+            if args.command != "doctor":  # the check-up reports the folders as they are
+                _private_folders()
             return _dispatch(args, settings)
         except UsageError as error:
             return fail(str(error), EXIT_USAGE)
@@ -160,6 +168,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ),
                 EXIT_FAILURE,
             )
+
+
+def _private_folders() -> None:
+    """An install made before folders were private gets them so (``pimms doctor --repair``
+    does the same for the files already in them)."""
+    for folder in (data_dir(), config_dir()):
+        if folder.is_dir():
+            private_folder(folder)
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:

@@ -11,7 +11,7 @@ from pimms_tui import i18n
 from pimms_tui.application import doctor, maintenance, open_database
 from pimms_tui.demo import seed_demo
 from pimms_tui.i18n import _, translate
-from pimms_tui.settings import Settings, data_dir
+from pimms_tui.settings import Settings, config_dir, data_dir
 
 from .common import EXIT_FAILURE, fail
 
@@ -23,8 +23,13 @@ def add_maintenance_commands(commands: Any) -> None:
     restore = commands.add_parser("restore", help=_("put a backup back in place of the database"))
     restore.add_argument("path", metavar=_("PATH"), help=_("the backup file"))
     restore.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
-    commands.add_parser(
+    doctor_command = commands.add_parser(
         "doctor", help=_("check the database, schema, catalogues, data folder and clock")
+    )
+    doctor_command.add_argument(
+        "--repair",
+        action="store_true",
+        help=_("first make the data and config folders and their files private (0700, 0600)"),
     )
 
 
@@ -42,7 +47,9 @@ def run_maintenance(args: argparse.Namespace, settings: Settings) -> int:
     url = settings.resolved_database_url
     try:
         if args.command == "doctor":
-            findings = doctor.doctor(url, data_dir())
+            findings = doctor.doctor(
+                url, data_dir(), config_folder=config_dir(), repair=args.repair
+            )
             for finding in findings:
                 mark = _("ok") if finding.ok else _("PROBLEM")
                 print(f"[{mark}] " + translate(finding.message, finding.params))

@@ -60,6 +60,9 @@ def export_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
         lines.append(
             (f"Visite du {visit['day']} ({visit['ticket']})", f"{visit['status']} {who}".strip())
         )
+        for event in visit.get("events", []):
+            by = " · ".join(v for v in (event["staff"], event["desk"]) if v) or "—"
+            lines.append((f"  Étape {event['at']}", f"{event['to_status']} — {by}"))
         for demand in visit["demands"]:
             value = demand["motif"]
             if demand["partner"]:

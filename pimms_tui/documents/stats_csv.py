@@ -3,7 +3,9 @@
 CSV opens as it should in the spreadsheet of the language: in French, ``;`` between cells and
 UTF-8 with a byte-order mark (what French Excel and LibreOffice expect), decimals with a
 comma; in English, ``,`` and plain UTF-8. Two tables never share one CSV: the summary goes to
-``…-summary.csv`` beside the detail. Files are written whole and private (0600).
+``…-summary.csv`` beside the detail. Files are written whole and private (0600). Every text
+cell that a spreadsheet could read as a formula gets a leading apostrophe (``cells``);
+numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from babel.numbers import format_decimal, format_percent
 from pimms_tui.domain.stats import DemandRow, Masked
 from pimms_tui.i18n import _, active_language, babel_locale
 
+from .cells import neutral_text
 from .stats_files import private_file
 from .stats_summary import SummaryLine, detail_header, detail_values
 
@@ -31,12 +34,13 @@ def csv_dialect() -> tuple[str, str]:
 
 
 def csv_cell(value: Any, kind: str = "count") -> str:
-    """A cell as the active language's spreadsheet reads it (decimal comma in French)."""
+    """A cell as the active language's spreadsheet reads it (decimal comma in French); a text
+    is never a formula."""
     locale = babel_locale()
     if value is None:
         return ""
     if isinstance(value, Masked):
-        return str(value)
+        return neutral_text(str(value))
     if isinstance(value, bool):
         return str(value)
     if kind == "share" and isinstance(value, float | int):
@@ -48,7 +52,7 @@ def csv_cell(value: Any, kind: str = "count") -> str:
         return str(format_decimal(round(value, 1), "0.#", locale=locale, group_separator=False))
     if hasattr(value, "isoformat"):
         return str(value.isoformat())
-    return str(value)
+    return neutral_text(str(value))
 
 
 def summary_path(path: Path) -> Path:
@@ -71,9 +75,10 @@ def write_csv_summary(path: Path, lines: Iterable[SummaryLine]) -> None:
     separator, encoding = csv_dialect()
     with private_file(path) as temporary, temporary.open("w", newline="", encoding=encoding) as out:
         writer = csv.writer(out, delimiter=separator)
-        writer.writerow([_("section"), _("item"), _("figure")])
+        writer.writerow([csv_cell(_("section")), csv_cell(_("item")), csv_cell(_("figure"))])
         for line in lines:
-            writer.writerow([line.section, line.item, csv_cell(line.value, line.kind)])
+            section, item = csv_cell(line.section), csv_cell(line.item)
+            writer.writerow([section, item, csv_cell(line.value, line.kind)])
 
 
 def write_csv_detail(path: Path, rows: Iterable[DemandRow]) -> None:
@@ -81,7 +86,7 @@ def write_csv_detail(path: Path, rows: Iterable[DemandRow]) -> None:
     separator, encoding = csv_dialect()
     with private_file(path) as temporary, temporary.open("w", newline="", encoding=encoding) as out:
         writer = csv.writer(out, delimiter=separator)
-        writer.writerow(detail_header())
+        writer.writerow([csv_cell(title) for title in detail_header()])
         for row in rows:
             writer.writerow([csv_cell(value) for value in detail_values(row)])
 

@@ -8,13 +8,13 @@ clock) are in :mod:`pimms_tui.application.staff`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,12 +26,21 @@ from . import audit
 from .actors import Actor
 from .errors import Conflict, DomainError, NotFound
 from .messages import N_
+from .server_clock import database_now
+from .staff_journal import PinChange, pin_changed_by_other
 
 PIN_DIGITS = range(4, 9)
 PASSPHRASE_MIN = 12
 PIN_MAX = 128
 NAME_MAX = 120
 
+# A manager's account opens every file and every account: its PIN must resist an offline
+# guess against its Argon2id hash (see the README, "Data protection").
+MANAGER_PIN_MIN = 12
+MANAGER_PIN_SHORT = N_(
+    "A manager's PIN must be at least {length} characters: a passphrase, or {length} digits "
+    "or more. A manager's account opens every file."
+)
 PIN_INVALID = N_("The PIN must be 4 to 8 digits, or a passphrase of at least {length} characters.")
 NAME_EMPTY = N_("Please type the person's name.")
 NAME_TOO_LONG = N_("The name is too long ({max} characters at most).")
@@ -73,6 +82,8 @@ class StaffAccount:
     active: bool
     has_pin: bool
     locked_until: datetime | None
+    # At sign-in only: someone else set this person's PIN since their last sign-in.
+    pin_change: PinChange | None = field(default=None, compare=False)
 
     def locked_at(self, now: datetime) -> bool:
         """Whether the account refuses sign-in at ``now``."""
@@ -103,6 +114,15 @@ def check_pin(pin: str) -> str:
     raise DomainError(PIN_INVALID, length=PASSPHRASE_MIN)
 
 
+def check_pin_for(role: Role, pin: str) -> str:
+    """The PIN if it suits an account of ``role``; refused otherwise (at the PIN field)."""
+    if role == Role.MANAGER and len(pin.strip()) < MANAGER_PIN_MIN:
+        refusal = DomainError(MANAGER_PIN_SHORT, length=MANAGER_PIN_MIN)
+        refusal.field = "staff_pin"
+        raise refusal
+    return check_pin(pin)
+
+
 def hash_pin(pin: str, salt: bytes | None = None) -> str:
     """The Argon2id hash of a PIN that follows the rule (a random salt unless given)."""
     return _hasher().hash(check_pin(pin), salt=salt)
@@ -131,6 +151,11 @@ def _aware(instant: datetime) -> datetime:
     # SQLite gives naive datetimes back; every instant the domain stores is UTC.
 
     return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+def with_pin_change(account: StaffAccount, change: PinChange | None) -> StaffAccount:
+    """The account as signed in, with the change of its PIN to tell the person about."""
+    return replace(account, pin_change=change)
 
 
 def account_of(row: Staff) -> StaffAccount:
@@ -224,29 +249,84 @@ def insert_staff(
     return account_of(row)
 
 
-def record_sign_in(session: Session, who: Actor, pin_hash: str, pin: str, now: datetime) -> None:
-    """A PIN accepted: clear the failures, refresh an outdated hash, journal the sign-in."""
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in attempt counted in the database before its PIN is checked."""
+
+    number: int
+    pin_hash: str
+    at: datetime
+
+
+def count_attempt(session: Session, who: Actor, rules: AccessRules, local_now: datetime) -> Attempt:
+    """Count one attempt, atomically, before the PIN is checked; refused when locked.
+
+    One UPDATE … RETURNING adds the attempt unless the account is locked (a SQLite writer
+    holds BEGIN IMMEDIATE; PostgreSQL locks the row): of desks trying at once, each gets its
+    own number. The attempt that reaches the limit locks the account at once, so that no
+    further PIN is checked while it is itself being checked; if its PIN is right, the lock is
+    lifted. An expired lock starts a new count.
+    """
+    staff_id = who.staff_id
+    assert staff_id is not None
+    now = database_now(session, local_now)
+    number = case((Staff.locked_until.is_(None), Staff.failed_attempts + 1), else_=1)
+    until = now + timedelta(minutes=rules.lock_minutes)
+    counted = session.execute(
+        update(Staff)
+        .where(
+            Staff.id == staff_id,
+            Staff.office_id == who.office_id,
+            Staff.active.is_(True),
+            Staff.pin_hash.is_not(None),
+            or_(Staff.locked_until.is_(None), Staff.locked_until <= now),
+        )
+        .values(
+            failed_attempts=number,
+            # Typed as the column, so that the instant is stored as UTC on every server.
+            locked_until=case(
+                (number >= rules.attempts, literal(until, Staff.locked_until.type)), else_=None
+            ),
+        )
+        .returning(Staff.failed_attempts, Staff.pin_hash)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if counted is not None:
+        return Attempt(int(counted[0]), str(counted[1]), now)
+    row = staff_row(session, who.office_id, staff_id)
+    if not row.active or row.pin_hash is None or row.locked_until is None:
+        raise SignInRefused(INACTIVE)
+    raise SignInRefused(STILL_LOCKED, minutes=minutes_left(_aware(row.locked_until), now))
+
+
+def record_sign_in(
+    session: Session, who: Actor, pin_hash: str, pin: str, local_now: datetime
+) -> PinChange | None:
+    """A PIN accepted: clear the count and any lock, refresh an outdated hash, journal the
+    sign-in; the change of this person's PIN by someone else since their last sign-in."""
     assert who.staff_id is not None
+    now = database_now(session, local_now)
+    changed = pin_changed_by_other(session, who.staff_id)
     values: dict[str, object] = {"failed_attempts": 0, "locked_until": None}
     if _hasher().check_needs_rehash(pin_hash):
         values["pin_hash"] = _hasher().hash(pin)
-    session.execute(update(Staff).where(Staff.id == who.staff_id).values(**values))
+    session.execute(
+        update(Staff)
+        .where(Staff.id == who.staff_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     audit.record(session, who, audit.Action.SIGN_IN, at=now, entity="staff", entity_id=who.staff_id)
+    return changed
 
 
 def record_failure(
-    session: Session, who: Actor, rules: AccessRules, now: datetime
+    session: Session, who: Actor, rules: AccessRules, attempt: Attempt, local_now: datetime
 ) -> SignInRefused:
-    """A wrong PIN: count it, lock the account after too many, journal both; the refusal."""
+    """A wrong PIN, already counted: journal it (and the lock-out it caused); the refusal."""
     staff_id = who.staff_id
     assert staff_id is not None
-    failures = session.scalar(
-        update(Staff)
-        .where(Staff.id == staff_id)
-        .values(failed_attempts=Staff.failed_attempts + 1)
-        .returning(Staff.failed_attempts)
-    )
-    failures = int(failures or 0)
+    now = database_now(session, local_now)
     audit.record(
         session,
         who,
@@ -254,14 +334,11 @@ def record_failure(
         at=now,
         entity="staff",
         entity_id=staff_id,
-        attempt=failures,
+        attempt=attempt.number,
     )
-    if failures < rules.attempts:
-        return SignInRefused(WRONG_PIN, left=rules.attempts - failures)
-    until = now + timedelta(minutes=rules.lock_minutes)
-    session.execute(
-        update(Staff).where(Staff.id == staff_id).values(failed_attempts=0, locked_until=until)
-    )
+    if attempt.number < rules.attempts:
+        return SignInRefused(WRONG_PIN, left=rules.attempts - attempt.number)
+    until = attempt.at + timedelta(minutes=rules.lock_minutes)
     audit.record(
         session,
         who,

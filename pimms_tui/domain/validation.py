@@ -1,17 +1,25 @@
-"""Validation of the fields typed at the desk: phone numbers, e-mail addresses, birth years."""
+"""Validation of the fields typed at the desk: phone numbers, e-mail addresses, birth years,
+and the short texts checked as a whole (an arrival's commune and interpreter language)."""
 
 import re
+import unicodedata
 
 import phonenumbers
 
 from pimms_tui.domain.messages import N_
 from pimms_tui.errors import PimmsError
+from pimms_tui.text import is_hidden, one_line
 
 PHONE_INVALID = N_(
     "This phone number is not valid: check the digits, or start a foreign number with its + prefix."
 )
 EMAIL_INVALID = N_("This e-mail address is not valid: it should look like name@example.fr.")
 BIRTH_YEAR_INVALID = N_("Enter a year of birth between {min} and {max}.")
+CONTROL_CHARACTER = N_(
+    "This text holds an invisible control character (from a paste?): clear the field and "
+    "type it again."
+)
+TEXT_TOO_LONG = N_("This text is too long ({max} characters at most).")
 
 FIRST_BIRTH_YEAR = 1900
 MAX_EMAIL_LENGTH = 254
@@ -70,6 +78,8 @@ def validate_email(raw: str) -> str:
     match = _EMAIL.fullmatch(text)
     if (
         match is None
+        or has_control_character(text)
+        or any(is_hidden(char) for char in text)  # a bidi override, a zero-width space
         or len(text) > MAX_EMAIL_LENGTH
         or len(match.group("local")) > MAX_EMAIL_LOCAL_LENGTH
         or ".." in text
@@ -97,3 +107,27 @@ def validate_birth_year(raw: str | int, today_year: int) -> int:
     if not FIRST_BIRTH_YEAR <= year <= today_year:
         raise error
     return year
+
+
+def has_control_character(value: str) -> bool:
+    """Whether ``value`` holds a control character (NUL, ESC, DEL, C1…) other than the tab
+    and line breaks that typing or pasting may bring: PostgreSQL cannot store a NUL at all,
+    and none of them belongs in a name, a place or a language."""
+    return any(unicodedata.category(char) == "Cc" and char not in "\t\n\r" for char in value)
+
+
+def check_line(raw: str | None, field: str, max_length: int) -> str | None:
+    """A short text checked as a whole, spaces folded, None when empty; a FieldError on
+    ``field`` when it holds a control character or is longer than its column.
+
+    The refusal comes before any statement: bad input is a message at the field, never a
+    database error (which the desk would take for an outage).
+    """
+    if raw is None:
+        return None
+    if has_control_character(raw):
+        raise FieldError(field, CONTROL_CHARACTER)
+    cleaned = one_line(raw)  # tabs and line breaks folded, bidi and format characters gone
+    if len(cleaned) > max_length:
+        raise FieldError(field, TEXT_TOO_LONG, {"max": str(max_length)})
+    return cleaned or None

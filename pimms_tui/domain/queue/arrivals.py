@@ -17,15 +17,19 @@ from pimms_tui.db.enums import (
     VisitStatus,
 )
 from pimms_tui.db.models import Appointment
-from pimms_tui.text import one_line
 
 from ..actors import Actor
 from ..errors import Conflict, NotFound
 from ..messages import N_
+from ..validation import check_line
 from .model import APPOINTMENT_SERIES, WALK_IN_SERIES, ArrivalRequest
 from .same_person import check_not_in_queue
 from .statements import ARRIVAL_POSTGRES, EVENT, MOTIF_EXISTS, NEW_VISIT, TOUCH_VISITOR
 from .tickets import draw_ticket_number, ticket_code
+
+# The lengths of the visit's columns.
+MAX_COMMUNE_LENGTH = 120
+MAX_INTERPRETER_LANGUAGE_LENGTH = 35
 
 
 def record_arrival(
@@ -40,8 +44,13 @@ def record_arrival(
     """Write the visit of an arrival and its event, in the caller's transaction (after the
     office row is locked); the visit's id and its ticket code (``A-…``, or ``R-…`` when
     arriving for an appointment, which is then marked arrived)."""
+    # Checked before any statement: bad input is a refusal at the field, not a database error.
+    commune = check_line(request.commune, "commune", MAX_COMMUNE_LENGTH)
+    language = check_line(
+        request.interpreter_language, "interpreter_language", MAX_INTERPRETER_LANGUAGE_LENGTH
+    )
     needs = list(dict.fromkeys(Need(n).value for n in request.needs))
-    if request.interpreter_language and Need.INTERPRETER.value not in needs:
+    if language and Need.INTERPRETER.value not in needs:
         needs.append(Need.INTERPRETER.value)
     connection = session.connection()
     visitor_id = request.visitor_id
@@ -79,11 +88,11 @@ def record_arrival(
         "appointment_id": request.appointment_id,
         "age_band": AgeBand(request.age_band).value if request.age_band else None,
         "gender": Gender(request.gender).value,
-        "commune": one_line(request.commune) or None,  # no control character stored
+        "commune": commune,
         "source": source.value,
         "priority": Priority(request.priority).value,
         "needs": needs,
-        "interpreter_language": one_line(request.interpreter_language) or None,
+        "interpreter_language": language,
         "first_motif_id": motif_id,
         "status": VisitStatus.WAITING.value,
         "arrived_at": now,
