@@ -40,6 +40,7 @@ from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo, create_office, ensure_desk
 from pimms_tui.domain.orientation import DemandInput, RelayInput
 from pimms_tui.domain.queue import ArrivalRequest
+from pimms_tui.domain.validation import FieldError
 from pimms_tui.domain.visitor_file import IdentityChanges
 from pimms_tui.domain.visitors import NewVisitor, create_visitor
 from pimms_tui.screens.fields import SafeInput, SafeTextArea
@@ -190,10 +191,13 @@ def test_every_save_path_drops_hidden_characters(
         IdentityChanges(last_name=dirty("Durand"), language=dirty("wolof")),
         manager,
     )
-    ticket = QueueService(database, clock, office).register_arrival(
-        ArrivalRequest(
-            visitor_id=visitor, interpreter_language=dirty("peul"), commune=dirty("Beaune")
-        ),
+    queue = QueueService(database, clock, office)
+    with pytest.raises(FieldError) as refused:  # a control character: refused at the field
+        queue.register_arrival(ArrivalRequest(visitor_id=visitor, commune=dirty("Beaune")), manager)
+    assert refused.value.field == "commune"
+    bidi = "\u202epeul\u2066\u200f\u061c"  # bidi and format characters: dropped
+    ticket = queue.register_arrival(
+        ArrivalRequest(visitor_id=visitor, interpreter_language=bidi, commune=f"Beaune{bidi}"),
         manager,
     )
     with database.write() as session:
