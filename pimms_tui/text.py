@@ -6,6 +6,11 @@ with one), lone surrogates, line and paragraph separators, and format characters
 overrides and isolates, zero-width spaces), except the zero-width joiner and non-joiner that
 shape emoji and some scripts. Square brackets and the like stay: the views show text with
 markup off, so they are harmless there.
+
+Three places apply it: what is typed or pasted into a field (``typed``: nothing else
+changes, so typing stays natural); what the domain saves, whatever the caller (``one_line``
+for a name or a place, ``multiline`` for a note); and the last step before the terminal
+(``for_terminal``: the text of every cell the screen draws, whatever a widget was given).
 """
 
 from __future__ import annotations
@@ -67,3 +72,33 @@ def escaped(value: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+def typed(value: str | None, *, keep_newlines: bool = False) -> str:
+    """Text typed or pasted into a field, less what would act on a terminal: controls and
+    separators become spaces (line breaks stay only with ``keep_newlines``), other hidden
+    characters go, and nothing else changes, so spaces stay where they were typed."""
+    if not value:
+        return ""
+    if value.isprintable():  # the usual case, checked at C speed
+        return value
+    kept: list[str] = []
+    for char in value.replace("\r\n", "\n") if keep_newlines else value:
+        if char == "\n" and keep_newlines:
+            kept.append(char)
+        elif unicodedata.category(char) in _BREAKING:
+            kept.append(" ")
+        elif not is_hidden(char):
+            kept.append(char)
+    return "".join(kept)
+
+
+def for_terminal(value: str) -> str:
+    """The text of a cell about to be drawn, without anything a terminal would obey.
+
+    Every hidden character is dropped, line breaks and tabs too: they take no cell, so the
+    screen's layout (computed with them counted as zero width) stays exactly the same.
+    """
+    if value.isprintable():
+        return value
+    return "".join(char for char in value if not is_hidden(char))

@@ -28,6 +28,7 @@ from pimms_tui.labels import AGE_BAND_LABELS, GENDER_LABELS, NEED_LABELS, PRIORI
 from .base import DeskScreen
 from .confirm import ConfirmModal
 from .errors import refusal_text
+from .fields import SafeInput
 from .literal import clean
 from .ticket import TicketScreen
 from .visitor_form import NewVisitorForm
@@ -71,7 +72,7 @@ class ArrivalScreen(DeskScreen):
         with Vertical(id="arrival"):
             yield Static(_("Arrival"), classes="title")
             yield Label(_("Name or phone of a known visitor — Enter with nothing typed: anonymous"))
-            yield Input(id="who", max_length=80)
+            yield SafeInput(id="who", max_length=80)
             yield Static("", id="chosen-visitor", markup=False)
             yield OptionList(id="matches")
             with Horizontal(id="options"):
@@ -86,7 +87,7 @@ class ArrivalScreen(DeskScreen):
                 )
                 for need in Need:
                     yield Checkbox(_(NEED_LABELS[need.value]), id=f"need-{need.value}")
-                yield Input(placeholder=_("language"), id="interpreter-language", max_length=35)
+                yield SafeInput(placeholder=_("language"), id="interpreter-language", max_length=35)
             with Horizontal(id="profile"):
                 yield Select(
                     [(word(AGE_BAND_LABELS, band), band.value) for band in AgeBand],
@@ -99,7 +100,7 @@ class ArrivalScreen(DeskScreen):
                     allow_blank=False,
                     id="gender",
                 )
-                yield Input(placeholder=_("commune"), id="commune", max_length=120)
+                yield SafeInput(placeholder=_("commune"), id="commune", max_length=120)
             yield Label(_("Reason for coming — press its number, or Enter"))
             yield OptionList(id="motifs")
             yield Static("", id="arrival-error", classes="field-error", markup=False)

@@ -24,6 +24,7 @@ from pimms_tui.i18n import N_, _, format_datetime
 
 from .base import DeskScreen
 from .confirm import STYLESHEET
+from .fields import SafeInput
 from .forms import parse_day
 from .literal import literal
 
@@ -82,9 +83,9 @@ class JournalScreen(DeskScreen):
             yield Select[str](actions, prompt=_("every action"), id="filter-action")
             yield Select[int]([], prompt=_("all staff"), id="filter-staff")
             yield Select[int]([], prompt=_("all desks"), id="filter-desk")
-            yield Input(placeholder=_("file n°"), id="filter-visitor", restrict=r"[0-9]*")
-            yield Input(placeholder=_("from dd/mm/yyyy"), id="filter-since")
-            yield Input(placeholder=_("to dd/mm/yyyy"), id="filter-until")
+            yield SafeInput(placeholder=_("file n°"), id="filter-visitor", restrict=r"[0-9]*")
+            yield SafeInput(placeholder=_("from dd/mm/yyyy"), id="filter-since")
+            yield SafeInput(placeholder=_("to dd/mm/yyyy"), id="filter-until")
         table: DataTable[Any] = DataTable(id="journal", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("", id="journal-message", classes="field-error", markup=False)

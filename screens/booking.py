@@ -16,6 +16,7 @@ from pimms_tui.domain.appointments import Slot
 from pimms_tui.domain.visitors import VisitorMatch
 from pimms_tui.i18n import _
 
+from .fields import SafeInput
 from .literal import clean
 from .slots import SlotFinderForm
 from .worklist import visitor_name
@@ -42,7 +43,7 @@ class BookingForm(SlotFinderForm):
         with VerticalScroll(id="booking", classes="dialog form"):
             yield Static(_("Book an appointment"), classes="title")
             yield Label(_("Visitor: name or phone (empty: anonymous)"))
-            yield Input(id="visitor-search", max_length=80)
+            yield SafeInput(id="visitor-search", max_length=80)
             yield OptionList(id="visitor-matches")
             yield Static(self.visitor_line(), id="visitor-chosen")
             yield from self.compose_slot_finder(self.day, whom=self.person_key, between=reason)

@@ -32,6 +32,7 @@ from pimms_tui.labels import (
     word,
 )
 
+from .fields import SafeInput
 from .forms import FormModal, choose_by_digit
 from .literal import clean, literal
 from .slots import SlotFinderForm
@@ -98,7 +99,7 @@ class IdentityForm(FormModal):
             yield Static(_("Identity and contact"), classes="title")
             for field, text, max_length in IDENTITY_FIELDS:
                 yield Label(_(text))
-                yield Input(
+                yield SafeInput(
                     shown_value(self.identity, field),
                     id=field.replace("_", "-"),
                     max_length=max_length,

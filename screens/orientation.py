@@ -29,7 +29,9 @@ from pimms_tui.domain.reference import DEFAULT_REGISTER
 from pimms_tui.i18n import N_, _, active_language, format_date, label
 from pimms_tui.labels import LEVEL_LABELS, OUTCOME_LABELS, RELAY_MODE_LABELS, word
 
+from .fields import SafeInput
 from .forms import FormModal, parse_day
+from .literal import literal
 from .slots import SlotFinderForm
 
 
@@ -52,7 +54,11 @@ class DemandForm(FormModal):
                 id="motif",
             )
             yield Label(_("Partner concerned (optional)"))
-            yield Select([(p.name, p.id) for p in catalog.partners], prompt=_("none"), id="partner")
+            yield Select(
+                [(literal(p.name, 60), p.id) for p in catalog.partners],
+                prompt=_("none"),
+                id="partner",
+            )
             yield Label(_("Register of intervention"))
             yield Select(
                 [(label(r.label_fr, r.label_en), r.code) for r in catalog.registers],
@@ -68,7 +74,7 @@ class DemandForm(FormModal):
                 id="level",
             )
             yield Label(_("Short note (no social security, bank or password data)"))
-            yield Input(id="note", max_length=500)
+            yield SafeInput(id="note", max_length=500)
             yield from self.compose_error()
             yield Static(_("Ctrl+S or Enter in the note: save · Esc: cancel"), classes="hint")
 
@@ -183,7 +189,9 @@ class RelayForm(FormModal):
             yield Static(_("Relay to a partner"), classes="title")
             yield Label(_("Partner (type to search)"))
             yield Select(
-                [(p.name, p.id) for p in catalog.partners], prompt=_("choose"), id="partner"
+                [(literal(p.name, 60), p.id) for p in catalog.partners],
+                prompt=_("choose"),
+                id="partner",
             )
             yield Label(_("How"))
             yield Select(
@@ -193,17 +201,17 @@ class RelayForm(FormModal):
                 id="mode",
             )
             yield Label(_("Contact person at the partner (optional)"))
-            yield Input(id="contact", max_length=200)
+            yield SafeInput(id="contact", max_length=200)
             yield Label(_("Reason for the relay"))
-            yield Input(id="reason", max_length=500)
+            yield SafeInput(id="reason", max_length=500)
             yield Static(consent_text, classes="consent-text", markup=False)
             yield Checkbox(_("The visitor agrees to share these details"), id="consent")
             yield Label(_("Details shared with the partner (only with consent)"))
-            yield Input(id="shared", max_length=500)
+            yield SafeInput(id="shared", max_length=500)
             yield Label(
                 _("Follow-up date (dd/mm/yyyy or +{days})").format(days=DEFAULT_FOLLOW_UP_DAYS)
             )
-            yield Input(
+            yield SafeInput(
                 format_date(today + timedelta(days=DEFAULT_FOLLOW_UP_DAYS), "short"),
                 id="follow-up",
                 max_length=12,

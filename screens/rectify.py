@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 from pimms_tui.domain.orientation.rectification import StoredText
 from pimms_tui.i18n import N_, _, format_date
 
+from .fields import SafeInput
 from .file_forms import STYLESHEET
 from .forms import FormModal
 from .literal import clean, literal
@@ -59,7 +60,7 @@ class RectifyForm(FormModal):
             yield Label(_("Choose the text to correct, then Enter"))
             yield OptionList(id="rectify-choices")
             yield Label(_("Corrected text — leave empty to erase it; Enter saves"))
-            yield Input(id="rectify-text", max_length=MAX_SHOWN)
+            yield SafeInput(id="rectify-text", max_length=MAX_SHOWN)
             yield from self.compose_error()
 
     def on_mount(self) -> None:

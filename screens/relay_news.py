@@ -25,6 +25,7 @@ from pimms_tui.domain.visitor_file import OpenRelay
 from pimms_tui.i18n import _, format_date, label
 from pimms_tui.labels import REFUSAL_REASON_LABELS, RELAY_STATUS_LABELS, word
 
+from .fields import SafeInput
 from .forms import FormModal, choose_by_digit, parse_day
 from .literal import clean, literal
 
@@ -125,7 +126,7 @@ class PostponeForm(RelayNewsDialog):
             yield Static(_("Postpone the follow-up"), classes="title")
             yield Static(literal(self.partner_name, 60))
             yield Label(_("New follow-up date (dd/mm/yyyy or +7)"))
-            yield Input(f"+{DEFAULT_POSTPONE_DAYS}", id="follow-up-on", max_length=12)
+            yield SafeInput(f"+{DEFAULT_POSTPONE_DAYS}", id="follow-up-on", max_length=12)
             yield from self.compose_error()
             yield Static(_("Enter: save · Esc: cancel"), classes="hint")
 
@@ -185,7 +186,7 @@ class RelayFollowUpForm(RelayNewsDialog):
                 id="refusal-reason",
             )
             yield Label(_("New follow-up date (if postponed: dd/mm/yyyy or +7)"))
-            yield Input(
+            yield SafeInput(
                 format_date(today + timedelta(days=DEFAULT_POSTPONE_DAYS), "short"),
                 id="follow-up-on",
                 max_length=12,

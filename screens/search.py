@@ -14,6 +14,7 @@ from pimms_tui.domain.visitors import VisitorMatch
 from pimms_tui.i18n import N_, _
 
 from .base import DeskScreen
+from .fields import SafeInput
 from .visitor_file import VisitorFileScreen
 from .visitor_form import NewVisitorForm
 from .visitor_match import match_label
@@ -39,7 +40,7 @@ class SearchScreen(DeskScreen):
         with Vertical(id="search"):
             yield Static(_("Find a visitor file"), classes="title")
             yield Label(_("Name (any order, part of it) or phone digits — ↓ or Enter: open"))
-            yield Input(id="search-text", max_length=80)
+            yield SafeInput(id="search-text", max_length=80)
             yield OptionList(id="search-results")
             yield Static("", id="search-message", classes="hint", markup=False)
         yield Footer()

@@ -11,6 +11,7 @@ from pimms_tui.domain.office_settings import OfficeSettings
 from pimms_tui.i18n import _, format_datetime
 
 from .confirm import STYLESHEET
+from .fields import SafeInput
 from .forms import FormModal
 
 # (setting, input id)
@@ -44,7 +45,7 @@ class SettingsForm(FormModal):
             yield Static(_("Settings of the office"), classes="title")
             for field, ident in FIELDS:
                 yield Label(labels[field])
-                yield Input(str(getattr(self.current, field)), id=ident, restrict=r"[0-9]*")
+                yield SafeInput(str(getattr(self.current, field)), id=ident, restrict=r"[0-9]*")
             last = self.current.last_purge_at
             yield Static(
                 _("Last purge: {when}").format(when=format_datetime(last, timezone))

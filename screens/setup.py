@@ -17,6 +17,7 @@ from pimms_tui.domain.staff import StaffAccount, check_pin_for
 from pimms_tui.i18n import _, translate
 
 from .base import DeskScreen
+from .fields import SafeInput
 
 FIELDS = ("#office-name", "#manager-name", "#manager-pin", "#manager-pin-again")
 
@@ -34,13 +35,13 @@ class OfficeSetupScreen(DeskScreen):
                 yield Label(_("Name of the office (for example: PIMMS Dijon Centre)"))
             else:
                 yield Static(_("This office has no manager who can sign in yet."), classes="title")
-            yield Input(id="office-name", max_length=200, disabled=not new_office)
+            yield SafeInput(id="office-name", max_length=200, disabled=not new_office)
             yield Label(_("Your name, as the first manager (for example: Nadia R.)"))
-            yield Input(id="manager-name", max_length=120)
+            yield SafeInput(id="manager-name", max_length=120)
             yield Label(_("Your PIN: at least 12 characters (a passphrase, or 12 digits or more)"))
-            yield Input(id="manager-pin", password=True, max_length=128)
+            yield SafeInput(id="manager-pin", password=True, max_length=128)
             yield Label(_("The same PIN again"))
-            yield Input(id="manager-pin-again", password=True, max_length=128)
+            yield SafeInput(id="manager-pin-again", password=True, max_length=128)
             yield Static("", id="setup-error", classes="field-error", markup=False)
         yield Footer()
 

@@ -14,11 +14,13 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
+from rich.console import RenderableType
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from textual import on
 from textual.app import App
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
@@ -29,8 +31,10 @@ from pimms_tui.db.resilience import CommitUncertain
 from pimms_tui.domain.staff import StaffAccount
 from pimms_tui.i18n import N_, _
 from pimms_tui.log_privacy import describe
+from pimms_tui.text import one_line, typed
 
 from .errors import refusal_text
+from .output import safe_update
 from .waiting import Wait, Waits
 
 log = logging.getLogger("pimms")
@@ -78,6 +82,40 @@ class DeskShell(App[None]):
         self.wait_level = Wait.NONE
         self._wait_timer: Timer | None = None
         self._probing = False
+
+    def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
+        """Every screen update passes here on its way to the terminal (Textual has no public
+        hook at that point): the text drawn loses any control or bidi character, whatever a
+        widget was given, so data can never command the terminal (see ``screens.output``).
+        A headless test app writes nothing, so it is spared the check."""
+        super()._display(screen, renderable if self.is_headless else safe_update(renderable))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast (screens' ``notify`` comes here too): its text may quote data, so it
+        loses any control or bidi character before Textual draws it."""
+        super().notify(
+            typed(message, keep_newlines=True),
+            title=typed(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
+
+    def validate_title(self, title: str) -> str:
+        """The header's title: one clean line, whatever it was made of."""
+        return one_line(title)
+
+    def validate_sub_title(self, sub_title: str) -> str:
+        """The header's sub-title is the name of who is signed in: one clean line."""
+        return one_line(sub_title)
 
     def enter_as(self, account: StaffAccount) -> None:
         """Give the desk to ``account`` (the composition root decides which screens)."""

@@ -24,6 +24,7 @@ from pimms_tui.i18n import N_, _, format_datetime, translate
 from pimms_tui.labels import ROLE_LABELS, word
 
 from .base import DeskScreen
+from .fields import SafeInput
 from .literal import clean
 
 
@@ -69,11 +70,11 @@ class SignInScreen(DeskScreen):
         with Vertical(id="signin"):
             yield Static(self._title(), id="signin-title", classes="title", markup=False)
             yield Label(_("Your name (type to filter, then Enter)"))
-            yield Input(id="signin-filter", max_length=120)
+            yield SafeInput(id="signin-filter", max_length=120)
             yield OptionList(id="signin-names")
             yield Label("", id="signin-chosen", markup=False)
             yield Label(_("PIN"))
-            yield Input(id="signin-pin", password=True, max_length=128)
+            yield SafeInput(id="signin-pin", password=True, max_length=128)
             yield Static("", id="signin-error", classes="field-error", markup=False)
             yield Static("", id="signin-demo", markup=False)
         yield Footer()

@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 from pimms_tui.domain.appointments import Slot
 from pimms_tui.i18n import _, format_date, format_time, label
 
+from .fields import SafeInput
 from .forms import FormModal, parse_day
 from .literal import clean, literal
 
@@ -70,7 +71,7 @@ class SlotFinderForm(FormModal):
             yield Select(options, prompt=_("any mediator"), id="whom")
         yield from between
         yield Label(_("Day (dd/mm/yyyy, or +1 for tomorrow) — Enter shows the free slots"))
-        yield Input(format_date(day, "short"), id="day", max_length=12)
+        yield SafeInput(format_date(day, "short"), id="day", max_length=12)
         yield OptionList(id="slots")
 
     def on_mount(self) -> None:

@@ -21,6 +21,7 @@ from pimms_tui.i18n import N_, _, format_time
 from pimms_tui.labels import ROLE_LABELS, word
 
 from .base import DeskScreen
+from .fields import SafeInput
 from .forms import FormModal
 from .literal import clean
 
@@ -158,7 +159,7 @@ class StaffForm(FormModal):
             if self.account is None:
                 yield Static(_("Add a person"), classes="title")
                 yield Label(_("Name"))
-                yield Input(id="staff-name", max_length=120)
+                yield SafeInput(id="staff-name", max_length=120)
                 yield Label(_("Role"))
                 with RadioSet(id="staff-role"):
                     # The usual addition first: it is pressed and highlighted on arrival.
@@ -177,9 +178,9 @@ class StaffForm(FormModal):
                 _("A manager's PIN: at least 12 characters (a passphrase, or 12 digits or more)."),
                 classes="hint",
             )
-            yield Input(id="staff-pin", password=True, max_length=128)
+            yield SafeInput(id="staff-pin", password=True, max_length=128)
             yield Label(_("The same PIN again"))
-            yield Input(id="staff-pin-again", password=True, max_length=128)
+            yield SafeInput(id="staff-pin-again", password=True, max_length=128)
             yield from self.compose_error()
             yield Static(_("Ctrl+S: save · Esc: cancel"), classes="hint")
 
@@ -237,9 +238,9 @@ class RoleForm(FormModal):
                         word(ROLE_LABELS, role), value=role == self.account.role, name=role.value
                     )
             yield Label(_("New PIN, to become a manager: at least 12 characters"))
-            yield Input(id="staff-pin", password=True, max_length=128)
+            yield SafeInput(id="staff-pin", password=True, max_length=128)
             yield Label(_("The same PIN again"))
-            yield Input(id="staff-pin-again", password=True, max_length=128)
+            yield SafeInput(id="staff-pin-again", password=True, max_length=128)
             yield from self.compose_error()
             yield Static(_("Ctrl+S: save · Esc: cancel"), classes="hint")
 

@@ -31,6 +31,7 @@ from pimms_tui.domain.stats import (
 from pimms_tui.i18n import N_, _, format_date
 
 from .base import DeskModal
+from .fields import SafeInput
 from .forms import FormModal, parse_day
 from .worklist import WorklistScreen
 
@@ -248,9 +249,9 @@ class PeriodForm(FormModal):
         with Vertical(classes="dialog"):
             yield Static(_("Period"), classes="title")
             yield Label(_("From (dd/mm/yyyy)"))
-            yield Input(self.start.strftime("%d/%m/%Y"), id="period-from", max_length=12)
+            yield SafeInput(self.start.strftime("%d/%m/%Y"), id="period-from", max_length=12)
             yield Label(_("To (dd/mm/yyyy)"))
-            yield Input(self.end.strftime("%d/%m/%Y"), id="period-to", max_length=12)
+            yield SafeInput(self.end.strftime("%d/%m/%Y"), id="period-to", max_length=12)
             yield from self.compose_error()
             yield Static(_("Enter: show · Esc: cancel"), classes="hint")
 

@@ -22,6 +22,7 @@ from pimms_tui.domain.consent import KEEP_FILE_TEXT_EN, KEEP_FILE_TEXT_FR
 from pimms_tui.domain.visitors import NewVisitor
 from pimms_tui.i18n import N_, _, active_language
 
+from .fields import SafeInput
 from .forms import FormModal
 from .visitor_match import match_label
 
@@ -56,17 +57,17 @@ class NewVisitorForm(FormModal):
         with VerticalScroll(classes="dialog form"):
             yield Static(_("New visitor file"), classes="title")
             yield Label(_("First name"))
-            yield Input(first if letters else "", id="first-name", max_length=120)
+            yield SafeInput(first if letters else "", id="first-name", max_length=120)
             yield Label(_("Last name (optional)"))
-            yield Input(last if letters else "", id="last-name", max_length=120)
+            yield SafeInput(last if letters else "", id="last-name", max_length=120)
             yield Label(_("Phone (optional)"))
-            yield Input("" if letters else self.typed.strip(), id="phone", max_length=32)
+            yield SafeInput("" if letters else self.typed.strip(), id="phone", max_length=32)
             yield Label(_("E-mail (optional)"))
-            yield Input(id="email", max_length=254)
+            yield SafeInput(id="email", max_length=254)
             yield Label(_("Year of birth (optional)"))
-            yield Input(id="birth-year", max_length=4, restrict=r"[0-9]*")
+            yield SafeInput(id="birth-year", max_length=4, restrict=r"[0-9]*")
             yield Label(_("Commune (optional)"))
-            yield Input(id="commune", max_length=120)
+            yield SafeInput(id="commune", max_length=120)
             with Vertical(id="duplicates"):
                 yield Static(_("This person may already have a file:"), classes="duplicates-title")
                 yield OptionList(id="duplicate-list")

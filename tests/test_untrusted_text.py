@@ -3,7 +3,8 @@
 Each hostile input goes in through the arrival form (pasted into the first-name field, the
 way a terminal delivers it) and a demand note; then the app must still run, the database
 hold the text as typed (after the documented normalisation: a paste keeps its first line,
-runs of whitespace become one space, NUL is dropped, fields are cut to their length), and
+controls become spaces, bidi and other hidden characters are dropped, runs of whitespace
+become one space, fields are cut to their length), and
 the queue, the file, the search and the exports show it literally, within the screen width.
 """
 
@@ -42,6 +43,7 @@ from pimms_tui.screens.search import SearchScreen
 from pimms_tui.screens.visitor_file import VisitorFileScreen
 from pimms_tui.screens.visitor_form import NewVisitorForm
 from pimms_tui.text import multiline as printable
+from pimms_tui.text import one_line, typed
 
 from .uikit import add_mediator, build_app, screen_text, settle, table_text
 
@@ -64,15 +66,16 @@ HOSTILE: dict[str, str] = {
 
 
 def pasted(value: str, max_length: int) -> str:
-    """What an Input holds after a paste: the first line; nothing when it is too long."""
+    """What a field holds after a paste: the first line, its controls made spaces and its
+    bidi and other hidden characters dropped; nothing when it is too long."""
     lines = value.splitlines()
-    line = lines[0] if lines else ""
+    line = typed(lines[0] if lines else "")
     return line if len(line) <= max_length else ""
 
 
 def stored(value: str) -> str:
-    """What the domain keeps of a name: NUL dropped, whitespace runs made one space."""
-    return " ".join(value.replace("\x00", "").split())
+    """What the domain keeps of a name: hidden characters gone, whitespace runs one space."""
+    return one_line(value)
 
 
 def hidden_characters(text: str) -> list[str]:
@@ -201,7 +204,8 @@ def open_visit(
 def test_hostile_text_is_stored_as_typed_on_both_engines(
     database: Database, office: OfficeInfo, clock: FixedClock, value: str, tmp_path: Path
 ) -> None:
-    """Names up to 120 characters and notes up to 500 keep every character but NUL."""
+    """Names up to 120 characters and notes up to 500 keep every character but the hidden
+    ones (controls, bidi), which no caller can store."""
     actor = Actor(office_id=office.id, desk_id=None, role=Role.MANAGER)
     name = value[:NAME_FIELD_LENGTH]
     visitor = create_visitor(
@@ -224,7 +228,7 @@ def test_hostile_text_is_stored_as_typed_on_both_engines(
         row = session.get(Visitor, visitor)
         assert row is not None and row.first_name == stored(name)
         saved = session.get(Demand, demand.id)
-        assert saved is not None and saved.note == note.replace("\x00", "").strip()
+        assert saved is not None and saved.note == printable(note).strip()
 
     # The appointment card names the visitor by first name: printed as text, never acted on.
     mediator = add_mediator(database, office)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from pimms_tui.db.enums import DeskKind
 from pimms_tui.db.models import Desk, Office
 from pimms_tui.domain.clock import Clock
+from pimms_tui.text import one_line
 
 # Monday = "0". A usual PIMMS week: open on weekdays with a lunch break, Saturday morning.
 DEFAULT_OPENING_HOURS: dict[str, Any] = {
@@ -94,7 +95,7 @@ def create_office(
     desks: tuple[tuple[str, DeskKind], ...] = DEFAULT_DESKS,
 ) -> OfficeInfo:
     """Create an office with its desks and the default partner list."""
-    cleaned = " ".join(name.split())
+    cleaned = one_line(name)  # no control or bidi character is stored
     if not cleaned:
         raise ValueError("an office needs a name")
     office = Office(
@@ -132,7 +133,7 @@ def list_desks(session: Session, office_id: int) -> list[DeskInfo]:
 
 def ensure_desk(session: Session, office_id: int, name: str) -> DeskInfo:
     """The desk with this name, created on first use (a new terminal names its desk)."""
-    cleaned = " ".join(name.split())
+    cleaned = one_line(name)
     desk = session.scalars(
         select(Desk).where(Desk.office_id == office_id, Desk.name == cleaned)
     ).first()

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from pimms_tui.db.enums import Role
 from pimms_tui.db.models import Staff
+from pimms_tui.text import one_line
 
 from . import audit
 from .actors import Actor
@@ -136,8 +137,9 @@ def pin_matches(pin_hash: str, pin: str) -> bool:
 
 
 def clean_name(name: str) -> str:
-    """The name with its spaces folded; refused when empty or too long."""
-    cleaned = " ".join(name.split())
+    """The name with its spaces folded and no control or bidi character; refused when empty
+    or too long."""
+    cleaned = one_line(name)
     if not cleaned:
         raise DomainError(NAME_EMPTY)
     if len(cleaned) > NAME_MAX:

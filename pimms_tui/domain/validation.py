@@ -8,6 +8,7 @@ import phonenumbers
 
 from pimms_tui.domain.messages import N_
 from pimms_tui.errors import PimmsError
+from pimms_tui.text import is_hidden, one_line
 
 PHONE_INVALID = N_(
     "This phone number is not valid: check the digits, or start a foreign number with its + prefix."
@@ -78,6 +79,7 @@ def validate_email(raw: str) -> str:
     if (
         match is None
         or has_control_character(text)
+        or any(is_hidden(char) for char in text)  # a bidi override, a zero-width space
         or len(text) > MAX_EMAIL_LENGTH
         or len(match.group("local")) > MAX_EMAIL_LOCAL_LENGTH
         or ".." in text
@@ -125,7 +127,7 @@ def check_line(raw: str | None, field: str, max_length: int) -> str | None:
         return None
     if has_control_character(raw):
         raise FieldError(field, CONTROL_CHARACTER)
-    cleaned = " ".join(raw.split())
+    cleaned = one_line(raw)  # tabs and line breaks folded, bidi and format characters gone
     if len(cleaned) > max_length:
         raise FieldError(field, TEXT_TOO_LONG, {"max": str(max_length)})
     return cleaned or None

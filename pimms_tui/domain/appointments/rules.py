@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pimms_tui.db.enums import AppointmentStatus, Role
-from pimms_tui.db.normalise import storable
+from pimms_tui.text import one_line
 
 from .. import sensitive
 from ..messages import N_
@@ -175,7 +175,7 @@ def clean_place(place: str | None) -> str | None:
     """A place typed for the appointment: spaces collapsed, None when empty; checked."""
     if place is None:
         return None
-    cleaned = " ".join(storable(place).split())
+    cleaned = one_line(place)
     if not cleaned:
         return None
     if len(cleaned) > MAX_PLACE_LENGTH:

@@ -11,7 +11,7 @@ import hashlib
 import re
 
 from pimms_tui.db.enums import AppointmentStatus, Outcome
-from pimms_tui.db.normalise import storable
+from pimms_tui.text import multiline
 
 from .. import sensitive
 from ..messages import N_
@@ -82,7 +82,7 @@ def clean_text(
     """Stripped free text, None when empty; too long → FieldError; sensitive → refused."""
     if text is None:
         return None
-    cleaned = storable(text).strip()
+    cleaned = multiline(text).strip()  # no control or bidi character is stored
     if not cleaned:
         return None
     if len(cleaned) > max_length:

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from pimms_tui.db.enums import Need, VisitStatus
 from pimms_tui.db.models import Visit, Visitor
-from pimms_tui.db.normalise import phone_digits, search_key, storable
+from pimms_tui.db.normalise import phone_digits, search_key
 from pimms_tui.db.search_index import index_visitor
+from pimms_tui.text import one_line
 
 from .. import audit
 from ..actors import Actor
@@ -125,7 +126,7 @@ def check_can_queue(session: Session, office_id: int, visitor_id: int, today: da
 
 def _text(value: str, field: str, max_length: int, message: str = NAME_TOO_LONG) -> str | None:
     """One line of text, spaces collapsed, None when empty; too long → FieldError."""
-    cleaned = " ".join(storable(value).split())
+    cleaned = one_line(value)  # no control or bidi character is ever stored
     if len(cleaned) > max_length:
         raise FieldError(field, message, {"max": str(max_length)})
     return cleaned or None

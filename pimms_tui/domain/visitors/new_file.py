@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import ConsentScope
 from pimms_tui.db.models import Consent, Visitor
-from pimms_tui.db.normalise import phone_digits, search_key, storable
+from pimms_tui.db.normalise import phone_digits, search_key
 from pimms_tui.db.search_index import index_visitor
+from pimms_tui.text import one_line
 
 from .. import audit
 from ..access import Permission, require
@@ -55,7 +56,7 @@ MAX_NAME_LENGTH = 120
 
 
 def _name(value: str | None, field: str) -> str | None:
-    cleaned = " ".join(storable(value or "").split())
+    cleaned = one_line(value)  # no control or bidi character is ever stored
     if len(cleaned) > MAX_NAME_LENGTH:
         raise FieldError(
             field,
