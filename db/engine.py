@@ -59,7 +59,15 @@ def make_engine(url: str | URL, *, echo: bool = False, **kwargs: Any) -> Engine:
         engine = create_engine(parsed, echo=echo, hide_parameters=True, **kwargs)
         _configure_sqlite(engine)
         return engine
-    connect_args = {**postgres_connect_args(), **kwargs.pop("connect_args", {})}
+    connect_args = postgres_connect_args()
+    # What the address itself sets wins over these defaults; its ``options`` come after ours.
+    own_options = parsed.query.get("options")
+    if isinstance(own_options, str):
+        connect_args["options"] = f"{connect_args['options']} {own_options}"
+        parsed = parsed.difference_update_query(["options"])
+    for name in parsed.query:
+        connect_args.pop(name, None)
+    connect_args.update(kwargs.pop("connect_args", {}))
     engine = create_engine(
         parsed,
         echo=echo,

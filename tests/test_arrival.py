@@ -173,7 +173,7 @@ async def test_first_run_asks_for_the_office_name(
         await settle(pilot)
         assert "nom" in screen_text(pilot).lower()
         await pilot.press(*"PIMMS Dijon Centre", "enter", *"Nadia R.", "enter")
-        await pilot.press(*"4821", "enter", *"4821", "enter")
+        await pilot.press(*"4821 9035 7714", "enter", *"4821 9035 7714", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
         assert "PIMMS Dijon Centre — Accueil" in screen_text(pilot)
     with sqlite_database.read() as session:
