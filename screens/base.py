@@ -92,7 +92,7 @@ def run_in_background(
     actor before calling: ``call`` must not read who is signed in, it may run after someone
     else signed in.
 
-    The call is timed from now (the banner within two seconds of a call left unanswered,
+    The call is timed from when it starts (the banner within two seconds of a call left unanswered,
     whatever the cause). A save belongs to the desk, not to the screen: leaving the screen
     while it waits for the database does not drop it. It goes on, and when it is done with
     the screen closed the desk says so: ``report`` words the outcome (a ticket's number, say),
@@ -101,7 +101,6 @@ def run_in_background(
     app = node.app
     assert isinstance(app, DeskShell)
     key = object()
-    app.call_started(key, write=saving)
 
     def answer(result: _T) -> None:
         if still_there(node):
@@ -122,6 +121,9 @@ def run_in_background(
             app.notify(said, severity="warning", timeout=LEFT_REPORT_SECONDS, markup=False)
 
     def job() -> _T | None:
+        # Timed from when the worker runs, not when it was asked for: a read replaced by a
+        # newer one before it started never runs, and would otherwise wait forever on screen.
+        app.call_from_thread(app.call_started, key, write=saving)
         answered = False
         try:
             try:

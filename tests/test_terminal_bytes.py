@@ -36,11 +36,12 @@ SIGN_IN_SHOWN = re.compile(r"Claire Responsable")
 CHOSEN = re.compile(r"Signing in as ")
 QUEUE_SHOWN = re.compile(r"A-001")
 LISTENING_SHOWN = re.compile(r"Demands of this visit")
+CALLED_HERE = re.compile(r"\bcalled\b")
 DEMAND_FORM_SHOWN = re.compile(r"Partner concerned")
 PARTNERS_OPEN = re.compile(r"AAA Partenaire")
 SEARCH_SHOWN = re.compile(r"Find a visitor file")
 SEARCH_FOUND = re.compile(r"Zoé.*last visit")
-FILE_SHOWN = re.compile(r"History")
+FILE_SHOWN = re.compile(r"No consent recorded")  # the file itself, loaded (not only its frame)
 IDENTITY_SHOWN = re.compile(r"Identity and contact")
 DESK = "Guichet 1"
 # Textual's own sequences: CSI (colours, cursor, modes, queries), the two-byte ESC forms of
@@ -99,7 +100,7 @@ def test_no_data_reaches_the_terminal_as_a_command(
     terminal.keys(*TEST_PIN, "Enter")
     terminal.wait_for(QUEUE_SHOWN)
     terminal.keys("n")
-    time.sleep(0.5)
+    terminal.wait_for(CALLED_HERE)  # a queue key waits for the desk's last save
     terminal.keys("s")
     terminal.wait_for(LISTENING_SHOWN)
     terminal.keys("d")

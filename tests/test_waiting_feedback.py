@@ -216,3 +216,25 @@ def test_a_lock_is_told_from_a_refused_write() -> None:
     assert lock_wait(OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked")))
     assert lock_wait(OperationalError("UPDATE", {}, LockNotAvailable("lock timeout")))
     assert not lock_wait(OperationalError("SELECT", {}, Exception("connection refused")))
+
+
+async def test_a_read_replaced_before_it_ran_leaves_no_waiting_line(
+    sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
+) -> None:
+    """A screen asks for a read, then at once for a newer one in the same group: the first is
+    cancelled before its thread ever runs. The desk must not wait for it forever (the visitor
+    file said "Waiting for the database…" until closed, and its keys were refused)."""
+    from pimms_tui.screens.base import run_in_background
+
+    app = build_app(sqlite_database, clock, sqlite_office)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        answers: list[int] = []
+        for number in range(5):  # each replaces the one before, most before they run
+            run_in_background(
+                app.screen, lambda n=number: n, answers.append, group="replaced-reads"
+            )
+        await pilot.pause(1.0)  # past the second after which the desk says it waits
+        assert answers == [4]
+        assert app.waits.calls == {}
+        assert not app.screen.has_class("-database-waiting")
