@@ -253,8 +253,9 @@ class RightsService:
             raise DomainError(EXPORT_FORMAT_UNKNOWN, format=fmt)
         data = self.export_data(visitor_id, actor, via=via)
         now = self.clock.now()
-        stem = f"visitor-{visitor_id}-{now.strftime('%Y%m%d-%H%M%S')}"
-        readable, machine = write_export(data, folder, stem, fmt=fmt, created_at=now)
+        readable, machine = write_export(
+            data, folder, fmt=fmt, created_at=now, timezone=self.office.timezone
+        )
         self.documents.listed(
             self.office.id, visitor_id, DocumentKind.ACCESS_EXPORT, readable, machine
         )
