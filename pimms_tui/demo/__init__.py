@@ -10,15 +10,18 @@ from .names import _FRENCH_LAST as _FRENCH_LAST
 from .names import _ORIGIN_CUM as _ORIGIN_CUM
 from .names import _ORIGINS as _ORIGINS
 from .names import _mobile_prefixes as _mobile_prefixes
+from .clock import DemoClock, latest_recorded
 from .offices import DEMO_PINS, demo_pins
 from .seeding import DemoReport, demo_is_current, demo_morning, ensure_demo_data, seed_demo
 
 __all__ = [
     "DEMO_PINS",
+    "DemoClock",
     "DemoReport",
     "demo_is_current",
     "demo_morning",
     "demo_pins",
     "ensure_demo_data",
+    "latest_recorded",
     "seed_demo",
 ]
