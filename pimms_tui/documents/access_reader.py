@@ -111,9 +111,9 @@ class Reader:
         """A calendar day ("7 décembre 2026"); text that is no date is shown as it is."""
         if isinstance(value, str):
             try:
-                value = date.fromisoformat(value[:10]) if len(value) >= 10 else value
+                value = date.fromisoformat(value[:10])
             except ValueError:
-                return value
+                return str(value)
         if isinstance(value, datetime):
             value = value.date()
         if isinstance(value, date):
@@ -131,5 +131,5 @@ class Reader:
         if 2 <= len(code) <= 3 and code.isascii() and code.isalpha():
             name = self.locale.languages.get(code)
             if name:
-                return name
+                return str(name)
         return text
