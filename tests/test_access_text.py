@@ -152,6 +152,13 @@ def test_the_file_is_in_english_for_an_english_speaker(
     assert not re.search(r"\d:\d\d:\d\d|\.\d{3,}|\+00:00|\d{4}-\d\d-\d\dT", text)
     for french in ("Dossier n°", "Visite du", "Consentement", "mars", " h "):
         assert french not in text
+    # The PDF is the same file for its reader: its title (metadata included) in English.
+    clock.advance(minutes=1)
+    pdf = RightsService(database, clock, office).export(
+        visitor, manager(office), tmp_path, fmt="pdf"
+    )
+    assert pdf.readable.name == f"access-{visitor:06d}-2026-03-02-1001.pdf"
+    assert rb"/Title (Data held about a person \(right of access\))" in pdf.readable.read_bytes()
 
 
 def test_two_exports_in_the_same_minute_keep_both_files(
