@@ -16,14 +16,14 @@ from enum import StrEnum
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from pimms_tui import i18n
 from pimms_tui.application.rights import RightsService
 from pimms_tui.db import enums
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import Role
-from pimms_tui.db.models import AuditEntry, DocumentFile, Visitor
+from pimms_tui.db.models import AuditEntry, DocumentFile, Motif, Visitor
 from pimms_tui.documents.access_export import export_lines
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.audit import Action
@@ -150,6 +150,11 @@ def test_the_file_is_in_english_for_an_english_speaker(
     # No code that is not also plain English (``file_opened``, ``in_progress``…).
     assert codes_in(text, {c for c in internal_codes() if not c.isalpha()}) == []
     assert not re.search(r"\d:\d\d:\d\d|\.\d{3,}|\+00:00|\d{4}-\d\d-\d\dT", text)
+    # The reasons for coming under their English label from the reference list.
+    with database.read() as session:
+        motif = session.scalars(select(Motif).order_by(Motif.id)).first()
+    assert motif is not None and motif.label_en != motif.label_fr
+    assert f"Request: {motif.label_en}" in text and motif.label_fr not in text
     for french in ("Dossier n°", "Visite du", "Consentement", "mars", " h "):
         assert french not in text
     # The PDF is the same file for its reader: its title (metadata included) in English.

@@ -13,6 +13,7 @@ when it is French or English (:mod:`.access_reader`).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,7 @@ def export_lines(data: dict[str, Any], reader: Reader | None = None) -> list[tup
     for appointment in data.get("appointments", []):
         value = _joined(
             appointment.get("with"),
-            appointment.get("motif"),
+            r.motif(appointment.get("motif")),
             appointment.get("place"),
             r.word(APPOINTMENT_STATUS_LABELS, appointment.get("status")),
         )
@@ -145,7 +146,7 @@ def _visit(r: Reader, visit: dict[str, Any]) -> list[tuple[str, str]]:
         step = "arrived" if event.get("from_status") is None else event.get("to_status")
         lines.append((f"  {r.time(event['at'])}", f"{r.word(VISIT_STEP_LABELS, step)} — {by}"))
     for demand in visit.get("demands", []):
-        value = _joined(demand.get("motif"), demand.get("partner"))
+        value = _joined(r.motif(demand.get("motif")), demand.get("partner"))
         value += f" → {r.word(OUTCOME_LABELS, demand.get('outcome')) or '—'}"
         if demand.get("level"):
             value += f" ({r.word(LEVEL_LABELS, demand['level'])})"
@@ -225,13 +226,15 @@ def write_export(
     fmt: str,
     created_at: datetime,
     timezone: str = "Europe/Paris",
+    motifs: Mapping[str, str] | None = None,
 ) -> tuple[Path, Path]:
     """Write the readable (``fmt``: text or PDF) and the JSON export, each 0600; their paths.
 
     The readable file is in the person's language (:func:`reader_language`), its times in the
-    office's ``timezone``; both files are named by :func:`export_stem`.
+    office's ``timezone``, its reasons for coming in English from ``motifs`` (English label by
+    French label) for an English reader; both files are named by :func:`export_stem`.
     """
-    reader = Reader(reader_language(data), timezone)
+    reader = Reader(reader_language(data), timezone, motifs)
     stem = export_stem(data, folder, reader, created_at)
     machine = write_private(folder / f"{stem}.json", export_json(data))
     if fmt == "pdf":

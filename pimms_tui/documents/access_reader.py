@@ -63,8 +63,15 @@ def _instant(value: Any) -> datetime | None:
 class Reader:
     """Translates and formats for one reader: a language and the office's time zone."""
 
-    def __init__(self, language: str, timezone: str = "Europe/Paris") -> None:
+    def __init__(
+        self,
+        language: str,
+        timezone: str = "Europe/Paris",
+        motifs: Mapping[str, str] | None = None,
+    ) -> None:
         self.language = language if language in _BABEL else DEFAULT_LANGUAGE
+        # The English label of each reason for coming, by its French one (the export's).
+        self.motifs = dict(motifs or {}) if self.language == "en" else {}
         self.zone = ZoneInfo(timezone)
         self.locale = Locale.parse(_BABEL[self.language])
         self._translations = i18n.translations(self.language)
@@ -87,6 +94,10 @@ class Reader:
         if label is None:
             return str(code).replace("_", " ")
         return self.t(label) if label else ""
+
+    def motif(self, label_fr: Any) -> Any:
+        """A reason for coming in the reader's language, when the reference list has it."""
+        return self.motifs.get(label_fr, label_fr) if isinstance(label_fr, str) else label_fr
 
     def local(self, value: Any) -> datetime | None:
         """An instant of the export in the office's time zone (None if it is not one)."""
