@@ -109,3 +109,50 @@ def word(labels: Mapping[Any, str], code: str | None) -> str:
         return ""
     text = labels.get(code, code)
     return _(text) if text else ""
+
+
+# The words a right-of-access file uses for the codes it holds: it is written for the person
+# it is about, so each says what happened rather than what the desk's screens call it.
+VISIT_STEP_LABELS = {
+    "arrived": N_("arrived and took a ticket"),
+    VisitStatus.WAITING: N_("back in the waiting list"),
+    VisitStatus.CALLED: N_("called to a desk"),
+    VisitStatus.IN_PROGRESS: N_("received at the desk"),
+    VisitStatus.DONE: N_("visit over"),
+    VisitStatus.LEFT: N_("left before being received"),
+    VisitStatus.NO_SHOW: N_("did not answer the call"),
+}
+VISIT_OUTCOME_LABELS = {
+    VisitStatus.WAITING: N_("waiting"),
+    VisitStatus.CALLED: N_("called to a desk"),
+    VisitStatus.IN_PROGRESS: N_("being received"),
+    VisitStatus.DONE: N_("visit over"),
+    VisitStatus.LEFT: N_("left before being received"),
+    VisitStatus.NO_SHOW: N_("did not answer the call"),
+}
+CONSENT_SCOPE_LABELS = {
+    "keep_file": N_("keeping your file"),
+    "share_with_partner": N_("sharing details with a partner"),
+}
+DOCUMENT_KIND_LABELS = {
+    "referral_slip": N_("referral slip"),
+    "appointment_card": N_("appointment card"),
+    "access_export": N_("copy of your data (right of access)"),
+}
+# Journal actions as the person reads them (the desk's journal screen has its own words).
+ACCESS_JOURNAL_LABELS = {
+    "sign_in": N_("signed in"),
+    "sign_in_failed": N_("failed sign-in"),
+    "locked_out": N_("locked out"),
+    "file_opened": N_("your file was consulted"),
+    "file_edited": N_("your file was changed"),
+    "export": N_("a copy of your data was made (right of access)"),
+    "erasure": N_("data erased"),
+    "merge": N_("two files about you were merged"),
+    "consent_given": N_("consent given"),
+    "consent_withdrawn": N_("consent withdrawn"),
+    "purge": N_("file made anonymous at the end of its retention period"),
+    "settings_changed": N_("settings changed"),
+    "relay_followed_up": N_("news of the referral recorded"),
+    "relay_postponed": N_("follow-up of the referral postponed"),
+}

@@ -381,7 +381,9 @@ def test_the_event_trail_says_who_called_started_transferred_and_finished(
     assert visit["started_at"] and visit["waited_seconds"] == 60.0
     readable = RightsService(database, clock, office).export(visitor_id, actor, tmp_path)
     text = readable.readable.read_text(encoding="utf-8")
-    assert text.count("Karim Médiateur · Box 4") >= 3 and "in_progress — Inès Accueil" in text
+    # The readable file says each step in words (not the stored ``in_progress``).
+    assert text.count("Karim Médiateur · Box 4") >= 3
+    assert "prise en charge au guichet — Inès Accueil" in text
     assert visit["first_motif"] and visit["appointment"] == data["appointments"][0]["id"]
     # Nothing about other people: no other visitor, no colleague's PIN or role.
     text = json.dumps(data)

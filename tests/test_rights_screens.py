@@ -151,7 +151,7 @@ async def test_erasure_export_and_accesses_from_the_file(
         await pilot.press("a")
         await settle(pilot)
         assert "Export écrit" in screen_text(pilot)
-        exports = sorted((data_dir() / "documents").glob(f"visitor-{visitor}-*"))
+        exports = sorted((data_dir() / "documents").glob(f"acces-{visitor:06d}-*"))
         assert [p.suffix for p in exports] == [".json", ".txt"]
         data = json.loads(exports[0].read_text(encoding="utf-8"))
         assert data["visits"][0]["demands"][0]["note"] == "Facture [red]contestée[/red]"

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import ConsentScope
-from pimms_tui.db.models import ErasureKind, Relay, Visitor
+from pimms_tui.db.models import ErasureKind, Motif, Relay, Visitor
 from pimms_tui.db.reclaim import reclaim
 from pimms_tui.documents.access_export import EXPORT_FORMATS, write_export
 from pimms_tui.domain import audit
@@ -253,8 +253,12 @@ class RightsService:
             raise DomainError(EXPORT_FORMAT_UNKNOWN, format=fmt)
         data = self.export_data(visitor_id, actor, via=via)
         now = self.clock.now()
-        stem = f"visitor-{visitor_id}-{now.strftime('%Y%m%d-%H%M%S')}"
-        readable, machine = write_export(data, folder, stem, fmt=fmt, created_at=now)
+        with self.database.read() as session:
+            rows = session.execute(select(Motif.label_fr, Motif.label_en)).all()
+            motifs = {label_fr: label_en for label_fr, label_en in rows}
+        readable, machine = write_export(
+            data, folder, fmt=fmt, created_at=now, timezone=self.office.timezone, motifs=motifs
+        )
         self.documents.listed(
             self.office.id, visitor_id, DocumentKind.ACCESS_EXPORT, readable, machine
         )

@@ -6,15 +6,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pimms_tui.application import UseCases, open_desk
-from pimms_tui.demo import demo_is_current, demo_morning, ensure_demo_data
-from pimms_tui.domain.clock import ShiftedClock
+from pimms_tui.demo import DemoClock, demo_is_current, demo_morning, ensure_demo_data
 from pimms_tui.settings import Settings
 
 
 def open_demo(settings: Settings) -> UseCases:
-    """The demo: a living office on a working morning, reseeded when its day has passed."""
+    """The demo: a living office on a working morning, reseeded when its day has passed; a
+    later launch on the same day goes on after what the earlier runs recorded."""
 
-    clock = ShiftedClock(demo_morning(datetime.now(UTC)))
+    clock = DemoClock(demo_morning(datetime.now(UTC)))
     services = UseCases(*open_desk(settings, clock))
     if (
         settings.is_embedded
@@ -28,6 +28,7 @@ def open_demo(settings: Settings) -> UseCases:
     if ensure_demo_data(services.container.database, clock.now()):
         services.container.close()
         services = UseCases(*open_desk(settings, clock))
+    clock.resume(services.container.database)
     return services
 
 

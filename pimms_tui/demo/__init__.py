@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from .clock import DemoClock, latest_recorded
+
 # The name pools and phone prefixes, for the search benchmark's visitors-only bulk seeding.
 from .names import _FRENCH_LAST as _FRENCH_LAST
 from .names import _ORIGIN_CUM as _ORIGIN_CUM
@@ -15,10 +17,12 @@ from .seeding import DemoReport, demo_is_current, demo_morning, ensure_demo_data
 
 __all__ = [
     "DEMO_PINS",
+    "DemoClock",
     "DemoReport",
     "demo_is_current",
     "demo_morning",
     "demo_pins",
     "ensure_demo_data",
+    "latest_recorded",
     "seed_demo",
 ]
