@@ -144,6 +144,8 @@ class SlotFinderForm(FormModal):
         else:
             meaning.update(f"{event.value.strip()} → {format_date(day, 'full')}")
             meaning.remove_class("field-error")
+        if self._listed is None or day != self._listed[0]:
+            self.say("")  # what was said of the day before (past, no slot) is no longer so
         if self._listed is not None and day != self._listed[0]:
             self.clear_slots()
 

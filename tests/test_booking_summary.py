@@ -136,6 +136,7 @@ async def test_the_day_field_says_which_day_and_a_refused_day_lists_no_slot(
         assert isinstance(app.screen, BookingForm)
 
         await type_day(pilot, "+1")
+        assert "Ce n'est pas un jour" not in screen_text(pilot)  # said of the day before
         await pilot.press("enter")
         await wait_for(pilot, lambda: form.slots)
         assert all(s.starts_at.date() == date(2026, 3, 3) for s in form.slots)
