@@ -103,7 +103,7 @@ class SlotFinderForm(FormModal):
         else:
             yield Select(options, prompt=_("any mediator"), id="whom")
         yield from between
-        yield Label(_("Day (dd/mm/yyyy, +1 for tomorrow, or a weekday) — Enter: its free slots"))
+        yield Label(_("Day: dd/mm/yyyy, +1, or a weekday — Enter: its free slots"))
         yield Input(format_date(day, "short"), id="day", max_length=12)
         yield Static("", id="day-meaning", markup=False)
         yield OptionList(id="slots")
@@ -252,7 +252,7 @@ class SlotFinderForm(FormModal):
 
     def back_to_slots(self) -> None:
         """Esc on the summary: nothing booked, the slots again."""
-        self.say(_("Nothing booked: choose a slot, or Esc to leave."))
+        self.say(_("Nothing booked: choose a slot."))
         self.query_one("#slots", OptionList).focus()
 
     def office_timezone(self) -> str:
