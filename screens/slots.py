@@ -67,9 +67,6 @@ class SlotFinderForm(FormModal):
 
     # Where the focus starts when the dialog opens.
     FIRST_FIELD = "#day"
-    # Whom the booking is for, when the dialog knows it (a file, or a demand of a visit).
-    visitor_id: int | None = None
-    demand_id: int | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -224,9 +221,15 @@ class SlotFinderForm(FormModal):
         return True
 
     def summary_party(self) -> tuple[int | None, int | None, int | None]:
-        """(visitor, reason, demand) the booking is for, as the summary reads them."""
+        """(visitor, reason, demand) the booking is for, as the summary reads them: the
+        dialog's ``visitor_id`` (a file's) or ``demand_id`` (listening's), and its reason."""
         motif = next((s.value for s in self.query("#motif").results(Select)), None)
-        return self.visitor_id, motif if isinstance(motif, int) else None, self.demand_id
+        visitor_id, demand_id = getattr(self, "visitor_id", None), getattr(self, "demand_id", None)
+        return (
+            visitor_id if isinstance(visitor_id, int) else None,
+            motif if isinstance(motif, int) else None,
+            demand_id if isinstance(demand_id, int) else None,
+        )
 
     def confirm(self, slot: Slot) -> None:
         """Read what booking ``slot`` makes, show it; book only when confirmed."""

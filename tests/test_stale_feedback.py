@@ -120,4 +120,3 @@ async def test_s_on_ones_own_visit_in_progress_reopens_listening(
         await wait_for(pilot, lambda: isinstance(app.screen, ListeningScreen))
         screen = app.screen
         assert isinstance(screen, ListeningScreen) and screen.visit_id == visit_id
-
