@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, OptionList, Static
 
 from pimms_tui.application.appointments import AppointmentService
 from pimms_tui.db.engine import Database
@@ -23,10 +23,12 @@ from pimms_tui.domain.offices import OfficeInfo
 from pimms_tui.screens.agenda import AgendaScreen
 from pimms_tui.screens.booking import BookingForm
 from pimms_tui.screens.booking_summary import BookingSummaryModal
+from pimms_tui.screens.listening import ListeningScreen
 from pimms_tui.screens.slots import read_day
 
+from .bookingkit import arrive, listen_with_one_demand
 from .followkit import add_staff, add_visitor, motif_id
-from .uikit import build_app, screen_text, settle, wait_for
+from .uikit import build_app, screen_text, settle, table_text, wait_for
 
 SIZE = (120, 40)
 MONDAY = date(2026, 3, 2)  # the test clock's day
@@ -171,3 +173,33 @@ def test_summary_names_the_visitor_the_mediator_and_the_reason(
     assert not summary.anonymous
     assert service.summary(slot).anonymous
     assert appointments(database) == []
+
+
+async def test_the_summary_from_listening_names_the_visitor_and_the_demands_reason(
+    sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
+) -> None:
+    """n, s, d (first reason), o 5, Enter on a slot: the summary names the visitor being
+    listened to and the demand's reason; Esc books nothing; Enter, Enter books it."""
+    database, office = sqlite_database, sqlite_office
+    add_staff(database, office, "Karim")
+    arrive(database, office, clock, "Zénobie")
+    app = build_app(database, clock, office)
+    async with app.run_test(size=SIZE) as pilot:
+        await listen_with_one_demand(pilot)
+        reason = table_text(pilot, "#demands")[0][1]
+        await pilot.press("o", "5")
+        await settle(pilot)
+        await pilot.press("tab", "enter")  # the first free slot today
+        await wait_for(pilot, lambda: isinstance(app.screen, BookingSummaryModal))
+        summary = str(app.screen.query_one("#booking-summary", Static).render())
+        assert "Zénobie Quintal" in summary and "Karim" in summary
+        assert reason.rstrip("…") in summary
+        await pilot.press("escape")
+        await settle(pilot)
+        assert appointments(database) == []
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, BookingSummaryModal))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ListeningScreen))
+    (booked,) = appointments(database)
+    assert booked.visitor_id is not None and booked.status == "booked"

@@ -21,24 +21,13 @@ from pimms_tui.db.models import Demand, Visit
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.clock import FixedClock
 from pimms_tui.domain.offices import OfficeInfo, ensure_desk
-from pimms_tui.domain.queue import ArrivalRequest
 from pimms_tui.screens.listening import ListeningScreen
 from pimms_tui.screens.queue import QueueScreen
 
-from .followkit import add_visitor
+from .bookingkit import arrive, listen_with_one_demand
 from .uikit import build_app, screen_text, settle, table_text, wait_for
 
 SIZE = (120, 40)
-
-
-def arrive(database: Database, office: OfficeInfo, clock: FixedClock, first: str) -> int:
-    """A named visitor waiting in the queue; the visit's id."""
-    visitor = add_visitor(database, office, clock, first, "Quintal")
-    actor = Actor(office_id=office.id, desk_id=None, role=Role.MANAGER)
-    entry = QueueService(database, clock, office).register_arrival(
-        ArrivalRequest(visitor_id=visitor), actor
-    )
-    return entry.visit_id
 
 
 def listening_message(pilot: Pilot[Any]) -> str:
@@ -49,22 +38,6 @@ def listening_message(pilot: Pilot[Any]) -> str:
 def demand_count(database: Database) -> int:
     with database.read() as session:
         return len(list(session.scalars(select(Demand.id))))
-
-
-async def listen_with_one_demand(pilot: Pilot[Any]) -> None:
-    """n, s, then d with the first reason: the listening screen with one demand to orient."""
-    app = pilot.app
-    await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen) and app.screen.entries)
-    await pilot.press("n")
-    await settle(pilot)
-    await pilot.press("s")
-    await wait_for(pilot, lambda: isinstance(app.screen, ListeningScreen))
-    await settle(pilot)
-    await pilot.press("d")
-    await settle(pilot)
-    await pilot.press("enter", "down", "enter")  # the first reason
-    await pilot.press("ctrl+s")
-    await wait_for(pilot, lambda: table_text(pilot, "#demands"))
 
 
 async def test_a_refused_close_goes_with_the_demand_it_was_about(
