@@ -67,6 +67,7 @@ class AgendaScreen(WorklistScreen):
         self.day = day or date.min
         self.week_mode = False
         self.rows: list[tuple[date, AppointmentView]] = []
+        self._reading: tuple[date, bool, int | None, int | None] | None = None
 
     def compose(self) -> ComposeResult:
         """Whom and when on top, the appointments, the status line."""
@@ -122,7 +123,12 @@ class AgendaScreen(WorklistScreen):
     def load_agenda(
         self, start: date, week: bool, staff_id: int | None, partner_id: int | None
     ) -> None:
-        """Read the appointments off the UI thread (a newer read replaces this one)."""
+        """Read the appointments off the UI thread (a newer read replaces this one; the same
+        read asked twice at once — the screen resumed and a booking moved it — runs once)."""
+        asked = (start, week, staff_id, partner_id)
+        if asked == self._reading:
+            return
+        self._reading = asked
         agenda = self.use_cases.agenda
 
         def read() -> dict[date, list[AppointmentView]]:
@@ -130,12 +136,21 @@ class AgendaScreen(WorklistScreen):
                 return agenda.week(start, staff_id=staff_id, partner_id=partner_id)
             return {start: agenda.day(start, staff_id=staff_id, partner_id=partner_id)}
 
+        def forget(*_why: object) -> None:  # not read: the next ask reads again
+            if self._reading == asked:
+                self._reading = None
+
         self.in_background(
-            read, lambda days: self.show_agenda(start, week, days), group="agenda-load"
+            read,
+            lambda days: self.show_agenda(start, week, days),
+            group="agenda-load",
+            refused=forget,
+            failed=forget,
         )
 
     def show_agenda(self, start: date, week: bool, days: dict[date, list[AppointmentView]]) -> None:
         """Draw the appointments, keeping the cursor on the same one."""
+        self._reading = None
         if (start, week) != (self.shown_start(), self.week_mode):
             return  # the user moved on meanwhile; that read is on its way
         table = self.query_one("#agenda", DataTable)

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from pimms_tui.domain.appointments import Slot
+from pimms_tui.domain.appointments import AppointmentView, Slot
 from pimms_tui.domain.visitors import VisitorMatch
 from pimms_tui.i18n import _
 
@@ -48,7 +48,10 @@ class BookingForm(SlotFinderForm):
             yield Static(self.visitor_line(), id="visitor-chosen")
             yield from self.compose_slot_finder(self.day, whom=self.person_key, between=reason)
             yield from self.compose_error()
-            yield Static(_("Enter on a slot: book · Esc: cancel"), classes="hint")
+            yield Static(
+                _("Enter on a slot: see it, Enter again: book and print the card · Esc: cancel"),
+                classes="hint",
+            )
 
     # The visitor ----------------------------------------------------------------------------
 
@@ -116,23 +119,42 @@ class BookingForm(SlotFinderForm):
 
     # The booking ----------------------------------------------------------------------------
 
-    def book(self, slot: Slot) -> None:
-        """Book for the chosen visitor, or anonymously when no name is typed."""
+    def ready(self) -> bool:
+        """A name typed must be a visitor picked in the list (or cleared: anonymous)."""
         if self.visitor is None and self.query_one("#visitor-search", Input).value.strip():
             self.say(_("Pick the visitor in the list, or clear the name for an anonymous one."))
             self.query_one("#visitor-search", Input).focus()
-            return
+            return False
+        return True
+
+    def summary_party(self) -> tuple[int | None, int | None, int | None]:
+        """The visitor picked (or nobody) and the reason chosen."""
         motif = self.query_one("#motif", Select).value
         visitor_id = self.visitor.id if self.visitor is not None else None
-        motif_id = motif if isinstance(motif, int) else None
+        return visitor_id, motif if isinstance(motif, int) else None, None
+
+    def book(self, slot: Slot) -> None:
+        """Book for the chosen visitor, or anonymously, and print the card, as from listening."""
+        if not self.ready():
+            return
+        visitor_id, motif_id, _demand = self.summary_party()
         uses, actor = self.use_cases, self.actor
+
+        def print_card(booked: AppointmentView) -> tuple[AppointmentView, str]:
+            path = uses.slips.appointment_card(booked.id, uses.container.documents_dir)
+            return booked, str(path)
+
         # The forms' shared save (screens/forms.py), not ``in_background`` directly: a slot
         # refused by a field rule (FieldError, not a DomainError) is shown at the field.
-        self.save_in_worker(lambda: uses.appointments.book(visitor_id, slot, motif_id, actor))
+        self.save_in_worker(
+            lambda: uses.appointments.book(visitor_id, slot, motif_id, actor), then=print_card
+        )
 
     def saved(self, result: Any) -> None:
-        """Close with the appointment booked: the agenda shows its day."""
-        self.dismiss(result)
+        """Say where the card is, then close with the appointment: the agenda shows its day."""
+        booked, path = result
+        self.app.notify(_("Appointment booked. Card: {path}").format(path=path), timeout=10)
+        self.dismiss(booked)
 
     def has_content(self) -> bool:
         """A name typed or a reason chosen would be lost (the day is pre-filled)."""

@@ -299,7 +299,8 @@ class FileAppointmentForm(SlotFinderForm):
             yield from self.compose_slot_finder(self.use_cases.today(), between=reason)
             yield from self.compose_error()
             yield Static(
-                _("Enter on a slot: book and print the card · Esc: cancel"), classes="hint"
+                _("Enter on a slot: see it, Enter again: book and print the card · Esc: cancel"),
+                classes="hint",
             )
 
     def book(self, slot: Slot) -> None:

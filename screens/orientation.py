@@ -274,7 +274,8 @@ class AppointmentForm(SlotFinderForm):
             yield from self.compose_slot_finder(self.use_cases.today())
             yield from self.compose_error()
             yield Static(
-                _("Enter on a slot: book and print the card · Esc: cancel"), classes="hint"
+                _("Enter on a slot: see it, Enter again: book and print the card · Esc: cancel"),
+                classes="hint",
             )
 
     def book(self, slot: Slot) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
@@ -205,11 +206,13 @@ class QueueScreen(HomeMenu):
         return self.has_class("-public")
 
     def selected_visit_id(self) -> int | None:
-        """The visit under the cursor."""
+        """The visit under the cursor, read from the row drawn there: while a newer view is
+        drawn, its entries are sorted anew and the same index may be another visitor."""
         table = self.query_one("#queue", DataTable)
-        if not self.entries or table.cursor_row < 0 or table.cursor_row >= len(self.entries):
+        if not 0 <= table.cursor_row < table.row_count:
             return None
-        return self.entries[table.cursor_row].visit_id
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+        return int(key) if key is not None else None
 
     def selected_entry(self) -> QueueEntry | None:
         """The entry under the cursor."""

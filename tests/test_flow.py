@@ -176,7 +176,9 @@ async def test_flow_appointment(
         await pilot.press("o", "5")
         await settle(pilot)
         await pilot.press("tab")  # from the day to the slot list (the day is today)
-        await pilot.press("enter")
+        await pilot.press("enter")  # what will be booked
+        await settle(pilot)
+        await pilot.press("enter")  # confirmed
         await settle(pilot)
         assert isinstance(app.screen, ListeningScreen), (app.focused, screen_text(pilot))
         await pilot.press("c")

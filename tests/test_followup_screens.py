@@ -187,7 +187,9 @@ async def test_agenda_books_for_a_visitor_found_by_name(
         assert "Awa Diallo" in screen_text(pilot)
         await pilot.press("enter")  # the day: its slots, focused
         await settle(pilot)
-        await pilot.press("enter")  # the first free slot
+        await pilot.press("enter")  # the first free slot: what will be booked
+        await settle(pilot)
+        await pilot.press("enter")  # confirmed
         await settle(pilot)
         assert isinstance(app.screen, AgendaScreen), screen_text(pilot)
         assert table_text(pilot, "#agenda")[0][2:4] == ["Karim", "Awa Diallo"]

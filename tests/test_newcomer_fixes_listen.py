@@ -107,7 +107,9 @@ async def test_appointment_shows_at_once_on_the_listening_screen(
         await listen_with_one_demand(pilot)
         await pilot.press("o", "5")
         await settle(pilot)
-        await pilot.press("tab", "enter")  # the first free slot today
+        await pilot.press("tab", "enter")  # the first free slot today: what will be booked
+        await settle(pilot)
+        await pilot.press("enter")  # confirmed
         await wait_for(pilot, lambda: isinstance(app.screen, ListeningScreen))
         with sqlite_database.read() as session:
             appointment = session.scalars(select(Appointment)).one()

@@ -10,6 +10,7 @@ its ``views`` and ``check_actor``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from pimms_tui.db.engine import Database
 from pimms_tui.db.enums import AppointmentStatus
-from pimms_tui.db.models import Appointment
+from pimms_tui.db.models import Appointment, Demand, Motif, Partner, Staff, Visit, Visitor
 from pimms_tui.domain.access import Permission, require
 from pimms_tui.domain.actors import Actor
 from pimms_tui.domain.appointments.rules import (
@@ -47,7 +48,28 @@ from pimms_tui.domain.clock import Clock
 from pimms_tui.domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from pimms_tui.domain.messages import N_
 from pimms_tui.domain.offices import OfficeInfo
+from pimms_tui.domain.slips import office_contact
 from pimms_tui.domain.validation import FieldError
+
+
+@dataclass(frozen=True)
+class BookingSummary:
+    """What booking a slot will make, read before it is booked: for whom, with whom, where."""
+
+    starts_at: datetime
+    duration_minutes: int
+    visitor_first_name: str | None
+    visitor_last_name: str | None
+    staff_name: str | None
+    partner_name: str | None
+    place: str
+    motif_label_fr: str | None
+    motif_label_en: str | None
+
+    @property
+    def anonymous(self) -> bool:
+        """No name: the appointment is booked without a file."""
+        return not (self.visitor_first_name or self.visitor_last_name)
 
 
 class AppointmentService:
@@ -89,6 +111,71 @@ class AppointmentService:
                 limit=limit,
                 step_minutes=step_minutes,
             )
+
+    def summary(
+        self,
+        slot: Slot,
+        *,
+        visitor_id: int | None = None,
+        motif_id: int | None = None,
+        demand_id: int | None = None,
+    ) -> BookingSummary:
+        """What booking ``slot`` would make, for a visitor (or a demand's visitor and reason).
+
+        Nothing is written: the desk shows it for a second confirmation before booking. An
+        anonymised file reads as anonymous, as on the card.
+        """
+        with self.database.read() as session:
+            if demand_id is not None:
+                row = session.execute(
+                    select(Visit.visitor_id, Demand.motif_id)
+                    .join(Visit, Visit.id == Demand.visit_id)
+                    .where(Demand.id == demand_id, Demand.office_id == self.office.id)
+                ).one_or_none()
+                if row is not None:
+                    visitor_id, motif_id = row.visitor_id, row.motif_id
+            first = last = None
+            if visitor_id is not None:
+                person = session.execute(
+                    select(Visitor.first_name, Visitor.last_name, Visitor.anonymised_at).where(
+                        Visitor.id == visitor_id
+                    )
+                ).one_or_none()
+                if person is not None and person.anonymised_at is None:
+                    first, last = person.first_name, person.last_name
+            staff_name = (
+                session.execute(
+                    select(Staff.display_name).where(Staff.id == slot.staff_id)
+                ).scalar_one_or_none()
+                if slot.staff_id is not None
+                else None
+            )
+            partner = (
+                session.execute(
+                    select(Partner.name).where(Partner.id == slot.partner_id)
+                ).one_or_none()
+                if slot.partner_id is not None
+                else None
+            )
+            motif = (
+                session.execute(
+                    select(Motif.label_fr, Motif.label_en).where(Motif.id == motif_id)
+                ).one_or_none()
+                if motif_id is not None
+                else None
+            )
+            office = office_contact(session, self.office.id)
+        return BookingSummary(
+            starts_at=slot.starts_at,
+            duration_minutes=slot.duration_minutes,
+            visitor_first_name=first,
+            visitor_last_name=last,
+            staff_name=staff_name,
+            partner_name=partner.name if partner is not None else None,
+            place=office.address or office.name,
+            motif_label_fr=motif.label_fr if motif is not None else None,
+            motif_label_en=motif.label_en if motif is not None else None,
+        )
 
     def appointment(self, appointment_id: int) -> AppointmentView:
         """One appointment of the office."""
