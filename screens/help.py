@@ -1,4 +1,9 @@
-"""The help screen (F1): every key of the screen below, generated from its bindings."""
+"""The help screen (F1): the keys of the screen below that this person may use, in words.
+
+Generated from the bindings of the screen and the application, filtered through their
+``check_action`` (what the role may not do is not listed); Textual's own keys (next field,
+copy, the command palette) are named in the interface's language too.
+"""
 
 from __future__ import annotations
 
@@ -15,17 +20,35 @@ from pimms_tui.i18n import N_, _
 
 from .base import DeskModal
 
+# Textual's own bindings (English descriptions in its source), named by their action.
+SYSTEM_DESCRIPTIONS: dict[str, str] = {
+    "app.focus_next": N_("Next field"),
+    "app.focus_previous": N_("Previous field"),
+    "screen.copy_text": N_("Copy the selected text"),
+    "command_palette": N_("Command palette"),
+    "app.command_palette": N_("Command palette"),
+    "quit": N_("Quit"),
+}
+
 
 def screen_keys(screen: Screen[Any]) -> list[tuple[str, str]]:
-    """(key, description) of the screen's bindings and the application's, in order."""
+    """(key, description) of the bindings of the screen and the application that the
+    signed-in person may use, in order, each described in the interface's language."""
+    app = screen.app
     rows: list[tuple[str, str]] = []
     seen: set[str] = set()
-    for node in (screen, screen.app):
+    for node in (screen, app):
         for bindings in node._bindings.key_to_bindings.values():
             for binding in bindings:
-                if binding.description and binding.key not in seen:
-                    seen.add(binding.key)
-                    rows.append((screen.app.get_key_display(binding), binding.description))
+                if binding.key in seen or not binding.description:
+                    continue
+                target, action, parameters = app._parse_action(binding.action, node)
+                if target.check_action(action, parameters) is False:
+                    continue  # not for this role (or not here)
+                seen.add(binding.key)
+                system = SYSTEM_DESCRIPTIONS.get(binding.action)
+                description = _(system) if system is not None else binding.description
+                rows.append((app.get_key_display(binding), description))
     return rows
 
 
