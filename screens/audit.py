@@ -28,6 +28,7 @@ from .journal_entry import JournalEntryDialog
 from .journal_sentences import ACTION_LABELS, action_label, entry_sentence
 from .literal import literal
 
+
 class JournalScreen(DeskScreen):
     """The office's journal (filters on top), or one visitor file's entries."""
 

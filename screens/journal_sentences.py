@@ -231,7 +231,7 @@ def _settings(entry: JournalEntry, _timezone: str) -> str:
     parts = []
     for field, values in changes.items() if isinstance(changes, dict) else ():
         label = _(SETTING_LABELS[field]) if field in SETTING_LABELS else clean(str(field), 30)
-        old, new = (list(values) + ["?", "?"])[:2] if isinstance(values, list) else ("?", "?")
+        old, new = [*values, "?", "?"][:2] if isinstance(values, list) else ("?", "?")
         parts.append(_("{label}: {old} → {new}").format(label=label, old=old, new=new))
     return "; ".join(parts) or _("Settings saved, nothing changed")
 

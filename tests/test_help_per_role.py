@@ -77,7 +77,7 @@ async def test_help_lists_exactly_the_keys_of_the_role(
 @pytest.mark.parametrize(
     ("role", "key", "reason"),
     [
-        (Role.RECEPTION, "s", "Les orientations sont saisies par les médiateurs et les responsables."),
+        (Role.RECEPTION, "s", "Les orientations sont saisies par les médiateurs"),
         (Role.RECEPTION, "slash", "Les dossiers des visiteurs sont réservés"),
         (Role.MEDIATOR, "m", "Les statistiques sont réservées aux responsables."),
         (Role.MEDIATOR, "j", "Le journal est réservé aux responsables."),

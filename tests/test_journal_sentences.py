@@ -109,7 +109,11 @@ def record_every_kind(database: Database, office: OfficeInfo, clock: FixedClock)
     with database.write() as session:
         for index, (action, detail) in enumerate(entries):
             audit.record(
-                session, actor, action, at=at + timedelta(minutes=index), office_id=office.id,
+                session,
+                actor,
+                action,
+                at=at + timedelta(minutes=index),
+                office_id=office.id,
                 **detail,
             )
         later = at + timedelta(minutes=len(entries))
@@ -122,7 +126,8 @@ def record_every_kind(database: Database, office: OfficeInfo, clock: FixedClock)
                 (StaffAction.REACTIVATED, {}),
             ]
         ):
-            record_change(session, actor, action, sophie, later + timedelta(minutes=index), **detail)
+            when = later + timedelta(minutes=index)
+            record_change(session, actor, action, sophie, when, **detail)
     return sophie
 
 
