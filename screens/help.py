@@ -27,15 +27,17 @@ SYSTEM_DESCRIPTIONS: dict[str, str] = {
     "screen.copy_text": N_("Copy the selected text"),
     "command_palette": N_("Command palette"),
     "app.command_palette": N_("Command palette"),
-    "quit": N_("Quit"),
 }
 
 
 def screen_keys(screen: Screen[Any]) -> list[tuple[str, str]]:
-    """(key, description) of the bindings of the screen and the application that the
-    signed-in person may use, in order, each described in the interface's language."""
+    """(keys, description) of the bindings of the screen and the application that the
+    signed-in person may use, each described in the interface's language: the screen's own
+    keys first, then the desk's, then Textual's (next field, copy…); keys doing the same
+    thing share a line ("f1, ?")."""
     app = screen.app
-    rows: list[tuple[str, str]] = []
+    own: dict[str, list[str]] = {}
+    system: dict[str, list[str]] = {}
     seen: set[str] = set()
     for node in (screen, app):
         for bindings in node._bindings.key_to_bindings.values():
@@ -46,10 +48,11 @@ def screen_keys(screen: Screen[Any]) -> list[tuple[str, str]]:
                 if target.check_action(action, parameters) is False:
                     continue  # not for this role (or not here)
                 seen.add(binding.key)
-                system = SYSTEM_DESCRIPTIONS.get(binding.action)
-                description = _(system) if system is not None else binding.description
-                rows.append((app.get_key_display(binding), description))
-    return rows
+                builtin = SYSTEM_DESCRIPTIONS.get(binding.action)
+                rows = own if builtin is None else system
+                description = binding.description if builtin is None else _(builtin)
+                rows.setdefault(description, []).append(app.get_key_display(binding))
+    return [(", ".join(keys), text) for text, keys in (own | system).items()]
 
 
 class HelpScreen(DeskModal):

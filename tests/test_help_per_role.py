@@ -30,21 +30,19 @@ EVERYONE = {
     "t": "Transférer",
     "p": "Écran public",
     "g": "Agenda",
+    "^q": "Quitter",
+    "f1, ?": "Aide",
+    "^l": "Verrouiller / changer d'agent",
+    # Textual's own keys, last, in French.
     "tab": "Champ suivant",
     "shift+tab": "Champ précédent",
-    "^c": "Copier le texte sélectionné",
-    "super+c": "Copier le texte sélectionné",
-    "^q": "Quitter",
-    "f1": "Aide",
-    "?": "Aide",
-    "^l": "Verrouiller / changer d'agent",
+    "^c, super+c": "Copier le texte sélectionné",
     "^p": "Palette de commandes",
 }
 MEDIATOR = EVERYONE | {
     "s": "Écouter",
     "f": "Relances",
-    "^f": "Chercher une personne",
-    "/": "Chercher une personne",
+    "^f, /": "Chercher une personne",
 }
 MANAGER = MEDIATOR | {
     "e": "Équipe",
@@ -70,6 +68,9 @@ async def test_help_lists_exactly_the_keys_of_the_role(
         rows = table_text(pilot, "#help-keys")
         assert dict(rows) == ALLOWED[role]
         assert len(rows) == len(ALLOWED[role])  # each key once
+        # The screen's own keys first, Textual's last.
+        assert rows[0] == ["a", "Arrivée"]
+        assert rows[-4:] == [[k, v] for k, v in list(EVERYONE.items())[-4:]]
         text = shown(app)
         assert "Focus" not in text and "Copy selected" not in text
 
