@@ -70,11 +70,11 @@ class JournalScreen(DeskScreen):
         table = self.query_one("#journal", DataTable)
         for key, title, width in (
             ("at", _("When"), 17),
-            ("action", _("Action"), 20),
+            ("detail", _("What"), 44),
             ("staff", _("Staff"), 18),
             ("desk", _("Desk"), 14),
             ("file", _("File"), 7),
-            ("detail", _("Details"), 60),
+            ("action", _("Action"), 20),
         ):
             table.add_column(title, key=key, width=width)
         self.query_one("#journal-filters").display = self.visitor_id is None
@@ -174,11 +174,11 @@ class JournalScreen(DeskScreen):
         for entry in entries:
             table.add_row(
                 Text(format_datetime(entry.at, timezone)),
-                Text(action_label(entry.action)),
+                Text(entry_sentence(entry, timezone), no_wrap=True, overflow="ellipsis"),
                 literal(entry.staff_name or "—", 18),
                 literal(entry.desk_name or "—", 14),
                 Text(str(entry.entity_id) if entry.entity == "visitor" else ""),
-                Text(entry_sentence(entry, timezone), no_wrap=True, overflow="ellipsis"),
+                Text(action_label(entry.action)),
                 key=str(entry.id),
             )
         if not entries:

@@ -30,7 +30,8 @@ from .test_visitor_file_screen import visitor_with_history
 from .uikit import TEST_STAFF_NAMES, build_app, screen_text, settle, signed_in_account, table_text
 
 SIZE = (160, 50)
-DETAILS = 5  # the journal's column of sentences
+DETAILS = 1  # the journal's column of sentences, right after the time
+ACTION = 5
 
 
 def add_staff(database: Database, office: OfficeInfo, name: str, role: Role) -> int:
@@ -249,7 +250,7 @@ async def test_a_phone_change_journals_the_phone_only(
         await pilot.press("j")
         await settle(pilot)
         rows = table_text(pilot, "#journal")
-        edited = [row for row in rows if row[1] == "dossier modifié"]
+        edited = [row for row in rows if row[ACTION] == "dossier modifié"]
         assert [row[DETAILS] for row in edited] == ["Téléphone modifié"]
         assert "0798765432" not in " ".join(" ".join(row) for row in rows)
     with sqlite_database.read() as session:
