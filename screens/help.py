@@ -75,6 +75,20 @@ class HelpScreen(DeskModal):
             yield table
             yield Static(_("Esc goes back one step; a form keeps what you typed."), markup=False)
 
+    def on_mount(self) -> None:
+        """Fit the list to the terminal."""
+        self.fit_list()
+
+    def on_resize(self) -> None:
+        """A small terminal: the list scrolls (arrows, Page Down), the hint stays visible."""
+        self.fit_list()
+
+    def fit_list(self) -> None:
+        """The dialog takes 90% of the height; its frame, title and hint take 7 lines."""
+        table = self.query_one("#help-keys", DataTable)
+        table.styles.max_height = max(4, min(30, int(self.app.size.height * 0.9) - 7))
+        table.focus()
+
     async def action_dismiss(self, result: Any = None) -> None:
         """Close the help."""
         self.dismiss(result)

@@ -102,3 +102,21 @@ async def test_a_refused_key_says_why(
         await pilot.pause(0.3)  # the notice is drawn on the next refresh
         assert isinstance(app.screen, QueueScreen)
         assert reason in " ".join(re.sub(TOAST_EDGES, " ", shown(app)).split())
+
+
+async def test_help_scrolls_to_its_last_key_at_80_by_24(
+    sqlite_database: Database, clock: FixedClock, sqlite_office: OfficeInfo
+) -> None:
+    """A manager's help is longer than a small terminal: its hint stays visible and Page Down
+    brings the last keys into view (they were cut off below the dialog's frame)."""
+    app = build_app(sqlite_database, clock, sqlite_office, role=Role.MANAGER)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert "Échap revient d'une étape" in shown(app)
+        assert "Palette de commandes" not in shown(app)
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert "Palette de commandes" in shown(app)
+        assert "Échap revient d'une étape" in shown(app)
