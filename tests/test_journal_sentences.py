@@ -258,3 +258,38 @@ async def test_a_phone_change_journals_the_phone_only(
             select(AuditEntry.detail).where(AuditEntry.action == Action.FILE_EDITED)
         ).all()
     assert [d["fields"] for d in details] == [["phone"]]
+
+
+def test_the_journal_names_only_changed_fields_and_the_account_concerned(
+    database: Database, clock: FixedClock, office: OfficeInfo
+) -> None:
+    """On both engines: a save of the whole identity where only the phone differs journals
+    ["phone"]; an entry about an account carries that colleague's name for the sentence."""
+    from pimms_tui.application.journal import read_journal
+    from pimms_tui.application.visitor_file import VisitorFileService
+    from pimms_tui.domain.visitor_file import IdentityChanges
+
+    visitor = visitor_with_history(database, office, clock)
+    manager = signed_in_account(database, office, Role.MANAGER)
+    actor = Actor(office_id=office.id, desk_id=None, role=Role.MANAGER, staff_id=manager.id)
+    service = VisitorFileService(database, clock, office)
+    every_field = IdentityChanges(
+        first_name="Hélène",
+        last_name="Dupont-Moreau",
+        phone="07 98 76 54 32",
+        email="",
+        birth_year="1961",
+        commune="",
+        language="",
+        needs=(),
+    )
+    service.update_identity(visitor, 1, every_field, actor)
+    sophie = add_staff(database, office, "Sophie Martin", Role.RECEPTION)
+    with database.write() as session:
+        record_change(session, actor, StaffAction.PIN_SET, sophie, clock.now())
+    entries = read_journal(database, office.id, actor)
+    edited = [e for e in entries if e.action == Action.FILE_EDITED]
+    assert [e.detail["fields"] for e in edited] == [["phone"]]
+    pin = next(e for e in entries if e.action == StaffAction.PIN_SET)
+    assert (pin.subject_name, pin.staff_name) == ("Sophie Martin", TEST_STAFF_NAMES[Role.MANAGER])
+    assert all(e.subject_name is None for e in entries if e.entity != "staff")
