@@ -62,6 +62,7 @@ class JournalScreen(DeskScreen):
             yield Input(placeholder=_("to dd/mm/yyyy"), id="filter-until")
         table: DataTable[Any] = DataTable(id="journal", cursor_type="row", zebra_stripes=True)
         yield table
+        yield Static(_("Enter reads the entry under the cursor in full."), id="journal-hint")
         yield Static("", id="journal-message", classes="field-error", markup=False)
         yield Footer()
 

@@ -205,6 +205,8 @@ async def test_every_action_reads_as_a_sentence_and_opens_in_full(
         sentences = [row[DETAILS] for row in rows]
         assert sentences == expected(language, clock)
         assert not any("=" in s or "_" in s for s in sentences)
+        hint = "Entrée affiche" if language == "fr" else "Enter reads the entry"
+        assert hint in screen_text(pilot)
         # The entry of the role change, read in full.
         await pilot.press("down", "down", "enter")
         await settle(pilot)
