@@ -39,6 +39,11 @@ class PimmsApp(DeskShell):
         Binding("ctrl+f,slash", "search", N_("Find a visitor"), id="search"),
         Binding("ctrl+l", "switch_user", N_("Lock / change user"), id="switch_user", priority=True),
     ]
+    # Keys of the whole desk that some roles may not use: hidden for them, and refused with
+    # the reason when pressed (screens/base.py, ``refused_key``).
+    ACTION_PERMISSIONS: ClassVar[dict[str, access.Permission]] = {
+        "search": access.Permission.FILES,
+    }
     # How often the idle lock looks at the time since the last key (seconds).
     IDLE_CHECK_SECONDS = 1.0
 
@@ -114,13 +119,14 @@ class PimmsApp(DeskShell):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Searching opens visitor files: only for the roles that see files."""
-        if action == "search":
+        permission = self.ACTION_PERMISSIONS.get(action)
+        if permission is not None:
             staff = self.session.staff
-            return staff is not None and access.allows(staff.role, access.Permission.FILES)
+            return staff is not None and access.allows(staff.role, permission)
         return True
 
     def action_help(self) -> None:
-        """Show every key of the current screen."""
+        """Show the keys of the current screen that this person may use."""
         from pimms_tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):

@@ -1,8 +1,8 @@
 """The manager's journal: who did what, at which desk, when — newest first, with filters.
 
 The same screen, opened from a visitor's file, lists that file's entries only ("who opened
-this file"). Entries hold ids and counts, never a visitor's name; everything is shown
-literally all the same.
+this file"). Entries hold ids and counts, never a visitor's name; each reads as a sentence
+in the interface's language (screens/journal_sentences.py), and Enter opens one in full.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
-from pimms_tui.domain.audit import Action
 from pimms_tui.domain.journal import JournalEntry, JournalFilter, JournalPeople
 from pimms_tui.i18n import N_, _, format_datetime
 
@@ -26,34 +25,9 @@ from .base import DeskScreen
 from .confirm import STYLESHEET
 from .fields import SafeInput
 from .forms import parse_day
+from .journal_entry import JournalEntryDialog
+from .journal_sentences import ACTION_LABELS, action_label, entry_sentence
 from .literal import literal
-
-ACTION_LABELS: dict[str, str] = {
-    Action.SIGN_IN: N_("signed in"),
-    Action.SIGN_IN_FAILED: N_("failed sign-in"),
-    Action.LOCKED_OUT: N_("locked out"),
-    Action.FILE_OPENED: N_("file opened"),
-    Action.FILE_EDITED: N_("file edited"),
-    Action.EXPORT: N_("export"),
-    Action.ERASURE: N_("erasure"),
-    Action.MERGE: N_("merge"),
-    Action.CONSENT_GIVEN: N_("consent given"),
-    Action.CONSENT_WITHDRAWN: N_("consent withdrawn"),
-    Action.PURGE: N_("purge"),
-    Action.SETTINGS_CHANGED: N_("settings changed"),
-    Action.RELAY_FOLLOWED_UP: N_("relay followed up"),
-    Action.RELAY_POSTPONED: N_("relay postponed"),
-}
-
-
-def action_label(action: str) -> str:
-    """An action in the active language (its code when unknown)."""
-    return _(ACTION_LABELS[action]) if action in ACTION_LABELS else action
-
-
-def detail_text(entry: JournalEntry) -> str:
-    """The entry's details in one line: key=value, in the order recorded."""
-    return " ".join(f"{key}={value}" for key, value in entry.detail.items())
 
 
 class JournalScreen(DeskScreen):
@@ -68,6 +42,7 @@ class JournalScreen(DeskScreen):
     def __init__(self, visitor_id: int | None = None) -> None:
         super().__init__()
         self.visitor_id = visitor_id
+        self.entries: dict[str, JournalEntry] = {}
 
     def compose(self) -> ComposeResult:
         """Filters (not for one file), the list, a message line."""
@@ -88,6 +63,7 @@ class JournalScreen(DeskScreen):
             yield SafeInput(placeholder=_("to dd/mm/yyyy"), id="filter-until")
         table: DataTable[Any] = DataTable(id="journal", cursor_type="row", zebra_stripes=True)
         yield table
+        yield Static(_("Enter reads the entry under the cursor in full."), id="journal-hint")
         yield Static("", id="journal-message", classes="field-error", markup=False)
         yield Footer()
 
@@ -96,11 +72,11 @@ class JournalScreen(DeskScreen):
         table = self.query_one("#journal", DataTable)
         for key, title, width in (
             ("at", _("When"), 17),
-            ("action", _("Action"), 20),
+            ("detail", _("What"), 44),
             ("staff", _("Staff"), 18),
             ("desk", _("Desk"), 14),
             ("file", _("File"), 7),
-            ("detail", _("Details"), 40),
+            ("action", _("Action"), 20),
         ):
             table.add_column(title, key=key, width=width)
         self.query_one("#journal-filters").display = self.visitor_id is None
@@ -195,19 +171,32 @@ class JournalScreen(DeskScreen):
         """Fill the list."""
         table = self.query_one("#journal", DataTable)
         table.clear()
-        timezone = self.session.office.timezone if self.session.office else "UTC"
+        timezone = self.timezone
+        self.entries = {str(entry.id): entry for entry in entries}
         for entry in entries:
             table.add_row(
                 Text(format_datetime(entry.at, timezone)),
-                Text(action_label(entry.action)),
+                Text(entry_sentence(entry, timezone), no_wrap=True, overflow="ellipsis"),
                 literal(entry.staff_name or "—", 18),
                 literal(entry.desk_name or "—", 14),
                 Text(str(entry.entity_id) if entry.entity == "visitor" else ""),
-                literal(detail_text(entry), 60),
+                Text(action_label(entry.action)),
                 key=str(entry.id),
             )
         if not entries:
             self.say(_("No entry."))
+
+    @property
+    def timezone(self) -> str:
+        """The office's time zone, for the times of the entries."""
+        return self.session.office.timezone if self.session.office else "UTC"
+
+    @on(DataTable.RowSelected, "#journal")
+    def open_entry(self, event: DataTable.RowSelected) -> None:
+        """Enter on an entry: read it in full."""
+        entry = self.entries.get(str(event.row_key.value))
+        if entry is not None:
+            self.app.push_screen(JournalEntryDialog(entry, self.timezone))
 
     def action_back(self) -> None:
         """Back to where the journal was opened from."""

@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar
 
 from sqlalchemy.exc import DBAPIError
+from textual import events
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.dom import DOMNode
@@ -15,7 +16,7 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, get_current_worker
 
 from pimms_tui.db.resilience import CommitUncertain, is_outage, run_until_saved
-from pimms_tui.domain.access import Permission, allows
+from pimms_tui.domain.access import REFUSALS, Permission, allows
 from pimms_tui.errors import PimmsError
 from pimms_tui.i18n import _
 
@@ -247,6 +248,26 @@ class DeskAccess(DOMNode):
         self.desk_app.handle_worker_failure(event)
 
 
+def refused_key(screen: Screen[Any], key: str) -> str | None:
+    """Why ``key`` does nothing here for the signed-in role; None when it acts (or is no key).
+
+    The bindings are looked at in the order Textual tries them: the first one that would act
+    means the key is not refused; one hidden by its node's ``ACTION_PERMISSIONS`` (a screen,
+    or the application) gives that permission's refusal.
+    """
+    app = screen.app
+    for namespace, bindings in screen._modal_binding_chain:
+        for binding in bindings.key_to_bindings.get(key, ()):
+            target, action, parameters = app._parse_action(binding.action, namespace)
+            state = target.check_action(action, parameters)
+            if state:
+                return None
+            permission = getattr(target, "ACTION_PERMISSIONS", {}).get(action)
+            if state is False and permission is not None:
+                return _(REFUSALS[permission])
+    return None
+
+
 class DeskScreen(Screen[Any], DeskAccess):
     """A full screen of the desk."""
 
@@ -267,6 +288,15 @@ class DeskScreen(Screen[Any], DeskAccess):
         """Hide the keys of actions the signed-in role may not do."""
         permission = self.ACTION_PERMISSIONS.get(action)
         return permission is None or self.role_allows(permission)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key the role may not use says why, instead of doing nothing (it stays hidden
+        from the footer and the help)."""
+        reason = refused_key(self, event.key) if self.session.staff is not None else None
+        if reason is not None:
+            event.stop()
+            event.prevent_default()
+            self.notify(reason, severity="warning", markup=False)
 
     def compose_banner(self) -> ComposeResult:
         """The database banner, hidden unless the screen has the -database-down class."""

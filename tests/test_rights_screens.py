@@ -56,7 +56,7 @@ async def test_manager_reads_the_journal_with_filters(
         await settle(pilot)
         assert isinstance(app.screen, JournalScreen)
         rows = table_text(pilot, "#journal")
-        assert [r[1] for r in rows] == ["dossier ouvert", "consentement donné"]  # newest first
+        assert [r[5] for r in rows] == ["dossier ouvert", "consentement donné"]  # newest first
         assert rows[0][4] == str(visitor)
         app.screen.query_one("#filter-since", Input).value = "03/03/2026"
         app.screen.query_one("#filter-since", Input).focus()
@@ -159,7 +159,7 @@ async def test_erasure_export_and_accesses_from_the_file(
         await settle(pilot)
         assert isinstance(app.screen, JournalScreen)
         assert not app.screen.query_one("#journal-filters").display
-        kinds = [r[1] for r in table_text(pilot, "#journal")]
+        kinds = [r[5] for r in table_text(pilot, "#journal")]
         assert kinds == ["export", "dossier ouvert", "consentement donné"]
         await pilot.press("escape")
         await settle(pilot)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, aliased
 
 from pimms_tui.db.journal_chain import GENESIS, entry_hash
 from pimms_tui.db.models import AuditChain, AuditEntry, Desk, Staff
@@ -50,16 +50,20 @@ class JournalEntry:
     entity: str | None
     entity_id: int | None
     detail: dict[str, Any]
+    # The staff member an entry about an account names (a PIN set, a role changed…).
+    subject_name: str | None = None
 
 
 def journal_entries(
     session: Session, office_id: int, where: JournalFilter, limit: int = JOURNAL_LIMIT
 ) -> list[JournalEntry]:
     """The office's journal, newest first, narrowed by ``where``."""
+    subject = aliased(Staff)
     query = (
-        select(AuditEntry, Staff.display_name, Desk.name)
+        select(AuditEntry, Staff.display_name, Desk.name, subject.display_name)
         .outerjoin(Staff, Staff.id == AuditEntry.staff_id)
         .outerjoin(Desk, Desk.id == AuditEntry.desk_id)
+        .outerjoin(subject, and_(AuditEntry.entity == "staff", subject.id == AuditEntry.entity_id))
         .where(AuditEntry.office_id == office_id)
     )
     if where.action:
@@ -89,8 +93,9 @@ def journal_entries(
             entity=entry.entity,
             entity_id=entry.entity_id,
             detail=dict(entry.detail or {}),
+            subject_name=subject_name,
         )
-        for entry, staff, desk in session.execute(query)
+        for entry, staff, desk, subject_name in session.execute(query)
     ]
 
 

@@ -52,8 +52,8 @@ def save_identity(
 
     One guarded ``UPDATE … WHERE id = ? AND version = ?``: a stale version raises
     :class:`StaleFile` with the current identity and writes nothing. The search follows the
-    new name and phone in the same write; the edit is journalled (which fields, not their
-    values). Returns the visitor row as saved.
+    new name and phone in the same write; the edit is journalled (which fields changed, not
+    their values). Returns the visitor row as saved.
     """
     visitor = find_visitor(session, office_id, visitor_id)
     check_open(visitor)
@@ -67,6 +67,8 @@ def save_identity(
     # The search columns follow the name and the phone, in the same guarded write.
     last_name = values.get("last_name", visitor.last_name)
     phone = values.get("phone", visitor.phone)
+    # The journal names the fields whose value changed, not every field of the form.
+    changed = sorted(field for field, value in values.items() if getattr(visitor, field) != value)
     result = session.execute(
         update(Visitor)
         .where(
@@ -97,7 +99,7 @@ def save_identity(
         entity="visitor",
         entity_id=visitor_id,
         office_id=office_id,
-        fields=sorted(values),  # which fields, never their values (minimal data)
+        fields=changed,  # which fields changed, never their values (minimal data)
         version=visitor.version,
     )
     return visitor
