@@ -146,7 +146,32 @@ class StaffScreen(DeskScreen):
         self.app.pop_screen()
 
 
-class StaffForm(FormModal):
+class PinPairForm(FormModal):
+    """A form that ends with a PIN typed twice: Enter moves on, and saves from the last."""
+
+    @on(Input.Submitted)
+    def next_field(self, event: Input.Submitted) -> None:
+        """Enter moves on; on the last field it saves."""
+        if event.input.id == "staff-pin-again":
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def action_save(self) -> None:
+        """Each form saves its own way."""
+        raise NotImplementedError
+
+    def typed_pin(self) -> str | None:
+        """The PIN, when both fields agree; else None, the second field emptied and a word."""
+        pin = self.query_one("#staff-pin", Input).value
+        if pin != self.query_one("#staff-pin-again", Input).value:
+            self.query_one("#staff-pin-again", Input).value = ""
+            self.say(_("The two PINs differ: type it again."))
+            return None
+        return pin
+
+
+class StaffForm(PinPairForm):
     """Add a person (name, role, PIN), or give an existing person a new PIN."""
 
     def __init__(self, account: StaffAccount | None = None) -> None:
@@ -189,20 +214,10 @@ class StaffForm(FormModal):
         first = "#staff-name" if self.account is None else "#staff-pin"
         self.query_one(first, Input).focus()
 
-    @on(Input.Submitted)
-    def next_field(self, event: Input.Submitted) -> None:
-        """Enter moves on; on the last field it saves."""
-        if event.input.id == "staff-pin-again":
-            self.action_save()
-        else:
-            self.focus_next()
-
     def action_save(self) -> None:
         """Check the two PINs match, then save in a worker."""
-        pin = self.query_one("#staff-pin", Input).value
-        if pin != self.query_one("#staff-pin-again", Input).value:
-            self.query_one("#staff-pin-again", Input).value = ""
-            self.say(_("The two PINs differ: type it again."))
+        pin = self.typed_pin()
+        if pin is None:
             return
         # The form's own save path (forms.py): one save at a time, retried through an outage,
         # a refusal shown in the form; the actor is read here, at the key press.
@@ -217,7 +232,7 @@ class StaffForm(FormModal):
         self.save_in_worker(lambda: staff.create(name, role, pin, actor))
 
 
-class RoleForm(FormModal):
+class RoleForm(PinPairForm):
     """Another role for a colleague; becoming a manager takes a new, long PIN."""
 
     def __init__(self, account: StaffAccount) -> None:
@@ -248,20 +263,10 @@ class RoleForm(FormModal):
         """Start on the roles."""
         self.query_one("#staff-role", RadioSet).focus()
 
-    @on(Input.Submitted)
-    def next_field(self, event: Input.Submitted) -> None:
-        """Enter moves on; on the last field it saves."""
-        if event.input.id == "staff-pin-again":
-            self.action_save()
-        else:
-            self.focus_next()
-
     def action_save(self) -> None:
         """Check the two PINs match, then save in a worker (the domain checks the rest)."""
-        pin = self.query_one("#staff-pin", Input).value
-        if pin != self.query_one("#staff-pin-again", Input).value:
-            self.query_one("#staff-pin-again", Input).value = ""
-            self.say(_("The two PINs differ: type it again."))
+        pin = self.typed_pin()
+        if pin is None:
             return
         pressed = self.query_one("#staff-role", RadioSet).pressed_button
         role = Role(pressed.name) if pressed is not None and pressed.name else self.account.role
