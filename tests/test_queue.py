@@ -478,6 +478,21 @@ def test_recall_only_from_the_calling_desk(site: Site, clock: FixedClock) -> Non
     assert refused.value.params == {"ticket": code, "desk": "Guichet 1"}
 
 
+def test_starting_a_visitor_called_to_another_desk_is_refused(
+    site: Site, clock: FixedClock
+) -> None:
+    """Called to Guichet 1, the visitor walks there: another desk cannot start them, whatever
+    its screen showed when the key was pressed; nothing changes."""
+    code = arrive(site, clock)
+    target = visit_id(site, code)
+    site.queue.call(target, site.desk1)
+    with pytest.raises(TransitionRefused) as refused:
+        site.queue.start(target, site.desk2)
+    assert refused.value.params == {"ticket": code, "desk": "Guichet 1"}
+    started = site.queue.start(target, site.desk1)
+    assert started.status == VisitStatus.IN_PROGRESS
+
+
 def test_refusals_on_wrong_states(site: Site, clock: FixedClock) -> None:
     """Starting, finishing or putting back a waiting visit is refused; unknown visits too."""
     target = visit_id(site, arrive(site, clock))

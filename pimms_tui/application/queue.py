@@ -203,12 +203,28 @@ class QueueService:
     # After the call
 
     def start(self, visit_id: int, actor: Actor, *, at: datetime | None = None) -> QueueEntry:
-        """The called visitor sat down: listening starts at the actor's desk."""
+        """The called visitor sat down: listening starts at the actor's desk.
+
+        A visitor called to another desk is on their way there: refused here, naming that
+        desk (the screen checks what it shows, this checks what the database holds)."""
+        self._check_actor(actor)
         now = self._now(at)
         values = {"started_at": now, "desk_id": actor.desk_id, "staff_id": actor.staff_id}
-        return self._change(
-            visit_id, actor, (VisitStatus.CALLED,), VisitStatus.IN_PROGRESS, values, now
-        )
+
+        def work(session: Session) -> QueueEntry:
+            check_recall(session, visit_id, actor)
+            self._move(
+                session,
+                visit_id,
+                actor,
+                now,
+                expected=(VisitStatus.CALLED,),
+                to=VisitStatus.IN_PROGRESS,
+                values=values,
+            )
+            return self._places.load(session, visit_id, now, actor)
+
+        return self._write(work)
 
     def put_back(self, visit_id: int, actor: Actor, *, at: datetime | None = None) -> QueueEntry:
         """Return a called visit to the shared queue; its arrival time keeps its place."""
