@@ -41,15 +41,14 @@ def translate_bindings(node: DOMNode) -> None:
         ]
 
 
-def save_through_outage(node: DOMNode, job: Callable[[], _T], key: Hashable) -> _T:
+def save_through_outage(app: DeskShell, job: Callable[[], _T], key: Hashable) -> _T:
     """In a worker: run a save, retrying with backoff while the database is away.
 
     The banner shows from the first failed try until the save went through; the screen and
     what was typed stay as they are meanwhile. The save is never dropped by leaving the
-    screen (see ``run_in_background``); only closing the desk stops the waiting.
+    screen (see ``run_in_background``); only closing the desk stops the waiting. ``app`` is
+    given, not read from the screen: the screen may be closed before this thread starts.
     """
-    app = node.app
-    assert isinstance(app, DeskShell)
     worker = get_current_worker()
 
     def on_outage(error: BaseException) -> None:
@@ -128,7 +127,7 @@ def run_in_background(
         answered = False
         try:
             try:
-                result = save_through_outage(node, call, key) if saving else call()
+                result = save_through_outage(app, call, key) if saving else call()
             except PimmsError as error:
                 answered = True
                 if refused is None:
