@@ -225,9 +225,11 @@ def test_sqlite_locked_by_another_program_fails_within_a_second(
         print(f"SQLite locked: errors after {first.seconds:.2f} s and {second.seconds:.2f} s")
         budget = engine.SQLITE_WRITE_WAIT_MS * engine.SQLITE_BEGIN_ATTEMPTS / 1000
         assert budget <= 1.5  # what the README promises
-        assert first.seconds < budget + 0.5
-        # Behind the first desk's turn (bounded alike), then its own attempt.
-        assert second.seconds < budget + lock.TURN_WAIT_SECONDS + 0.5
+        # Whichever desk takes the writers' turn first errs within the budget; the other waits
+        # behind that turn (bounded alike), then makes its own attempt.
+        ahead, behind = sorted((first.seconds, second.seconds))
+        assert ahead < budget + 0.5
+        assert behind < budget + lock.TURN_WAIT_SECONDS + 0.5
         holder.execute("ROLLBACK")
         assert queues[0].register_arrival(ArrivalRequest(), desk_a).ticket_code == "A-001"
     finally:
