@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import html
 import re
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
+from textual.worker import WorkerCancelled
 
 from pimms_tui.app import PimmsApp, make_app
 from pimms_tui.application import Container, DeskSession
@@ -108,7 +110,9 @@ def add_mediator(database: Database, office: OfficeInfo, name: str = "Karim B.")
 async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
     """Let workers finish and messages be handled."""
     for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
+        # A read replaced by a newer one is cancelled: normal; the newer one is awaited next.
+        with suppress(WorkerCancelled):
+            await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 
 
