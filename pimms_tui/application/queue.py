@@ -182,23 +182,16 @@ class QueueService:
         refusal naming the desk that called. The call time is refreshed (the walk time counts
         from the last announcement) and the event is recorded as called → called.
         """
-        self._check_actor(actor)
         now = self._now(at)
-
-        def work(session: Session) -> QueueEntry:
-            check_recall(session, visit_id, actor)
-            self._move(
-                session,
-                visit_id,
-                actor,
-                now,
-                expected=(VisitStatus.CALLED,),
-                to=VisitStatus.CALLED,
-                values={"called_at": now},
-            )
-            return self._places.load(session, visit_id, now, actor)
-
-        return self._write(work)
+        return self._change(
+            visit_id,
+            actor,
+            (VisitStatus.CALLED,),
+            VisitStatus.CALLED,
+            {"called_at": now},
+            now,
+            calling_desk_only=True,
+        )
 
     # After the call
 
@@ -207,24 +200,17 @@ class QueueService:
 
         A visitor called to another desk is on their way there: refused here, naming that
         desk (the screen checks what it shows, this checks what the database holds)."""
-        self._check_actor(actor)
         now = self._now(at)
         values = {"started_at": now, "desk_id": actor.desk_id, "staff_id": actor.staff_id}
-
-        def work(session: Session) -> QueueEntry:
-            check_recall(session, visit_id, actor)
-            self._move(
-                session,
-                visit_id,
-                actor,
-                now,
-                expected=(VisitStatus.CALLED,),
-                to=VisitStatus.IN_PROGRESS,
-                values=values,
-            )
-            return self._places.load(session, visit_id, now, actor)
-
-        return self._write(work)
+        return self._change(
+            visit_id,
+            actor,
+            (VisitStatus.CALLED,),
+            VisitStatus.IN_PROGRESS,
+            values,
+            now,
+            calling_desk_only=True,
+        )
 
     def put_back(self, visit_id: int, actor: Actor, *, at: datetime | None = None) -> QueueEntry:
         """Return a called visit to the shared queue; its arrival time keeps its place."""
@@ -331,10 +317,16 @@ class QueueService:
         to: VisitStatus,
         values: dict[str, Any],
         now: datetime,
+        *,
+        calling_desk_only: bool = False,
     ) -> QueueEntry:
+        """One status change of one visit; ``calling_desk_only``: a visit called to another
+        desk is refused, naming that desk (recall, start)."""
         self._check_actor(actor)
 
         def work(session: Session) -> QueueEntry:
+            if calling_desk_only:
+                check_recall(session, visit_id, actor)
             self._move(session, visit_id, actor, now, expected=expected, to=to, values=values)
             return self._places.load(session, visit_id, now, actor)
 
